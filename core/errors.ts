@@ -1,0 +1,74 @@
+/**
+ * One catalogue of coded errors for both processes. Tests assert codes, never message text.
+ * Over MQTT an error travels as `{ code, path, message }`; over REST with the catalogue's status.
+ */
+interface ErrorSpec {
+  status: number;
+  retry: boolean;
+  message: string;
+}
+
+export const errorCatalogue = {
+  SB_ERR_INVALID_MESSAGE: { status: 400, retry: false, message: 'message fails its schema' },
+  SB_ERR_INVALID_CONFIG: { status: 400, retry: false, message: 'configuration fails its schema' },
+  SB_ERR_INVALID_REQUEST: { status: 400, retry: false, message: 'request fails its schema' },
+  SB_ERR_INVALID_ID: { status: 400, retry: false, message: 'identifier cannot be used in a topic' },
+  SB_ERR_PAYLOAD_TOO_LARGE: { status: 413, retry: false, message: 'payload over the size limit' },
+  SB_ERR_UNAUTHENTICATED: { status: 401, retry: false, message: 'credentials missing or wrong' },
+  SB_ERR_FORBIDDEN: { status: 403, retry: false, message: 'not allowed for this identity' },
+  SB_ERR_NOT_FOUND: { status: 404, retry: false, message: 'no such resource' },
+  SB_ERR_CONFLICT: { status: 409, retry: false, message: 'conflicts with the current state' },
+  SB_ERR_TOKEN_USED: { status: 401, retry: false, message: 'enrolment token already used' },
+  SB_ERR_TOKEN_EXPIRED: { status: 401, retry: false, message: 'enrolment token expired' },
+  SB_ERR_TOKEN_UNKNOWN: { status: 401, retry: false, message: 'enrolment token unknown' },
+  SB_ERR_UNKNOWN_SERVICE: { status: 404, retry: false, message: 'no such queue service' },
+  SB_ERR_UNKNOWN_COUNTER: { status: 404, retry: false, message: 'no such counter' },
+  SB_ERR_COUNTER_CLOSED: { status: 409, retry: false, message: 'counter is not open' },
+  SB_ERR_QUEUE_EMPTY: { status: 404, retry: true, message: 'no ticket waiting for this counter' },
+  SB_ERR_STALE_PULL: { status: 409, retry: true, message: 'pull answer does not match the cursor' },
+  SB_ERR_SOURCE_FAILED: { status: 503, retry: true, message: 'camera source failed' },
+  SB_ERR_UNAVAILABLE: { status: 503, retry: true, message: 'service unavailable' },
+  SB_ERR_INTERNAL: { status: 500, retry: true, message: 'internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** The wire shape of an error: what MQTT replies and REST responses carry. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  path?: string;
+}
+
+export class SmartBranchError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly path: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string, path?: string) {
+    const spec = errorCatalogue[code];
+    super(detail ? `${spec.message}: ${detail}` : spec.message);
+    this.name = 'SmartBranchError';
+    this.code = code;
+    this.status = spec.status;
+    this.retryable = spec.retry;
+    this.path = path;
+  }
+
+  toBody(): ErrorBody {
+    return this.path === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, path: this.path };
+  }
+}
+
+export function isSmartBranchError(value: unknown): value is SmartBranchError {
+  return value instanceof SmartBranchError;
+}
+
+/** Any thrown value as a wire error, hiding internals of errors that are not ours. */
+export function toErrorBody(value: unknown): ErrorBody {
+  if (isSmartBranchError(value)) return value.toBody();
+  return { code: 'SB_ERR_INTERNAL', message: errorCatalogue.SB_ERR_INTERNAL.message };
+}
