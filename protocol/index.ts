@@ -1,0 +1,86 @@
+import type { z } from 'zod';
+import * as messages from './messages.ts';
+import type { Channel } from './topics.ts';
+
+export * from './ids.ts';
+export * from './messages.ts';
+export * from './topics.ts';
+
+/** The one typed map from every channel to the schema of its payload. */
+export const channelSchemas = {
+  deviceTelemetry: messages.DeviceTelemetry,
+  deviceState: messages.DeviceState,
+  audienceCount: messages.AudienceCount,
+  queueIssue: messages.QueueIssue,
+  queueCounterCommand: messages.QueueCounterCommand,
+  queueEvent: messages.QueueEvent,
+  queueState: messages.QueueState,
+  reply: messages.Reply,
+  pullRequest: messages.PullRequest,
+  pullResponse: messages.PullResponse,
+  liveStatus: messages.LiveStatus,
+  alarm: messages.Alarm,
+  campaignManifest: messages.CampaignManifest,
+} as const satisfies Record<Channel, z.ZodType>;
+
+export type MessageOf<C extends Channel> = z.output<(typeof channelSchemas)[C]>;
+
+/** Inferred types, never written twice. */
+export type DeviceTelemetry = z.output<typeof messages.DeviceTelemetry>;
+export type DeviceState = z.output<typeof messages.DeviceState>;
+export type AudienceCount = z.output<typeof messages.AudienceCount>;
+export type QueueIssue = z.output<typeof messages.QueueIssue>;
+export type QueueCounterCommand = z.output<typeof messages.QueueCounterCommand>;
+export type Ticket = z.output<typeof messages.Ticket>;
+export type QueueEvent = z.output<typeof messages.QueueEvent>;
+export type QueueState = z.output<typeof messages.QueueState>;
+export type Reply = z.output<typeof messages.Reply>;
+export type UplinkRecord = z.output<typeof messages.UplinkRecord>;
+export type StreamName = z.output<typeof messages.Stream>;
+export type AudienceMinute = z.output<typeof messages.AudienceMinute>;
+export type QueueMinute = z.output<typeof messages.QueueMinute>;
+export type PullRequest = z.output<typeof messages.PullRequest>;
+export type PullResponse = z.output<typeof messages.PullResponse>;
+export type LiveStatus = z.output<typeof messages.LiveStatus>;
+export type Alarm = z.output<typeof messages.Alarm>;
+export type CampaignManifest = z.output<typeof messages.CampaignManifest>;
+export type EnrolRequest = z.output<typeof messages.EnrolRequest>;
+export type EnrolResponse = z.output<typeof messages.EnrolResponse>;
+export type Lineage = z.output<typeof messages.Lineage>;
+export type CameraSourceName = z.output<typeof messages.CameraSource>;
+
+/** Largest payload any channel accepts, in bytes; bigger ones are refused before parsing. */
+export const maxPayloadBytes = 256 * 1024;
+
+export type DecodeResult<C extends Channel> =
+  | { ok: true; message: MessageOf<C> }
+  | { ok: false; error: { code: 'SB_ERR_INVALID_MESSAGE' | 'SB_ERR_PAYLOAD_TOO_LARGE'; path: string; message: string } };
+
+/** Parses a payload for a channel. Hot path: returns the error, never throws. */
+export function decodeMessage<C extends Channel>(channel: C, payload: Buffer | string): DecodeResult<C> {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  if (size > maxPayloadBytes) {
+    const message = `payload of ${size} bytes is over ${maxPayloadBytes}`;
+    return { ok: false, error: { code: 'SB_ERR_PAYLOAD_TOO_LARGE', path: '(payload)', message } };
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString());
+  } catch {
+    return { ok: false, error: { code: 'SB_ERR_INVALID_MESSAGE', path: '(payload)', message: 'not JSON' } };
+  }
+
+  const result = channelSchemas[channel].safeParse(json);
+  if (result.success) return { ok: true, message: result.data as MessageOf<C> };
+
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
+  return { ok: false, error: { code: 'SB_ERR_INVALID_MESSAGE', path, message: issue?.message ?? 'invalid' } };
+}
+
+/** Serialises a message after checking it: a module never sends what its peers would refuse. */
+export function encodeMessage<C extends Channel>(channel: C, message: MessageOf<C>): Buffer {
+  const checked = channelSchemas[channel].parse(message);
+  return Buffer.from(JSON.stringify(checked));
+}

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { Id } from './ids.ts';
+
+/** Epoch milliseconds, as the sender's injectable clock read them. */
+export const Timestamp = z.number().int().nonnegative();
+
+const Text = (max: number) => z.string().max(max);
+
+export const ErrorBody = z.object({
+  code: z.string().regex(/^SB_ERR_[A-Z_]+$/),
+  message: Text(500),
+  path: Text(200).optional(),
+});
+
+// Devices -------------------------------------------------------------------------------------
+
+export const DeviceTelemetry = z.strictObject({
+  device: Id,
+  at: Timestamp,
+  kind: z.enum(['door', 'presence', 'people-counter', 'button', 'climate', 'printer', 'relay']),
+  values: z.record(Text(40), z.union([z.number().finite(), z.boolean(), Text(200)])),
+});
+
+export const DeviceStateName = z.enum(['online', 'degraded', 'offline']);
+
+export const DeviceState = z.strictObject({
+  device: Id,
+  at: Timestamp,
+  state: DeviceStateName,
+  reason: Text(300).optional(),
+});
+
+// Audience ------------------------------------------------------------------------------------
+
+export const CameraSource = z.enum(['footage', 'camera', 'synthetic']);
+
+/** Where a figure came from: the model and backend that produced it, for honest reporting. */
+export const Lineage = z.strictObject({
+  model: Text(80),
+  modelVersion: Text(40),
+  backend: Text(20),
+});
+
+export const AudienceCount = z.strictObject({
+  camera: Id,
+  at: Timestamp,
+  people: z.number().int().nonnegative().max(1000),
+  source: CameraSource,
+  confidence: z.number().min(0).max(1),
+  lineage: Lineage,
+});
+
+// Queue ---------------------------------------------------------------------------------------
+
+export const Segment = z.enum(['vip', 'elderly', 'disabled']);
+
+export const IssueSource = z.enum(['kiosk', 'web', 'button', 'bus', 'technician', 'simulator']);
+
+/** A request that wants an answer names the client to reply to and its own correlation id. */
+const Request = {
+  requestId: z.string().min(1).max(64),
+  replyTo: Id.optional(),
+};
+
+export const QueueIssue = z.strictObject({
+  ...Request,
+  service: Id,
+  segment: Segment.optional(),
+  source: IssueSource,
+});
+
+export const QueueCounterCommand = z.strictObject({
+  ...Request,
+  action: z.enum(['call-next', 'end']),
+});
+
+export const TicketStateName = z.enum(['waiting', 'called', 'served', 'cancelled', 'no-show']);
+
+export const Ticket = z.strictObject({
+  id: z.string().min(1).max(64),
+  number: Text(16),
+  service: Id,
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  segment: Segment.optional(),
+  state: TicketStateName,
+  issuedAt: Timestamp,
+  calledAt: Timestamp.optional(),
+  endedAt: Timestamp.optional(),
+  counter: Id.optional(),
+});
+
+export const QueueEvent = z.strictObject({
+  type: z.enum(['issued', 'called', 'served']),
+  at: Timestamp,
+  ticket: Ticket,
+});
+
+export const QueueState = z.strictObject({
+  at: Timestamp,
+  day: z.string(),
+  waiting: z.array(z.strictObject({ service: Id, count: z.number().int().nonnegative() })),
+  nowServing: z.array(z.strictObject({ counter: Id, number: Text(16), service: Id })),
+  issuedToday: z.number().int().nonnegative(),
+  servedToday: z.number().int().nonnegative(),
+});
+
+export const Reply = z.strictObject({
+  correlationId: z.string().min(1).max(64),
+  status: z.enum(['ok', 'error']),
+  data: z.unknown().optional(),
+  error: ErrorBody.optional(),
+});
+
+// Uplink records: what may leave the gateway, each kind with its own schema -----------------
+
+export const Stream = z.enum(['audience', 'queue']);
+
+export const AudienceMinute = z.strictObject({
+  camera: Id,
+  minute: Timestamp,
+  frames: z.number().int().nonnegative(),
+  peopleMean: z.number().nonnegative(),
+  peopleMax: z.number().int().nonnegative(),
+  source: CameraSource,
+  lineage: Lineage,
+});
+
+export const QueueMinute = z.strictObject({
+  minute: Timestamp,
+  service: Id,
+  issued: z.number().int().nonnegative(),
+  served: z.number().int().nonnegative(),
+  waitSecondsTotal: z.number().nonnegative(),
+  waitSecondsMax: z.number().nonnegative(),
+});
+
+export const UplinkRecord = z.discriminatedUnion('kind', [
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('audience.minute'),
+    data: AudienceMinute,
+  }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('queue.minute'),
+    data: QueueMinute,
+  }),
+]);
+
+/** Which stream each record kind travels in. */
+export const streamOfKind = {
+  'audience.minute': 'audience',
+  'queue.minute': 'queue',
+} as const satisfies Record<z.infer<typeof UplinkRecord>['kind'], z.infer<typeof Stream>>;
+
+/**
+ * The cloud asks for the records of one stream after its cursor. `after` is also the cloud's
+ * confirmation: everything up to it is stored in the cloud and the gateway may let it go.
+ */
+export const PullRequest = z.strictObject({
+  pullId: z.string().min(1).max(64),
+  stream: Stream,
+  after: z.number().int().nonnegative(),
+  limit: z.number().int().min(1).max(5000),
+  at: Timestamp,
+});
+
+export const PullResponse = z.strictObject({
+  pullId: z.string().min(1).max(64),
+  gateway: Id,
+  stream: Stream,
+  after: z.number().int().nonnegative(),
+  records: z.array(UplinkRecord).max(5000),
+  lastSeq: z.number().int().nonnegative(),
+  at: Timestamp,
+});
+
+// Live status and alarms: pushed by the gateway, never queued behind records ---------------
+
+export const UplinkState = z.enum(['connecting', 'online', 'offline']);
+
+export const LiveStatus = z.strictObject({
+  gateway: Id,
+  at: Timestamp,
+  version: Text(40),
+  people: z.number().int().nonnegative(),
+  cameraSource: CameraSource.nullable(),
+  ticketsWaiting: z.number().int().nonnegative(),
+  ticketsServedToday: z.number().int().nonnegative(),
+  backlog: z.record(Stream, z.number().int().nonnegative()),
+  devicesOnline: z.number().int().nonnegative(),
+  devicesTotal: z.number().int().nonnegative(),
+});
+
+export const Alarm = z.strictObject({
+  gateway: Id,
+  at: Timestamp,
+  code: Text(60),
+  severity: z.enum(['warning', 'critical']),
+  message: Text(300),
+  device: Id.optional(),
+});
+
+// Campaigns (down): the signed manifest, retained per branch --------------------------------
+
+export const ManifestItem = z.strictObject({
+  id: Id,
+  type: z.enum(['image', 'video', 'web', 'template']),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  durationMs: z.number().int().positive().optional(),
+});
+
+export const CampaignManifest = z.strictObject({
+  branch: Id,
+  version: z.number().int().positive(),
+  issuedAt: Timestamp,
+  campaigns: z.array(
+    z.strictObject({ id: Id, name: Text(200), priority: z.number().int(), items: z.array(ManifestItem) }),
+  ),
+  keyId: Text(64),
+  signature: z.string().regex(/^[A-Za-z0-9+/=]+$/),
+});
+
+// Enrolment over HTTPS: a one-time token for the gateway's own credentials ------------------
+
+export const EnrolRequest = z.strictObject({
+  token: z.string().min(16).max(200),
+  gateway: Id,
+  version: Text(40),
+});
+
+export const EnrolResponse = z.strictObject({
+  gateway: Id,
+  branch: Id,
+  broker: z.strictObject({ url: z.string().url(), username: z.string(), password: z.string() }),
+  manifestPublicKey: z.string(),
+});
