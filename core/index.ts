@@ -5,3 +5,4 @@ export * from './log.ts';
 export * from './metrics.ts';
 export * from './versions.ts';
 export * from './passwords.ts';
+export * from './context.ts';
