@@ -25,30 +25,6 @@ export const channelSchemas = {
 
 export type MessageOf<C extends Channel> = z.output<(typeof channelSchemas)[C]>;
 
-/** Inferred types, never written twice. */
-export type DeviceTelemetry = z.output<typeof messages.DeviceTelemetry>;
-export type DeviceState = z.output<typeof messages.DeviceState>;
-export type AudienceCount = z.output<typeof messages.AudienceCount>;
-export type QueueIssue = z.output<typeof messages.QueueIssue>;
-export type QueueCounterCommand = z.output<typeof messages.QueueCounterCommand>;
-export type Ticket = z.output<typeof messages.Ticket>;
-export type QueueEvent = z.output<typeof messages.QueueEvent>;
-export type QueueState = z.output<typeof messages.QueueState>;
-export type Reply = z.output<typeof messages.Reply>;
-export type UplinkRecord = z.output<typeof messages.UplinkRecord>;
-export type StreamName = z.output<typeof messages.Stream>;
-export type AudienceMinute = z.output<typeof messages.AudienceMinute>;
-export type QueueMinute = z.output<typeof messages.QueueMinute>;
-export type PullRequest = z.output<typeof messages.PullRequest>;
-export type PullResponse = z.output<typeof messages.PullResponse>;
-export type LiveStatus = z.output<typeof messages.LiveStatus>;
-export type Alarm = z.output<typeof messages.Alarm>;
-export type CampaignManifest = z.output<typeof messages.CampaignManifest>;
-export type EnrolRequest = z.output<typeof messages.EnrolRequest>;
-export type EnrolResponse = z.output<typeof messages.EnrolResponse>;
-export type Lineage = z.output<typeof messages.Lineage>;
-export type CameraSourceName = z.output<typeof messages.CameraSource>;
-
 /** Largest payload any channel accepts, in bytes; bigger ones are refused before parsing. */
 export const maxPayloadBytes = 256 * 1024;
 

@@ -238,3 +238,29 @@ export const EnrolResponse = z.strictObject({
   broker: z.strictObject({ url: z.string().url(), username: z.string(), password: z.string() }),
   manifestPublicKey: z.string(),
 });
+
+// Types inferred from the schemas above, under the same names, never written twice.
+export type DeviceTelemetry = z.output<typeof DeviceTelemetry>;
+export type DeviceState = z.output<typeof DeviceState>;
+export type AudienceCount = z.output<typeof AudienceCount>;
+export type QueueIssue = z.output<typeof QueueIssue>;
+export type QueueCounterCommand = z.output<typeof QueueCounterCommand>;
+export type Ticket = z.output<typeof Ticket>;
+export type QueueEvent = z.output<typeof QueueEvent>;
+export type QueueState = z.output<typeof QueueState>;
+export type Reply = z.output<typeof Reply>;
+export type UplinkRecord = z.output<typeof UplinkRecord>;
+export type StreamName = z.output<typeof Stream>;
+export type Stream = StreamName;
+export type AudienceMinute = z.output<typeof AudienceMinute>;
+export type QueueMinute = z.output<typeof QueueMinute>;
+export type PullRequest = z.output<typeof PullRequest>;
+export type PullResponse = z.output<typeof PullResponse>;
+export type LiveStatus = z.output<typeof LiveStatus>;
+export type Alarm = z.output<typeof Alarm>;
+export type CampaignManifest = z.output<typeof CampaignManifest>;
+export type EnrolRequest = z.output<typeof EnrolRequest>;
+export type EnrolResponse = z.output<typeof EnrolResponse>;
+export type Lineage = z.output<typeof Lineage>;
+export type CameraSourceName = z.output<typeof CameraSource>;
+export type CameraSource = CameraSourceName;
