@@ -71,7 +71,15 @@ export const QueueIssue = z.strictObject({
 
 export const QueueCounterCommand = z.strictObject({
   ...Request,
-  action: z.enum(['call-next', 'end']),
+  /**
+   * `call-next` and `end` drive service; `open`, `pause` and `close` set the counter's state;
+   * `recall`, `no-show`, `cancel` and `transfer` act on the ticket the counter holds.
+   */
+  action: z.enum([
+    'call-next', 'end', 'open', 'pause', 'close', 'recall', 'no-show', 'cancel', 'transfer',
+  ]),
+  /** The service a `transfer` sends the held ticket to. */
+  service: Id.optional(),
 });
 
 export const TicketStateName = z.enum(['waiting', 'called', 'served', 'cancelled', 'no-show']);
@@ -87,10 +95,14 @@ export const Ticket = z.strictObject({
   calledAt: Timestamp.optional(),
   endedAt: Timestamp.optional(),
   counter: Id.optional(),
+  /** How often the ticket was called again at its counter. Absent: never. */
+  recalls: z.number().int().nonnegative().optional(),
+  /** The service the ticket was issued for, when a transfer moved it to another. */
+  transferredFrom: Id.optional(),
 });
 
 export const QueueEvent = z.strictObject({
-  type: z.enum(['issued', 'called', 'served']),
+  type: z.enum(['issued', 'called', 'served', 'recalled', 'no-show', 'cancelled', 'transferred']),
   at: Timestamp,
   ticket: Ticket,
 });
@@ -102,6 +114,14 @@ export const QueueState = z.strictObject({
   nowServing: z.array(z.strictObject({ counter: Id, number: Text(16), service: Id })),
   issuedToday: z.number().int().nonnegative(),
   servedToday: z.number().int().nonnegative(),
+  /** Each counter's state, for boards and the technician UI. */
+  counters: z
+    .array(z.strictObject({ counter: Id, state: z.enum(['open', 'paused', 'closed']) }))
+    .optional(),
+  /** Expected wait of a ticket issued now, per service, in seconds. */
+  estimates: z
+    .array(z.strictObject({ service: Id, waitSeconds: z.number().nonnegative() }))
+    .optional(),
 });
 
 export const Reply = z.strictObject({
@@ -132,6 +152,12 @@ export const QueueMinute = z.strictObject({
   served: z.number().int().nonnegative(),
   waitSecondsTotal: z.number().nonnegative(),
   waitSecondsMax: z.number().nonnegative(),
+  /** Tickets given up as no-shows in the minute. Absent: not counted by this sender. */
+  noShows: z.number().int().nonnegative().optional(),
+  /** Seconds from call to end, summed over the tickets served in the minute. */
+  serviceSecondsTotal: z.number().nonnegative().optional(),
+  /** Tickets served in the minute whose wait was within their service's target. */
+  servedWithinTarget: z.number().int().nonnegative().optional(),
 });
 
 export const UplinkRecord = z.discriminatedUnion('kind', [
@@ -165,6 +191,8 @@ export const PullRequest = z.strictObject({
   after: z.number().int().nonnegative(),
   limit: z.number().int().min(1).max(5000),
   at: Timestamp,
+  /** The gateway asked, where a branch has more than one; a gateway answers only its own. */
+  gateway: Id.optional(),
 });
 
 export const PullResponse = z.strictObject({
