@@ -8,9 +8,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 
+function resolveEntry(name) {
+  try {
+    return require.resolve(`${name}/package.json`);
+  } catch {
+    return require.resolve(name);
+  }
+}
+
 /** Finds a package's folder even where its `exports` map hides its files. */
 function packageFolder(name) {
-  let folder = dirname(require.resolve(name));
+  let folder = dirname(resolveEntry(name));
   for (;;) {
     try {
       const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
@@ -126,7 +134,13 @@ async function start(settings) {
   registerFileLoader(tf);
   const human = new library.Human(humanConfig(backend, settings));
   await human.load();
-  if (!(await human.tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  if (!(await human.tf.setBackend(backend))) {
+    if (settings.backend !== 'auto') throw new Error(`backend ${backend} did not start`);
+
+    // WASM failed to start (an old CPU, a broken install): the plain CPU backend always runs.
+    require('@tensorflow/tfjs-backend-cpu');
+    await human.tf.setBackend('cpu');
+  }
 
   await human.tf.ready();
   return { human, tf: human.tf, backend: human.tf.getBackend() };

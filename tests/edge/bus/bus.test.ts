@@ -86,7 +86,7 @@ describe('local bus', () => {
     const off = await bus.subscribe('deviceTelemetry', { device: 'cam+1' },
       (message) => void received.push(message));
     const door = await connect('door/3', 'pw-door');
-    const closed = new Promise((resolve) => door.once('close', resolve));
+    const closed = new Promise<void>((resolve) => door.once('close', () => resolve()));
 
     door.publish(topic('deviceTelemetry', { branch, device: 'cam+1' }),
       JSON.stringify(telemetry('cam+1')), { qos: 1 });
