@@ -27,6 +27,7 @@ export const errorCatalogue = {
   SB_ERR_QUEUE_EMPTY: { status: 404, retry: true, message: 'no ticket waiting for this counter' },
   SB_ERR_STALE_PULL: { status: 409, retry: true, message: 'pull answer does not match the cursor' },
   SB_ERR_SOURCE_FAILED: { status: 503, retry: true, message: 'camera source failed' },
+  SB_ERR_RATE_LIMITED: { status: 429, retry: true, message: 'too many attempts, try again later' },
   SB_ERR_UNAVAILABLE: { status: 503, retry: true, message: 'service unavailable' },
   SB_ERR_INTERNAL: { status: 500, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
