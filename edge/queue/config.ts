@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { Id } from '../../protocol/index.ts';
+
+/** Whether the running ICU knows a time zone name; fixed offsets like `+01:00` are refused. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const QueueService = z.strictObject({
+  id: Id,
+  name: z.string().min(1).max(100),
+  /** One or two capital letters in front of the ticket number: `A` gives `A001`. */
+  prefix: z.string().regex(/^[A-Z]{1,2}$/, 'prefix is one or two capital letters'),
+  /** Higher is called first. A ticket's class rises by one per ageing step it waits. */
+  priority: z.number().int().min(-100).max(100).default(0),
+  /** Waiting time the branch aims for, in minutes; also the default ageing step. */
+  targetWaitMinutes: z.number().positive().max(24 * 60),
+});
+
+export const CounterStateName = z.enum(['open', 'paused', 'closed']);
+
+export const QueueCounter = z.strictObject({
+  id: Id,
+  name: z.string().min(1).max(100),
+  /** The services this counter handles, by id. */
+  services: z.array(Id).min(1),
+  /** The state a counter starts in the first time the gateway sees it. Default open. */
+  initialState: CounterStateName.default('open'),
+});
+
+export const QueueConfig = z
+  .strictObject({
+    /** IANA name of the branch's time zone; the queue day rolls over at its local midnight. */
+    timeZone: z.string().refine(isTimeZone, 'not an IANA time zone known to this system'),
+    services: z.array(QueueService).min(1),
+    counters: z.array(QueueCounter).default([]),
+    /** Priority added for a customer segment; default 1 for each. */
+    segmentBoost: z
+      .strictObject({
+        vip: z.number().int().min(0).max(100).default(1),
+        elderly: z.number().int().min(0).max(100).default(1),
+        disabled: z.number().int().min(0).max(100).default(1),
+      })
+      .default({ vip: 1, elderly: 1, disabled: 1 }),
+    /**
+     * Minutes of waiting that raise a ticket's class by one. Default: the ticket's service's
+     * target wait. Bounds how long a low class can wait behind a stream of higher ones.
+     */
+    ageingStepMinutes: z.number().positive().max(24 * 60).optional(),
+    /** Recalls after which a `recall` turns the ticket into a no-show. Default 3. */
+    maxRecalls: z.number().int().min(0).max(20).default(3),
+    /** How often the retained state is published again even without a change, in ms. */
+    stateRefreshMs: z.number().int().min(100).max(3_600_000).default(1000),
+  })
+  .superRefine((config, context) => {
+    checkServices(config.services, context);
+    checkCounters(config, context);
+  });
+
+type Refinement = z.RefinementCtx;
+
+function checkServices(services: readonly z.output<typeof QueueService>[], context: Refinement) {
+  const ids = new Set<string>();
+  const prefixes = new Set<string>();
+
+  for (const [index, service] of services.entries()) {
+    if (ids.has(service.id)) {
+      context.addIssue({ code: 'custom', path: ['services', index, 'id'],
+        message: `service ${service.id} is listed twice` });
+    }
+    if (prefixes.has(service.prefix)) {
+      context.addIssue({ code: 'custom', path: ['services', index, 'prefix'],
+        message: `prefix ${service.prefix} is used by another service` });
+    }
+    ids.add(service.id);
+    prefixes.add(service.prefix);
+  }
+}
+
+function checkCounters(
+  config: { services: { id: string }[]; counters: { id: string; services: string[] }[] },
+  context: Refinement,
+) {
+  const known = new Set(config.services.map((service) => service.id));
+  const ids = new Set<string>();
+
+  for (const [index, counter] of config.counters.entries()) {
+    if (ids.has(counter.id)) {
+      context.addIssue({ code: 'custom', path: ['counters', index, 'id'],
+        message: `counter ${counter.id} is listed twice` });
+    }
+    ids.add(counter.id);
+
+    for (const [position, service] of counter.services.entries()) {
+      if (known.has(service)) continue;
+
+      context.addIssue({ code: 'custom', path: ['counters', index, 'services', position],
+        message: `unknown service ${service}` });
+    }
+  }
+}
+
+export type QueueConfig = z.output<typeof QueueConfig>;
+export type QueueConfigInput = z.input<typeof QueueConfig>;
+export type QueueService = z.output<typeof QueueService>;
+export type CounterStateName = z.output<typeof CounterStateName>;

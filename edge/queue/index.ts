@@ -1,0 +1,173 @@
+import {
+  Counter,
+  Gauge,
+  metric,
+  type ModuleContext,
+  type Registry,
+  type Timer,
+} from '../../core/index.ts';
+import type {
+  QueueCounterCommand,
+  QueueEvent,
+  QueueIssue,
+  QueueMinute,
+  QueueState,
+  Ticket,
+} from '../../protocol/index.ts';
+import type { Bus } from '../bus/index.ts';
+import type { Db } from '../store/index.ts';
+import { QueueConfig } from './config.ts';
+import { nextDayStart } from './day.ts';
+import { decisions, type Outcome } from './decisions.ts';
+import { ledger } from './ledger.ts';
+import { minuteCloser, minuteOf } from './minutes.ts';
+import { stateReader } from './state.ts';
+import { attachBusSurface } from './surface.ts';
+
+export { QueueConfig, isTimeZone, type QueueConfigInput } from './config.ts';
+export { dayStart, localDay, nextDayStart } from './day.ts';
+export { ticketNumber } from './decisions.ts';
+
+export interface QueueOptions {
+  branch: string;
+  /** Parsed with `QueueConfig` (a raw object is parsed here, naming each error by its path). */
+  config: QueueConfig;
+  db: Db;
+  bus: Bus;
+  /** Takes each closed minute's KPIs; called inside the queue's SQLite transaction. */
+  recordMinute: (minute: QueueMinute) => void;
+}
+
+export interface QueueStats {
+  /** Tickets issued and served since this start (repeated requests not counted). */
+  issued: number;
+  served: number;
+  /** Tickets waiting and held at counters now. */
+  waiting: number;
+  called: number;
+}
+
+export interface Queue {
+  issue(request: QueueIssue): Ticket;
+  command(counter: string, command: QueueCounterCommand): Ticket | null;
+  state(): QueueState;
+  stats(): QueueStats;
+  stop(): Promise<void>;
+}
+
+/** Requests answered are remembered this long, so a late redelivery still gets its answer. */
+const requestMemoryMs = 7 * 24 * 3_600_000;
+
+export async function startQueue(options: QueueOptions, context: ModuleContext): Promise<Queue> {
+  const config = QueueConfig.parse(options.config);
+  const { clock } = context;
+  const log = context.log.child({ module: 'queue' });
+  const book = ledger(options.db);
+  const decide = decisions(config, options.db, book);
+  const reader = stateReader(config, options.db);
+  const minutes = minuteCloser(options.db, options.recordMinute);
+  const figures = queueMetrics(context.registry);
+  const counts = { issued: 0, served: 0 };
+  const timers: Timer[] = [];
+  let detachSurface = async () => {};
+
+  const publishState = () => {
+    const state = reader.state(clock.now());
+    figures.waiting.set(state.waiting.reduce((sum, entry) => sum + entry.count, 0));
+    return options.bus.publish('queueState', {}, state, { retain: true })
+      .catch((err) => log.error({ err }, 'queue state not published'));
+  };
+
+  const announce = (outcome: Outcome) => {
+    if (!outcome.changed) return;
+
+    for (const event of outcome.events) countEvent(event);
+    publishEvents(outcome.events);
+    void publishState();
+  };
+
+  const publishEvents = (events: QueueEvent[]) => {
+    for (const event of events) {
+      options.bus.publish('queueEvent', {}, event)
+        .catch((err) => log.error({ err }, 'queue event not published'));
+    }
+  };
+
+  const countEvent = (event: QueueEvent) => {
+    if (event.type === 'issued') counts.issued += 1;
+    if (event.type === 'served') counts.served += 1;
+    figures.events.inc({ type: event.type, service: event.ticket.service });
+  };
+
+  const closeMinutes = (until: number) => {
+    try {
+      minutes.closeUntil(until);
+    } catch (err) {
+      // The cursor did not move: the same minutes are offered again at the next close.
+      log.error({ err }, 'queue minutes not recorded');
+    }
+  };
+
+  const scheduleMinute = () => {
+    const now = clock.now();
+    timers.push(clock.after(minuteOf(now) + 60_000 - now, () => {
+      closeMinutes(minuteOf(clock.now()));
+      scheduleMinute();
+    }));
+  };
+
+  const scheduleDay = () => {
+    const now = clock.now();
+    timers.push(clock.after(nextDayStart(now, config.timeZone) - now, () => {
+      startDay();
+      scheduleDay();
+    }));
+  };
+
+  const startDay = () => {
+    const events = decide.closeEarlierDays(clock.now());
+    book.forgetRequestsBefore(clock.now() - requestMemoryMs);
+    if (events.length) log.info({ cancelled: events.length }, 'queue day closed');
+    announce({ ticket: null, events, changed: true });
+  };
+
+  const queue: Queue = {
+    issue: (request) => {
+      const outcome = decide.issue(request, clock.now());
+      announce(outcome);
+      return outcome.ticket as Ticket;
+    },
+    command: (counter, command) => {
+      const outcome = decide.command(counter, command, clock.now());
+      announce(outcome);
+      return outcome.ticket;
+    },
+    state: () => reader.state(clock.now()),
+    stats: () => ({ ...counts, ...reader.counts() }),
+    stop: async () => {
+      for (const timer of timers) timer.cancel();
+      await detachSurface();
+      closeMinutes(clock.now() + 1);
+      log.info(counts, 'queue stopped');
+    },
+  };
+
+  startDay();
+  closeMinutes(minuteOf(clock.now()));
+  scheduleMinute();
+  scheduleDay();
+  timers.push(clock.every(config.stateRefreshMs, () => void publishState()));
+  detachSurface = (await attachBusSurface(options.bus, queue, log, clock.now)).detach;
+  log.info({ services: config.services.length, counters: config.counters.length }, 'queue started');
+  return queue;
+}
+
+function queueMetrics(registry: Registry) {
+  return {
+    events: metric(registry, 'sb_queue_events_total', (registers) =>
+      new Counter({ name: 'sb_queue_events_total', help: 'Queue state changes by type',
+        labelNames: ['type', 'service'], registers })),
+    waiting: metric(registry, 'sb_queue_waiting', (registers) =>
+      new Gauge({ name: 'sb_queue_waiting', help: 'Tickets waiting', registers })),
+  };
+}

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import { rateLimitedWarn, toErrorBody } from '../../core/index.ts';
+import type { QueueCounterCommand, QueueIssue, Reply, Ticket } from '../../protocol/index.ts';
+import type { Bus } from '../bus/index.ts';
+
+interface QueueDoor {
+  issue(request: QueueIssue): Ticket;
+  command(counter: string, command: QueueCounterCommand): Ticket | null;
+}
+
+/** Answers that are part of normal work, not misuse worth a technician's line. */
+const routineCodes = new Set(['SB_ERR_QUEUE_EMPTY']);
+
+/**
+ * The queue on the bus: kiosks and buttons issue on the issue topic, counters command on
+ * their own topic, and whoever names a `replyTo` gets the ticket or the error on its reply
+ * topic, carrying its request id. Messages that fail their schema never reach here: the bus
+ * refuses them with a counted, logged reason.
+ */
+export async function attachBusSurface(
+  bus: Bus,
+  queue: QueueDoor,
+  log: Logger,
+  now: () => number,
+): Promise<{ detach(): Promise<void> }> {
+  const warn = rateLimitedWarn(log, 60_000, now);
+
+  const answer = (replyTo: string | undefined, requestId: string, run: () => Ticket | null) => {
+    let reply: Reply;
+    try {
+      reply = { correlationId: requestId, status: 'ok', data: run() };
+    } catch (err) {
+      const error = toErrorBody(err);
+      if (error.code === 'SB_ERR_INTERNAL') log.error({ err, requestId }, 'queue request failed');
+      else if (!routineCodes.has(error.code)) warn(error.code, { code: error.code, path: error.path }, 'queue request refused');
+      reply = { correlationId: requestId, status: 'error', error };
+    }
+
+    if (replyTo === undefined) return;
+
+    bus.publish('reply', { client: replyTo }, reply)
+      .catch((err) => log.error({ err, replyTo }, 'queue reply not published'));
+  };
+
+  const offIssue = await bus.subscribe('queueIssue', {}, (request) =>
+    answer(request.replyTo, request.requestId, () => queue.issue(request)));
+  const offCommand = await bus.subscribe('queueCounterCommand', {}, (command, parsed) =>
+    answer(command.replyTo, command.requestId, () =>
+      queue.command(parsed.params.counter as string, command)));
+
+  return {
+    detach: async () => {
+      await offIssue();
+      await offCommand();
+    },
+  };
+}
