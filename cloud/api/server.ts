@@ -1,0 +1,86 @@
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Kysely } from 'kysely';
+import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
+import type { SigningKey } from '../campaigns/index.ts';
+import type { CloudConfig } from '../config.ts';
+import type { Database } from '../store/index.ts';
+import { uiRoutes } from '../ui/index.ts';
+import { authRoutes, loadUser } from './auth.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { fleetRoutes } from './fleet.ts';
+
+export interface ApiDeps {
+  db: Kysely<Database>;
+  config: CloudConfig;
+  context: ModuleContext;
+  signingKey: SigningKey;
+  brokerUrl: () => string;
+  /** Whether the store and the broker answer, for /readyz. */
+  ready: () => Promise<boolean>;
+}
+
+/**
+ * A state-changing request whose Origin names another site is refused: with SameSite=Strict
+ * cookies this closes cross-site request forgery. Gateways and scripts send no Origin.
+ */
+const sameOrigin: RequestHandler = (request, _response, next) => {
+  const origin = request.headers.origin;
+  if (request.method === 'GET' || request.method === 'HEAD' || !origin) return next();
+
+  const host = URL.canParse(origin) ? new URL(origin).host : null;
+  if (host !== request.headers.host) return next(new SmartBranchError('SB_ERR_FORBIDDEN', 'cross-site request'));
+  next();
+};
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(express.json({ limit: '64kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '8kb' }));
+  app.use(sameOrigin);
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_request, response) => {
+    const ready = await deps.ready().catch(() => false);
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(deps.context.registry.contentType).send(await deps.context.registry.metrics());
+  });
+
+  app.use(loadUser(deps));
+  app.use(authRoutes(deps));
+  app.use(fleetRoutes(deps));
+  app.use(uiRoutes(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.context.log.child({ module: 'api' })));
+  return app;
+}
+
+export interface HttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

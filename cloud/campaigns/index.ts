@@ -1,0 +1,1 @@
+export { loadSigningKey, type SigningKey } from './signing.ts';

@@ -1,0 +1,118 @@
+import type { Kysely } from 'kysely';
+import type { StreamName, UplinkRecord } from '../../protocol/index.ts';
+import type { Database } from '../store/index.ts';
+
+export interface Batch {
+  gateway: string;
+  stream: StreamName;
+  /** The cursor the pull was asked from. */
+  after: number;
+  records: readonly UplinkRecord[];
+}
+
+// SQLite allows 32766 bound values per statement; 7 columns a row keeps well inside it.
+const rowsPerInsert = 500;
+
+/** Makes sure a cursor row exists for a gateway's stream and returns where it stands. */
+export async function loadCursor(db: Kysely<Database>, gateway: string, stream: StreamName, now: number) {
+  await db
+    .insertInto('cursors')
+    .values({ gateway, stream, seq: 0, updated_at: now })
+    .onConflict((conflict) => conflict.columns(['gateway', 'stream']).doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('cursors')
+    .select('seq')
+    .where('gateway', '=', gateway)
+    .where('stream', '=', stream)
+    .executeTakeFirstOrThrow();
+  return row.seq;
+}
+
+/**
+ * Stores a pulled batch and moves the cursor in one transaction. The cursor moves only from
+ * where the pull was asked (`after`), so a batch that lost a race to another replica or to
+ * an earlier answer stores nothing; records already held are ignored by the unique key.
+ * Returns the new cursor and how many records were new, or null when the cursor had moved.
+ */
+export async function storeBatch(
+  db: Kysely<Database>,
+  batch: Batch,
+  now: number,
+): Promise<{ cursor: number; stored: number } | null> {
+  const fresh = batch.records.filter((record) => record.seq > batch.after);
+  const cursor = fresh.reduce((highest, record) => Math.max(highest, record.seq), batch.after);
+
+  return db.transaction().execute(async (trx) => {
+    const moved = await trx
+      .updateTable('cursors')
+      .set({ seq: cursor, updated_at: now })
+      .where('gateway', '=', batch.gateway)
+      .where('stream', '=', batch.stream)
+      .where('seq', '=', batch.after)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1) return null;
+
+    let stored = 0;
+    for (let start = 0; start < fresh.length; start += rowsPerInsert) {
+      const rows = fresh.slice(start, start + rowsPerInsert).map((record) => ({
+        gateway: batch.gateway,
+        stream: batch.stream,
+        seq: record.seq,
+        kind: record.kind,
+        at: record.at,
+        data: JSON.stringify(record.data),
+        stored_at: now,
+      }));
+      const result = await trx
+        .insertInto('records')
+        .values(rows)
+        .onConflict((conflict) => conflict.columns(['gateway', 'stream', 'seq']).doNothing())
+        .executeTakeFirst();
+      stored += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return { cursor, stored };
+  });
+}
+
+/** A gateway's stored records of one stream, in sequence order. */
+export async function readRecords(
+  db: Kysely<Database>,
+  gateway: string,
+  stream: StreamName,
+): Promise<UplinkRecord[]> {
+  const rows = await db
+    .selectFrom('records')
+    .select(['seq', 'at', 'kind', 'data'])
+    .where('gateway', '=', gateway)
+    .where('stream', '=', stream)
+    .orderBy('seq')
+    .execute();
+  return rows.map((row) => ({ seq: row.seq, at: row.at, kind: row.kind, data: JSON.parse(row.data) }) as UplinkRecord);
+}
+
+export interface StreamFigures {
+  gateway: string;
+  stream: StreamName;
+  records: number;
+  cursor: number;
+}
+
+/** Records stored and the cursor, per gateway and stream. */
+export async function streamFigures(db: Kysely<Database>): Promise<StreamFigures[]> {
+  const counts = await db
+    .selectFrom('records')
+    .select(['gateway', 'stream', (eb) => eb.fn.countAll<number>().as('records')])
+    .groupBy(['gateway', 'stream'])
+    .execute();
+  const cursors = await db.selectFrom('cursors').select(['gateway', 'stream', 'seq']).execute();
+  const countOf = new Map(counts.map((row) => [`${row.gateway}/${row.stream}`, Number(row.records)]));
+  return cursors
+    .map((row) => ({
+      gateway: row.gateway,
+      stream: row.stream as StreamName,
+      records: countOf.get(`${row.gateway}/${row.stream}`) ?? 0,
+      cursor: row.seq,
+    }))
+    .sort((a, b) => a.gateway.localeCompare(b.gateway) || a.stream.localeCompare(b.stream));
+}

@@ -1,0 +1,89 @@
+import type { BranchFigures } from '../fleet/index.ts';
+import type { User } from '../users/index.ts';
+import { escapeHtml, pageFrame } from './html.ts';
+import { type Language, type Translate, translator } from './i18n.ts';
+
+const refreshSeconds = 10;
+
+function languageLink(language: Language, t: Translate) {
+  const other = language === 'en' ? 'zh' : 'en';
+  return `<a href="/?lang=${other}" hreflang="${other}">${escapeHtml(t('language.switch'))}</a>`;
+}
+
+export function loginPage(language: Language, failed: boolean): string {
+  const t = translator(language);
+  const error = failed ? `<p class="error" role="alert">${escapeHtml(t('login.failed'))}</p>` : '';
+  const body = `
+<header><h1>${escapeHtml(t('title'))}</h1>${languageLink(language, t)}</header>
+<form class="login" method="post" action="/api/login">
+  <h2>${escapeHtml(t('login.heading'))}</h2>
+  ${error}
+  <label for="username">${escapeHtml(t('login.username'))}</label>
+  <input id="username" name="username" autocomplete="username" required maxlength="64">
+  <label for="password">${escapeHtml(t('login.password'))}</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">${escapeHtml(t('login.submit'))}</button>
+</form>`;
+  return pageFrame({ language, title: t('title'), body });
+}
+
+function ago(lastSeenAt: number | null, now: number, t: Translate): string {
+  if (lastSeenAt === null) return t('time.never');
+
+  const seconds = Math.max(0, Math.round((now - lastSeenAt) / 1000));
+  if (seconds < 120) return t('time.secondsAgo', { count: seconds });
+  if (seconds < 7200) return t('time.minutesAgo', { count: Math.round(seconds / 60) });
+  return t('time.hoursAgo', { count: Math.round(seconds / 3600) });
+}
+
+function cameraCell(branch: BranchFigures, t: Translate): string {
+  if (branch.cameraSource === 'synthetic') {
+    const note = escapeHtml(t('source.syntheticNote'));
+    return `<span class="synthetic" title="${note}">${escapeHtml(t('source.synthetic'))}</span>`;
+  }
+  return escapeHtml(t(`source.${branch.cameraSource ?? 'none'}`));
+}
+
+function branchCard(branch: BranchFigures, now: number, t: Translate): string {
+  const state = branch.online ? 'online' : 'offline';
+  const figure = (value: number | null) => escapeHtml(value ?? '–');
+  const rows: Array<[string, string]> = [
+    ['field.people', figure(branch.people)],
+    ['field.ticketsWaiting', figure(branch.ticketsWaiting)],
+    ['field.servedToday', figure(branch.servedToday)],
+    ['field.backlog', figure(branch.backlog)],
+    ['field.recordsStored', figure(branch.recordsStored)],
+    ['field.cameraSource', cameraCell(branch, t)],
+    ['field.lastSeen', escapeHtml(ago(branch.lastSeenAt, now, t))],
+    ['field.gateways', escapeHtml(branch.gateways.join(', ') || '–')],
+  ];
+  const list = rows.map(([key, value]) => `<dt>${escapeHtml(t(key))}</dt><dd>${value}</dd>`).join('');
+  return `<section class="card" data-branch="${escapeHtml(branch.id)}">
+  <h2>${escapeHtml(branch.name)}</h2>
+  <div class="${state}" data-state="${state}">● ${escapeHtml(t(`status.${state}`))}</div>
+  <dl>${list}</dl>
+</section>`;
+}
+
+export function branchesPage(options: { language: Language; user: User; branches: BranchFigures[]; now: number }) {
+  const { language, user, branches, now } = options;
+  const t = translator(language);
+  const online = branches.filter((branch) => branch.online).length;
+  const cards = branches.length
+    ? branches.map((branch) => branchCard(branch, now, t)).join('\n')
+    : `<p>${escapeHtml(t('branches.none'))}</p>`;
+  const body = `
+<header>
+  <h1>${escapeHtml(t('title'))}</h1>
+  <span>${escapeHtml(t('user.signedInAs', { username: user.username, role: user.role }))}</span>
+  ${languageLink(language, t)}
+  <form method="post" action="/api/logout"><button type="submit">${escapeHtml(t('user.logout'))}</button></form>
+</header>
+<h2>${escapeHtml(t('branches.heading'))}</h2>
+<p>${escapeHtml(t('branches.summary', { online, total: branches.length }))}</p>
+<div class="grid">
+${cards}
+</div>
+<p class="note">${escapeHtml(t('page.refreshNote', { seconds: refreshSeconds }))}</p>`;
+  return pageFrame({ language, title: t('title'), body, refreshSeconds });
+}
