@@ -169,7 +169,9 @@ async function detect(engine, settings, request) {
   });
   const started = performance.now();
   const wantFaces = settings.faces && request.faces !== 'none';
-  const overrides = { face: faceConfig({ ...settings, faces: wantFaces }, request.faces === 'describe') };
+  const overrides = {
+    face: faceConfig({ ...settings, faces: wantFaces }, request.faces === 'describe'),
+  };
   try {
     const result = await engine.human.detect(input, overrides);
     return { ...toBoxes(result, width, height), ms: performance.now() - started };
@@ -194,7 +196,11 @@ async function main() {
       const result = await detect(engine, settings, request);
       parentPort.postMessage({ type: 'result', id: request.id, ...result });
     } catch (err) {
-      parentPort.postMessage({ type: 'error', id: request.id, reason: String(err?.message ?? err) });
+      parentPort.postMessage({
+        type: 'error',
+        id: request.id,
+        reason: String(err?.message ?? err),
+      });
     }
   });
 }

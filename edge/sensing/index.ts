@@ -1,0 +1,130 @@
+/**
+ * The gateway's audience sense: cameras (footage, streams, USB or synthetic) → people model in
+ * a worker thread → people counts on the bus and minute aggregates for the store.
+ * Frames live only in memory; nothing per person leaves this module.
+ */
+import type { ModuleContext } from '../../core/index.ts';
+import type { CameraSourceName } from '../../protocol/index.ts';
+import {
+  type CameraOutputs,
+  type CameraState,
+  type CameraStats,
+  cameraState,
+} from './camera-state.ts';
+import type { CameraConfig } from './config.ts';
+import { type Detector, startDetector } from './detector.ts';
+import { type Runner, runFootageCamera } from './footage-camera.ts';
+import { type SensingMetrics, sensingMetrics } from './metrics.ts';
+import { runSyntheticCamera } from './synthetic-source.ts';
+
+export type { ModuleContext } from '../../core/index.ts';
+export type { CameraStats, ClipStats, DeviceStateName } from './camera-state.ts';
+export { CameraConfig, CameraSourceConfig } from './config.ts';
+export {
+  type BackendChoice,
+  type Detections,
+  type Detector,
+  type ModelInfo,
+  peopleModel,
+  startDetector,
+} from './detector.ts';
+export { bodyScoreThreshold, peopleInFrame } from './people.ts';
+export { syntheticLineage } from './synthetic-source.ts';
+
+export interface SensingOptions extends CameraOutputs {
+  branch: string;
+  cameras: CameraConfig[];
+  /** Which TensorFlow.js backend to run. Default `auto` (tfjs-node, else WASM, else CPU). */
+  backend?: import('./detector.ts').BackendChoice;
+}
+
+export interface SensingStats {
+  cameras: CameraStats[];
+}
+
+export interface Sensing {
+  stats(): SensingStats;
+  /** Closes every open minute, kills ffmpeg and the worker; leaves no process behind. */
+  stop(): Promise<void>;
+}
+
+/** How often a minute with no new frames is checked for closing, in milliseconds. */
+const minuteCheckMs = 5000;
+
+export async function startSensing(
+  options: SensingOptions,
+  context: ModuleContext,
+): Promise<Sensing> {
+  const log = context.log.child({ module: 'sensing' });
+  const moduleContext = { ...context, log };
+  const metrics = sensingMetrics(context.registry);
+  const detector = sharedDetector(options, log);
+  const cameras = options.cameras.map((config) =>
+    startCamera(config, options, moduleContext, metrics, detector.get),
+  );
+  const minuteTimer = context.clock.every(minuteCheckMs, () => {
+    for (const camera of cameras) camera.state.minutes.closeIfPast(context.clock.now());
+  });
+
+  return {
+    stats: () => ({ cameras: cameras.map((camera) => ({ ...camera.state.stats })) }),
+    async stop() {
+      minuteTimer.cancel();
+      await Promise.all(cameras.map((camera) => camera.runner.stop()));
+      for (const camera of cameras) camera.state.minutes.flush();
+      await detector.close();
+    },
+  };
+}
+
+function startCamera(
+  config: CameraConfig,
+  outputs: CameraOutputs,
+  context: ModuleContext,
+  metrics: SensingMetrics,
+  detector: () => Promise<Detector>,
+): { state: CameraState; runner: Runner } {
+  const source: CameraSourceName =
+    config.source.kind === 'synthetic'
+      ? 'synthetic'
+      : config.source.kind === 'url'
+        ? 'camera'
+        : 'footage';
+  const state = cameraState(config, source, outputs, context, metrics);
+  if (config.source.kind === 'synthetic') {
+    metrics.backend(config.id, 'none');
+    return { state, runner: runSyntheticCamera(config.source.seed, config.fps, state, context) };
+  }
+
+  return { state, runner: runFootageCamera({ config, state, detector, metrics, context }) };
+}
+
+/** One detector worker for all cameras, started on first use; a failed start is retried. */
+function sharedDetector(options: SensingOptions, log: ModuleContext['log']) {
+  let starting: Promise<Detector> | null = null;
+  let closed = false;
+
+  const get = () => {
+    if (closed) return Promise.reject(new Error('sensing stopped'));
+
+    starting ??= startDetector({ backend: options.backend ?? 'auto' }).then(
+      (detector) => {
+        log.info({ backend: detector.backend, model: detector.model.name }, 'detector ready');
+        return detector;
+      },
+      (err: Error) => {
+        starting = null;
+        throw err;
+      },
+    );
+    return starting;
+  };
+
+  const close = async () => {
+    closed = true;
+    const detector = await starting?.catch(() => null);
+    await detector?.close();
+  };
+
+  return { get, close };
+}
