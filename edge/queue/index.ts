@@ -52,6 +52,8 @@ export interface Queue {
   command(counter: string, command: QueueCounterCommand): Ticket | null;
   state(): QueueState;
   stats(): QueueStats;
+  /** Hands the open minute's KPIs over now, for a run that ends without a stop. */
+  flush(): void;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
     },
     state: () => reader.state(clock.now()),
     stats: () => ({ ...counts, ...reader.counts() }),
+    flush: () => closeMinutes(clock.now() + 1),
     stop: async () => {
       for (const timer of timers) timer.cancel();
       await detachSurface();

@@ -44,6 +44,8 @@ export interface SensingStats {
 
 export interface Sensing {
   stats(): SensingStats;
+  /** Closes every camera's open minute now, for a run that ends. */
+  flush(): void;
   /** Closes every open minute, kills ffmpeg and the worker; leaves no process behind. */
   stop(): Promise<void>;
 }
@@ -68,6 +70,9 @@ export async function startSensing(
 
   return {
     stats: () => ({ cameras: cameras.map((camera) => ({ ...camera.state.stats })) }),
+    flush: () => {
+      for (const camera of cameras) camera.state.minutes.flush();
+    },
     async stop() {
       minuteTimer.cancel();
       await Promise.all(cameras.map((camera) => camera.runner.stop()));
