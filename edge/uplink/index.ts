@@ -26,6 +26,11 @@ import { type Credentials, enrol, readCredentials } from './enrol.ts';
 export const UplinkConfig = z.strictObject({
   /** The cloud's HTTP address, where the gateway enrols. */
   cloudUrl: z.string().url(),
+  /**
+   * The cloud broker's address when it differs from the one handed out at enrolment, e.g. a
+   * regional broker or, in the demo, a port picked anew at each start.
+   */
+  brokerUrl: z.string().url().optional(),
   /** One-time token from HQ; needed only until the gateway holds its own credentials. */
   enrolmentToken: z.string().optional(),
   /** How often live status is pushed, in milliseconds. Default 5000. */
@@ -75,7 +80,7 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
   let stopped = false;
 
   const connect = (credentials: Credentials) => {
-    client = mqtt.connect(credentials.broker.url, {
+    client = mqtt.connect(options.config.brokerUrl ?? credentials.broker.url, {
       clientId: `gateway-${options.gateway}`,
       username: credentials.broker.username,
       password: credentials.broker.password,

@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { hashPassword, randomSecret } from '../core/index.ts';
+
+/** The clips beside the checkout, read where they are and never copied in. */
+export const sharedFootage = fileURLToPath(new URL('../../shared/data/video/', import.meta.url));
+
+export const demoBranch = {
+  id: 'sz-futian',
+  name: '深圳福田支行 · Shenzhen Futian',
+  timeZone: 'Asia/Shanghai',
+  region: 'south',
+};
+
+export const demoQueue = {
+  timeZone: demoBranch.timeZone,
+  services: [
+    { id: 'cash', name: '现金 Cash', prefix: 'A', priority: 1, targetWaitMinutes: 10 },
+    { id: 'cards', name: '银行卡 Cards', prefix: 'B', priority: 1, targetWaitMinutes: 15 },
+    { id: 'accounts', name: '开户 Accounts', prefix: 'C', priority: 2, targetWaitMinutes: 20 },
+    { id: 'wealth', name: '理财 Wealth', prefix: 'V', priority: 3, targetWaitMinutes: 15 },
+  ],
+  counters: [
+    { id: '1', name: '1号窗口', services: ['cash', 'cards'] },
+    { id: '2', name: '2号窗口', services: ['cash', 'accounts'] },
+    { id: '3', name: '3号理财室', services: ['wealth', 'accounts'] },
+  ],
+};
+
+export type CameraChoice =
+  | { kind: 'folder'; path: string }
+  | { kind: 'file'; path: string; loop: boolean }
+  | { kind: 'url'; url: string }
+  | { kind: 'synthetic'; seed: number; why: string };
+
+/**
+ * What feeds the demo's camera: `--footage` (a folder, a file or a camera URL), else the
+ * shared clips; the synthetic camera, with the reason, when footage or ffmpeg is missing.
+ */
+export function chooseCamera(footage: string | undefined, seed: number): CameraChoice {
+  const target = footage ?? sharedFootage;
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) || target.startsWith('/dev/video');
+
+  if (spawnSync('ffmpeg', ['-version']).status !== 0) {
+    return { kind: 'synthetic', seed, why: 'ffmpeg is not installed (apt-get install -y ffmpeg)' };
+  }
+  if (url) return { kind: 'url', url: target };
+  if (!existsSync(target)) return { kind: 'synthetic', seed, why: `no footage at ${target}` };
+
+  return statSync(target).isDirectory()
+    ? { kind: 'folder', path: resolve(target) }
+    : { kind: 'file', path: resolve(target), loop: true };
+}
+
+export interface DemoSecrets {
+  adminPassword: string;
+  technicianPassword: string;
+  busPasswords: Record<string, string>;
+  hashes: { admin: string; technician: string };
+}
+
+/**
+ * The demo's logins, made once and kept in the data folder (readable by its owner only) so a
+ * second run finds the same users in the same databases.
+ */
+export async function demoSecrets(dataDir: string): Promise<DemoSecrets> {
+  const file = join(dataDir, 'logins.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+
+  const adminPassword = randomSecret(9);
+  const technicianPassword = randomSecret(9);
+  const secrets: DemoSecrets = {
+    adminPassword,
+    technicianPassword,
+    busPasswords: { kiosk: randomSecret(), door: randomSecret(), counter: randomSecret() },
+    hashes: { admin: await hashPassword(adminPassword),
+      technician: await hashPassword(technicianPassword) },
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { hashPassword, smartbranchVersion } from '../core/index.ts';
+import { registerDemo } from './demo.ts';
+import { registerSense } from './sense.ts';
+import { registerServe } from './serve.ts';
+
+const program = new Command('smartbranch')
+  .description('SmartBranch: the branch gateway, the HQ cloud control plane and the simulator')
+  .version(smartbranchVersion)
+  .showHelpAfterError();
+
+registerDemo(program);
+registerServe(program);
+registerSense(program);
+
+program
+  .command('hash-password')
+  .description('print the scrypt hash of a password read from standard input, for config files')
+  .action(async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    if (!password) program.error('no password on standard input');
+
+    console.log(await hashPassword(password));
+  });
+
+await program.parseAsync(process.argv);

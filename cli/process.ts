@@ -1,0 +1,58 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  collectProcessMetrics,
+  ConfigError,
+  createLogger,
+  createRegistry,
+  type Logger,
+  type ModuleContext,
+  scaledClock,
+} from '../core/index.ts';
+
+/** The context of one long-running command: real clock, pino to stdout or a file, metrics. */
+export function processContext(name: string, logFile?: string): ModuleContext {
+  const destination = logFile ? fileStream(logFile) : undefined;
+  const log = createLogger(destination ? { base: { process: name }, destination }
+    : { base: { process: name } });
+  const registry = createRegistry({ process: name });
+  collectProcessMetrics(registry);
+  return { clock: scaledClock(), log, registry };
+}
+
+function fileStream(file: string) {
+  mkdirSync(dirname(file), { recursive: true });
+  return createWriteStream(file, { flags: 'a' });
+}
+
+/**
+ * Runs until SIGINT or SIGTERM, then stops cleanly once; a second signal exits at once, for a
+ * technician whose shutdown hangs.
+ */
+export function untilSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      stop().then(resolve, (err) => {
+        log.error({ err }, 'stop failed');
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+/** A failed config is printed as its list of problems, each by its path, and exits 2. */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    console.error(`smartbranch: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,17 @@
+import type { Cloud } from '../cloud/index.ts';
+import type { Gateway } from '../edge/runtime.ts';
+
+/** One line a person can read at a glance, every few seconds. */
+export function statusLine(running: { gateway: Gateway; cloud: Cloud }, startedAt: number): string {
+  const stats = running.gateway.stats();
+  const camera = stats.cameras[0];
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  const backlog = Object.values(stats.backlog).reduce((sum, count) => sum + count, 0);
+  const cameraText = camera
+    ? `people ${stats.people} (source: "${camera.source}", ${camera.backend}, ` +
+      `${camera.fps.toFixed(1)} fps, ${camera.framesProcessed} frames)`
+    : 'no camera';
+
+  return `[${seconds}s] ${cameraText} · tickets waiting ${stats.queue.waiting}, ` +
+    `served ${stats.queue.served} · uplink ${stats.uplink.state}, backlog ${backlog}`;
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { Id } from '../protocol/index.ts';
+import { BusClient } from './bus/index.ts';
+import { QueueConfig } from './queue/index.ts';
+import { CameraConfig } from './sensing/index.ts';
+import { Technician } from './ui/index.ts';
+import { UplinkConfig } from './uplink/index.ts';
+
+const Listener = (port: number) =>
+  z.strictObject({
+    /** Interface to bind. Default 127.0.0.1; a branch box serving tablets uses 0.0.0.0. */
+    host: z.string().default('127.0.0.1'),
+    /** TCP port; 0 picks a free one. */
+    port: z.number().int().min(0).max(65535).default(port),
+  });
+
+/** gateway.json: everything one branch's gateway needs, checked once at start-up. */
+export const GatewayConfig = z.strictObject({
+  gateway: Id,
+  branch: Id,
+  branchName: z.string().min(1).max(120),
+  /** Folder of the SQLite file and the enrolment credentials. Default ./data/gateway. */
+  dataDir: z.string().default('./data/gateway'),
+  http: Listener(8080).prefault({}),
+  bus: Listener(1883).extend({ clients: z.array(BusClient).default([]) }).prefault({}),
+  technicians: z.array(Technician).default([]),
+  cameras: z.array(CameraConfig).default([]),
+  queue: QueueConfig,
+  /** Without it the gateway runs alone: the branch works, nothing goes to HQ. */
+  uplink: UplinkConfig.optional(),
+  /** How often the live people count goes on the bus, in milliseconds. Default 1000. */
+  liveCountIntervalMs: z.number().int().min(100).default(1000),
+  /** Confirmed records are kept this long for diagnosis, in hours. Default 168 (a week). */
+  confirmedRetentionHours: z.number().min(0).default(168),
+});
+
+export type GatewayConfig = z.output<typeof GatewayConfig>;

@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import { type ModuleContext, smartbranchVersion } from '../core/index.ts';
+import {
+  type AudienceCount,
+  type AudienceMinute,
+  type DeviceState,
+  type LiveStatus,
+  Stream,
+} from '../protocol/index.ts';
+import { type Bus, startBus } from './bus/index.ts';
+import type { GatewayConfig } from './config.ts';
+import { type Queue, startQueue } from './queue/index.ts';
+import { type Sensing, startSensing } from './sensing/index.ts';
+import { type Outbox, openStore, outbox, type Store } from './store/index.ts';
+import { type GatewayHttp, startGatewayHttp } from './ui/index.ts';
+import { startUplink, type Uplink } from './uplink/index.ts';
+
+export { GatewayConfig } from './config.ts';
+export type { CameraStats } from './sensing/index.ts';
+
+export interface GatewayStats {
+  gateway: string;
+  branch: string;
+  uptimeSeconds: number;
+  people: number;
+  cameras: ReturnType<Sensing['stats']>['cameras'];
+  queue: ReturnType<Queue['stats']>;
+  bus: ReturnType<Bus['stats']>;
+  uplink: ReturnType<Uplink['stats']> | { state: 'offline' };
+  backlog: Record<string, number>;
+  lastSeq: Record<string, number>;
+  devices: { online: number; total: number };
+}
+
+export interface Gateway {
+  readonly httpUrl: string;
+  readonly busUrl: string;
+  stats(): GatewayStats;
+  /** The outbox, for the demo's summary: what the gateway stored and the cloud confirmed. */
+  readonly outbox: Outbox;
+  /** Closes the open minutes of sensing and queue into the outbox, for a run that ends. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Parts {
+  store: Store;
+  outbox: Outbox;
+  bus: Bus;
+  queue: Queue;
+  sensing: Sensing;
+  uplink: Uplink | null;
+  http: GatewayHttp;
+  devices: Map<string, DeviceState['state']>;
+}
+
+/**
+ * Starts one branch's gateway: store, bus, queue, sensing, uplink and web UI, in that order,
+ * and stops them in the reverse order. The gateway works with the cloud gone.
+ */
+export async function startGateway(config: GatewayConfig, context: ModuleContext): Promise<Gateway> {
+  const log = context.log.child({ module: 'runtime', gateway: config.gateway });
+  const startedAt = context.clock.now();
+  const parts = {} as Parts;
+  parts.devices = new Map();
+
+  parts.store = openStore(join(config.dataDir, 'gateway.db'), context);
+  parts.outbox = outbox(parts.store.db);
+  parts.bus = await startBus({ branch: config.branch, ...config.bus }, context);
+  await trackDevices(parts);
+  parts.queue = await startQueue({ branch: config.branch, config: config.queue,
+    db: parts.store.db, bus: parts.bus,
+    recordMinute: (data) => parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(),
+      data }) }, context);
+  parts.sensing = await startSensing(sensingOptions(config, parts, context), context);
+  parts.uplink = config.uplink
+    ? await startUplink({ gateway: config.gateway, branch: config.branch, config: config.uplink,
+        credentialsFile: join(config.dataDir, 'credentials.json'), outbox: parts.outbox,
+        status: () => liveStatus(parts) }, context)
+    : null;
+
+  const stats = () => gatewayStats(config, parts, (context.clock.now() - startedAt) / 1000);
+  parts.http = await startGatewayHttp({ ...config.http, branchName: config.branchName,
+    technicians: config.technicians, queueState: () => parts.queue.state(),
+    status: () => ({ ...stats(), branchName: config.branchName,
+      nowServing: parts.queue.state().nowServing }),
+    metrics: () => context.registry.metrics() }, context);
+
+  const retention = context.clock.every(3600_000, () => {
+    const pruned = parts.outbox.prune(context.clock.now() - config.confirmedRetentionHours * 3600_000);
+    if (pruned) log.info({ pruned }, 'confirmed records let go');
+  });
+  log.info({ http: parts.http.url, bus: parts.bus.url, version: smartbranchVersion },
+    'gateway started');
+
+  return {
+    httpUrl: parts.http.url,
+    busUrl: parts.bus.url,
+    outbox: parts.outbox,
+    stats,
+    flush: async () => {
+      parts.sensing.flush();
+      parts.queue.flush();
+    },
+    stop: async () => {
+      retention.cancel();
+      await parts.http.close();
+      await parts.uplink?.stop();
+      await parts.sensing.stop();
+      await parts.queue.stop();
+      await parts.bus.close();
+      parts.store.close();
+      log.info('gateway stopped');
+    },
+  };
+}
+
+/** Live counts go on the bus at most once per interval per camera, the latest value winning. */
+function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleContext) {
+  const lastSent = new Map<string, number>();
+  const publishCount = (count: AudienceCount) => {
+    const previous = lastSent.get(count.camera) ?? 0;
+    if (count.at - previous < config.liveCountIntervalMs) return;
+
+    lastSent.set(count.camera, count.at);
+    void parts.bus.publish('audienceCount', { camera: count.camera }, count, { qos: 0 });
+  };
+
+  return {
+    branch: config.branch,
+    cameras: [...config.cameras],
+    publishCount,
+    recordMinute: (data: AudienceMinute) =>
+      void parts.outbox.append({ kind: 'audience.minute', at: context.clock.now(), data }),
+    reportState: (device: string, state: DeviceState['state'], reason?: string) => {
+      const message: DeviceState = reason === undefined
+        ? { device, at: context.clock.now(), state }
+        : { device, at: context.clock.now(), state, reason: reason.slice(0, 300) };
+      void parts.bus.publish('deviceState', { device }, message, { retain: true });
+    },
+  };
+}
+
+async function trackDevices(parts: Parts) {
+  await parts.bus.subscribe('deviceState', {}, (message) => {
+    parts.devices.set(message.device, message.state);
+  });
+}
+
+function liveStatus(parts: Parts): Omit<LiveStatus, 'gateway' | 'at'> {
+  const cameras = parts.sensing.stats().cameras;
+  const queue = parts.queue.stats();
+  return {
+    version: smartbranchVersion,
+    people: cameras.reduce((sum, camera) => sum + camera.people, 0),
+    cameraSource: cameras[0]?.source ?? null,
+    ticketsWaiting: queue.waiting,
+    ticketsServedToday: parts.queue.state().servedToday,
+    backlog: Object.fromEntries(Stream.options.map((stream) =>
+      [stream, parts.outbox.position(stream).backlog])) as LiveStatus['backlog'],
+    devicesOnline: [...parts.devices.values()].filter((state) => state === 'online').length,
+    devicesTotal: parts.devices.size,
+  };
+}
+
+function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number): GatewayStats {
+  const cameras = parts.sensing.stats().cameras;
+  const positions = Stream.options.map((stream) => [stream, parts.outbox.position(stream)] as const);
+  return {
+    gateway: config.gateway,
+    branch: config.branch,
+    uptimeSeconds,
+    people: cameras.reduce((sum, camera) => sum + camera.people, 0),
+    cameras,
+    queue: parts.queue.stats(),
+    bus: parts.bus.stats(),
+    uplink: parts.uplink?.stats() ?? { state: 'offline' },
+    backlog: Object.fromEntries(positions.map(([stream, p]) => [stream, p.backlog])),
+    lastSeq: Object.fromEntries(positions.map(([stream, p]) => [stream, p.lastSeq])),
+    devices: {
+      online: [...parts.devices.values()].filter((state) => state === 'online').length,
+      total: parts.devices.size,
+    },
+  };
+}
