@@ -88,7 +88,7 @@ export function startLiveChannel(
 }
 
 /** Keeps the newest status per gateway; an older one arriving late does not replace it. */
-async function storeStatus(db: Kysely<Database>, status: LiveStatus, now: number) {
+export async function storeStatus(db: Kysely<Database>, status: LiveStatus, now: number) {
   const row = { at: status.at, received_at: now, data: JSON.stringify(status) };
   await db
     .insertInto('gateway_status')

@@ -47,7 +47,7 @@ export async function storeDialects(): Promise<Array<'sqlite' | 'postgres'>> {
 
 export const testBranches = [
   { id: 'north#1', name: 'North <Main> Street', timeZone: 'Asia/Shanghai', region: 'east', tags: ['mall'] },
-  { id: 'south/2', name: 'South Harbour', timeZone: 'Asia/Shanghai', region: 'south' },
+  { id: 'south/2', name: 'South Harbour', timeZone: 'Asia/Shanghai', region: 'south', tags: [] },
 ];
 
 export const adminPassword = 'correct horse battery';

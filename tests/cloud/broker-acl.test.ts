@@ -1,0 +1,125 @@
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cloud, startCloud } from '../../cloud/index.ts';
+import { type EnrolResponse, topic } from '../../protocol/index.ts';
+import { connect, enrol } from './peer.ts';
+import { sqliteTarget, tempFolder, testConfig, testContext } from './support.ts';
+
+const folder = tempFolder();
+let cloud: Cloud;
+let north: EnrolResponse;
+let south: EnrolResponse;
+const clients: MqttClient[] = [];
+
+beforeAll(async () => {
+  cloud = await startCloud(testConfig(sqliteTarget(folder.path)), testContext());
+  north = await enrol(cloud.httpUrl, await cloud.createEnrolmentToken('north#1'), 'gw-north');
+  south = await enrol(cloud.httpUrl, await cloud.createEnrolmentToken('south/2'), 'gw-south');
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.endAsync(true);
+  await cloud.stop();
+  folder.remove();
+});
+
+async function gateway(enrolment: EnrolResponse, clientId = enrolment.gateway) {
+  const client = await connect(cloud.brokerUrl, enrolment.broker.username, enrolment.broker.password, clientId);
+  clients.push(client);
+  return client;
+}
+
+/** Collects what a client receives; MQTT gives no "nothing came" event, so tests wait on a marker. */
+function inbox(client: MqttClient) {
+  const received: string[] = [];
+  client.on('message', (name) => received.push(name));
+  return received;
+}
+
+/** The QoS granted per filter, 128 where refused [MQTT-3.9.3]; MQTT.js rejects on any 128. */
+async function grants(client: MqttClient, filters: string[]): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filters, { qos: 1 })).map((grant) => grant.qos);
+  } catch (err) {
+    return (err as { packet: { granted: number[] } }).packet.granted;
+  }
+}
+
+async function until(condition: () => boolean) {
+  for (let attempt = 0; attempt < 200 && !condition(); attempt++) await new Promise((r) => setTimeout(r, 10));
+  if (!condition()) throw new Error('condition not met');
+}
+
+describe('the cloud broker over TCP', () => {
+  it('refuses a wrong password', async () => {
+    await expect(connect(cloud.brokerUrl, 'gw-north', 'not-the-password')).rejects.toThrow(
+      /Bad username or password/i,
+    );
+  });
+
+  it('refuses a gateway that is not enrolled', async () => {
+    await expect(connect(cloud.brokerUrl, 'gw-ghost', 'whatever-it-is')).rejects.toThrow(/Bad username or password/i);
+  });
+
+  it('lets a gateway publish and subscribe under its own branch', async () => {
+    const client = await gateway(north);
+    const received = inbox(client);
+    const own = topic('liveStatus', { branch: 'north#1' });
+
+    const granted = await client.subscribeAsync(own, { qos: 1 });
+    await client.publishAsync(own, '{}', { qos: 1 });
+
+    expect(granted[0]?.qos).toBe(1);
+    await until(() => received.includes(own));
+  });
+
+  it('refuses a subscription to another branch and to wildcards above the branch', async () => {
+    const client = await gateway(north, 'gw-north-sub');
+    const filters = [
+      topic('pullRequest', { branch: 'south/2' }),
+      'sb/v1/+/uplink/pull/request',
+      'sb/v1/#',
+      '#',
+      'sb/v1/north%231',
+    ];
+
+    expect(await grants(client, filters)).toEqual([128, 128, 128, 128, 128]);
+    expect(await grants(client, [topic('alarm', { branch: 'north#1' })])).toEqual([1]);
+  });
+
+  it('never delivers one branch\'s messages to the other gateway', async () => {
+    const northClient = await gateway(north, 'gw-north-reader');
+    const southClient = await gateway(south);
+    const northInbox = inbox(northClient);
+    const southInbox = inbox(southClient);
+    const refused = await grants(northClient, ['sb/v1/+/#', topic('alarm', { branch: 'south/2' })]);
+    await southClient.subscribeAsync(topic('alarm', { branch: 'south/2' }), { qos: 1 });
+
+    await southClient.publishAsync(topic('alarm', { branch: 'south/2' }), '{}', { qos: 1 });
+    await until(() => southInbox.length === 1);
+
+    expect(refused).toEqual([128, 128]);
+    expect(northInbox).toEqual([]);
+  });
+
+  it('disconnects a gateway that publishes on another branch, and the message goes nowhere', async () => {
+    const southClient = await gateway(south, 'gw-south-listener');
+    const southInbox = inbox(southClient);
+    await southClient.subscribeAsync(topic('pullResponse', { branch: 'south/2' }), { qos: 1 });
+    const intruder = await gateway(north, 'gw-north-intruder');
+    const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
+
+    intruder.publish(topic('pullResponse', { branch: 'south/2' }), '{"forged":true}', { qos: 1 });
+    await closed;
+    await southClient.publishAsync(topic('pullResponse', { branch: 'south/2' }), 'marker', { qos: 1 });
+    await until(() => southInbox.length >= 1);
+
+    expect(southInbox).toEqual([topic('pullResponse', { branch: 'south/2' })]);
+  });
+
+  it('refuses a gateway that takes another gateway\'s client id', async () => {
+    await gateway(south, 'shared-id');
+
+    await expect(gateway(north, 'shared-id')).rejects.toThrow(/Not authorized/i);
+  });
+});
