@@ -133,3 +133,15 @@ function sharedDetector(options: SensingOptions, log: ModuleContext['log']) {
 
   return { get, close };
 }
+
+export { type AnalyseOptions, analyseVideo, type VideoReport } from './analyse.ts';
+export { type Crossing, lineCounter, type Visit, visitKeeper } from './events.ts';
+export { ageBand, ageBands, genderThreshold, minimumFaceWidth } from './faces.ts';
+export {
+  type Analyser,
+  type AnalysisSummary,
+  createAnalyser,
+  type FrameOutcome,
+} from './pipeline.ts';
+export { createTracker, type Track, type Tracker } from './tracker.ts';
+export { CountingLine, wholeFrame, Zone, ZoneFile } from './zones.ts';

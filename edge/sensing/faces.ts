@@ -1,0 +1,115 @@
+import type { FaceDetection } from './detector.ts';
+import type { Track } from './tracker.ts';
+import { boxCentre } from './zones.ts';
+
+/**
+ * Measured on the clips (bench/RESULTS.md). Faces narrower than 30 px in a 480 px frame
+ * (1/16 of its width) give faceres gender scores that swing between the sexes, so they are
+ * `unknown`. A view counts only when the face is near-frontal; attention needs it frontal.
+ */
+export const minimumFaceWidth = 1 / 16;
+/** |nose offset from the eyes' midpoint| ÷ eye distance, above which a face is turned away. */
+export const frontalOffset = 0.15;
+const viewOffset = 0.3;
+/** Mean signed gender score over the best views needed to say male or female. */
+export const genderThreshold = 0.3;
+const bestViews = 3;
+
+export const ageBands = ['under 18', '18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const;
+export type AgeBand = (typeof ageBands)[number] | 'unknown';
+export type Gender = 'male' | 'female' | 'unknown';
+
+/** How far the nose sits from the eyes' midpoint, in eye distances; 0 is frontal. */
+export function noseOffset(face: FaceDetection): number {
+  const [first, second, nose] = face.keypoints;
+  if (!first || !second || !nose) return Number.POSITIVE_INFINITY;
+
+  const eyes = Math.abs(second[0] - first[0]);
+  if (eyes === 0) return Number.POSITIVE_INFINITY;
+
+  return (nose[0] - (first[0] + second[0]) / 2) / eyes;
+}
+
+export function isFrontal(face: FaceDetection): boolean {
+  return face.box[2] >= minimumFaceWidth && Math.abs(noseOffset(face)) <= frontalOffset;
+}
+
+/** The track a face belongs to: its centre in the upper part of that track's body box. */
+export function faceOwner(face: FaceDetection, tracks: readonly Track[]): Track | null {
+  const [x, y] = boxCentre(face.box);
+  let owner: Track | null = null;
+  let best = Number.POSITIVE_INFINITY;
+  for (const track of tracks.filter((candidate) => candidate.matched)) {
+    const [left, top, width, height] = track.box;
+    const margin = width * 0.25;
+    const within = x >= left - margin && x <= left + width + margin;
+    if (!within || y < top - height * 0.3 || y > top + height * 0.5) continue;
+
+    const distance = Math.abs(x - (left + width / 2));
+    if (distance < best) [owner, best] = [track, distance];
+  }
+  return owner;
+}
+
+interface View {
+  quality: number;
+  signedGender: number;
+  age: number;
+}
+
+export interface Demographics {
+  track: number;
+  gender: Gender;
+  ageBand: AgeBand;
+  confidence: number;
+  views: number;
+}
+
+/** The best few face views of each track, and the verdict they support. */
+export function demographicsKeeper() {
+  const views = new Map<number, View[]>();
+
+  const add = (track: number, face: FaceDetection) => {
+    const offset = Math.abs(noseOffset(face));
+    if (face.box[2] < minimumFaceWidth || offset > viewOffset || face.age === null) return;
+
+    const sign = face.gender === 'male' ? 1 : face.gender === 'female' ? -1 : 0;
+    const quality = face.box[2] * (1 - offset);
+    const list = [
+      ...(views.get(track) ?? []),
+      { quality, signedGender: sign * face.genderScore, age: face.age },
+    ];
+    views.set(track, list.sort((a, b) => b.quality - a.quality).slice(0, bestViews));
+  };
+
+  const verdict = (track: number): Demographics => {
+    const best = views.get(track) ?? [];
+    if (best.length === 0)
+      return { track, gender: 'unknown', ageBand: 'unknown', confidence: 0, views: 0 };
+
+    const signed = best.reduce((sum, view) => sum + view.signedGender, 0) / best.length;
+    const age = best.reduce((sum, view) => sum + view.age, 0) / best.length;
+    const gender: Gender =
+      signed >= genderThreshold ? 'male' : signed <= -genderThreshold ? 'female' : 'unknown';
+    const confidence = Math.round(Math.abs(signed) * 1000) / 1000;
+    return { track, gender, ageBand: ageBand(age), confidence, views: best.length };
+  };
+
+  /** Whether more views could still change a track's verdict (then faces are worth describing). */
+  const wants = (track: number) => {
+    const best = views.get(track) ?? [];
+    return best.length < bestViews || best.some((view) => view.quality < minimumFaceWidth * 2);
+  };
+
+  return { add, verdict, wants, tracks: () => [...views.keys()] };
+}
+
+export function ageBand(age: number): AgeBand {
+  if (age < 18) return 'under 18';
+  if (age < 25) return '18-24';
+  if (age < 35) return '25-34';
+  if (age < 45) return '35-44';
+  if (age < 55) return '45-54';
+  if (age < 65) return '55-64';
+  return '65+';
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { Id } from '../../protocol/index.ts';
+import type { Box } from './detector.ts';
+
+const Point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+
+export const ZoneKind = z.enum(['service-point', 'waiting', 'passing']);
+
+export const Zone = z.strictObject({
+  name: Id,
+  /** service-point: visits with dwell; waiting: occupancy; passing: passers-by and stops. */
+  kind: ZoneKind,
+  /** Corners in frame coordinates normalized to 0..1, in order. */
+  polygon: z.array(Point).min(3).max(64),
+  /** The screen whose viewing area this is: frontal faces in it are attention. */
+  screen: Id.optional(),
+});
+
+export const CountingLine = z.strictObject({
+  name: Id,
+  /** Crossing from the left of from→to to its right is an entry. */
+  from: Point,
+  to: Point,
+  /** Frames a track must stay on its new side before the crossing counts. Default 2. */
+  confirmFrames: z.number().int().min(1).max(50).default(2),
+});
+
+/** The zone file of one camera. */
+export const ZoneFile = z
+  .strictObject({
+    zones: z.array(Zone).max(64).default([]),
+    lines: z.array(CountingLine).max(32).default([]),
+  })
+  .superRefine((file, context) => {
+    const names = [...file.zones, ...file.lines].map((item) => item.name);
+    const twice = names.find((name, index) => names.indexOf(name) !== index);
+    if (twice) context.addIssue({ code: 'custom', message: `name ${twice} is used twice` });
+  });
+
+export type Zone = z.output<typeof Zone>;
+export type CountingLine = z.output<typeof CountingLine>;
+export type ZoneFile = z.output<typeof ZoneFile>;
+
+/** Without a zone file the whole frame is one zone named `frame`. */
+export const wholeFrame: ZoneFile = {
+  zones: [
+    {
+      name: 'frame',
+      kind: 'service-point',
+      polygon: [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ],
+    },
+  ],
+  lines: [],
+};
+
+/** Where a person stands: the bottom centre of the body box. */
+export function footPoint(box: Box): [number, number] {
+  return [box[0] + box[2] / 2, Math.min(1, box[1] + box[3])];
+}
+
+export function boxCentre(box: Box): [number, number] {
+  return [box[0] + box[2] / 2, box[1] + box[3] / 2];
+}
+
+/** Point in polygon by ray casting; points on the frame edge count as inside. */
+export function inside(point: [number, number], polygon: readonly [number, number][]): boolean {
+  const [x, y] = point;
+  let result = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [xi, yi] = polygon[i] as [number, number];
+    const [xj, yj] = polygon[j] as [number, number];
+    const crosses = yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi;
+    if (crosses) result = !result;
+  }
+  return result || onFrameEdge(point, polygon);
+}
+
+function onFrameEdge(point: [number, number], polygon: readonly [number, number][]): boolean {
+  const xs = polygon.map((corner) => corner[0]);
+  const ys = polygon.map((corner) => corner[1]);
+  const covers = Math.min(...xs) === 0 && Math.max(...xs) === 1 && Math.min(...ys) === 0;
+  return covers && Math.max(...ys) === 1 && polygon.length === 4;
+}
+
+/** Which side of a line a point is on: 1 right (inside), -1 left (outside), 0 on it. */
+export function sideOf(line: CountingLine, point: [number, number]): -1 | 0 | 1 {
+  const [ax, ay] = line.from;
+  const [bx, by] = line.to;
+  // Image y grows downward, so a positive cross product is the right-hand side of from→to.
+  const cross = (bx - ax) * (point[1] - ay) - (by - ay) * (point[0] - ax);
+  return cross > 0 ? 1 : cross < 0 ? -1 : 0;
+}
