@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import * as messages from './messages.ts';
+import * as screens from './screens.ts';
 import type { Channel } from './topics.ts';
 
 export * from './ids.ts';
 export * from './messages.ts';
+export * from './screens.ts';
 export * from './topics.ts';
 
 /** The one typed map from every channel to the schema of its payload. */
@@ -21,6 +23,11 @@ export const channelSchemas = {
   liveStatus: messages.LiveStatus,
   alarm: messages.Alarm,
   campaignManifest: messages.CampaignManifest,
+  zoneAudience: screens.ZoneAudience,
+  screenRegistration: screens.ScreenRegistration,
+  screenOverride: screens.ScreenOverride,
+  screenTheme: screens.ThemeSelection,
+  screenStatus: screens.ScreenStatus,
 } as const satisfies Record<Channel, z.ZodType>;
 
 export type MessageOf<C extends Channel> = z.output<(typeof channelSchemas)[C]>;

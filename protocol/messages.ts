@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { Id } from './ids.ts';
+import {
+  PlayHour,
+  Repeat,
+  ScheduleWindow,
+  ScreenTarget,
+  ShareOfVoice,
+  TargetRule,
+} from './screens.ts';
 
 /** Epoch milliseconds, as the sender's injectable clock read them. */
 export const Timestamp = z.number().int().nonnegative();
@@ -133,7 +141,7 @@ export const Reply = z.strictObject({
 
 // Uplink records: what may leave the gateway, each kind with its own schema -----------------
 
-export const Stream = z.enum(['audience', 'queue']);
+export const Stream = z.enum(['audience', 'queue', 'plays']);
 
 export const AudienceMinute = z.strictObject({
   camera: Id,
@@ -173,12 +181,19 @@ export const UplinkRecord = z.discriminatedUnion('kind', [
     kind: z.literal('queue.minute'),
     data: QueueMinute,
   }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('screen.play-hour'),
+    data: PlayHour,
+  }),
 ]);
 
 /** Which stream each record kind travels in. */
 export const streamOfKind = {
   'audience.minute': 'audience',
   'queue.minute': 'queue',
+  'screen.play-hour': 'plays',
 } as const satisfies Record<z.infer<typeof UplinkRecord>['kind'], z.infer<typeof Stream>>;
 
 /**
@@ -217,7 +232,8 @@ export const LiveStatus = z.strictObject({
   cameraSource: CameraSource.nullable(),
   ticketsWaiting: z.number().int().nonnegative(),
   ticketsServedToday: z.number().int().nonnegative(),
-  backlog: z.record(Stream, z.number().int().nonnegative()),
+  /** Records waiting per stream; a stream added later may be absent from older senders. */
+  backlog: z.partialRecord(Stream, z.number().int().nonnegative()),
   devicesOnline: z.number().int().nonnegative(),
   devicesTotal: z.number().int().nonnegative(),
 });
@@ -239,6 +255,13 @@ export const ManifestItem = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().nonnegative(),
   durationMs: z.number().int().positive().optional(),
+  /** Scene management (optional): a label, a web page's address, a template and its fields. */
+  name: Text(200).optional(),
+  url: z.string().url().max(2000).optional(),
+  template: Text(20_000).optional(),
+  fields: z.record(Text(60), Text(2000)).optional(),
+  /** Plays at fixed local times instead of in the loop. */
+  repeat: Repeat.optional(),
 });
 
 export const CampaignManifest = z.strictObject({
@@ -246,7 +269,17 @@ export const CampaignManifest = z.strictObject({
   version: z.number().int().positive(),
   issuedAt: Timestamp,
   campaigns: z.array(
-    z.strictObject({ id: Id, name: Text(200), priority: z.number().int(), items: z.array(ManifestItem) }),
+    z.strictObject({
+      id: Id,
+      name: Text(200),
+      priority: z.number().int(),
+      items: z.array(ManifestItem),
+      /** Scene management (optional): when, where, for whom and how often it plays. */
+      schedule: ScheduleWindow.optional(),
+      target: ScreenTarget.optional(),
+      rule: TargetRule.optional(),
+      shareOfVoice: ShareOfVoice.optional(),
+    }),
   ),
   keyId: Text(64),
   signature: z.string().regex(/^[A-Za-z0-9+/=]+$/),

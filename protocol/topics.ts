@@ -21,6 +21,11 @@ export const topicTemplates = {
   liveStatus: 'uplink/status',
   alarm: 'uplink/alarm',
   campaignManifest: 'campaign/manifest',
+  zoneAudience: 'audience/zone/{zone}/live',
+  screenRegistration: 'screens/register',
+  screenOverride: 'screens/override',
+  screenTheme: 'screens/theme',
+  screenStatus: 'screens/{screen}/status',
 } as const;
 
 export type Channel = keyof typeof topicTemplates;
