@@ -62,7 +62,8 @@ const requestMemoryMs = 7 * 24 * 3_600_000;
 
 export async function startQueue(options: QueueOptions, context: ModuleContext): Promise<Queue> {
   const config = QueueConfig.parse(options.config);
-  const { clock } = context;
+  // Whole milliseconds: a sped-up clock reads fractions, which no timestamp schema accepts.
+  const clock = { ...context.clock, now: () => Math.floor(context.clock.now()) };
   const log = context.log.child({ module: 'queue' });
   const book = ledger(options.db);
   const decide = decisions(config, options.db, book);
