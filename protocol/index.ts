@@ -1,8 +1,10 @@
 import type { z } from 'zod';
+import * as devices from './devices.ts';
 import * as messages from './messages.ts';
 import * as screens from './screens.ts';
 import type { Channel } from './topics.ts';
 
+export * from './devices.ts';
 export * from './ids.ts';
 export * from './messages.ts';
 export * from './screens.ts';
@@ -28,6 +30,11 @@ export const channelSchemas = {
   screenOverride: screens.ScreenOverride,
   screenTheme: screens.ThemeSelection,
   screenStatus: screens.ScreenStatus,
+  deviceCommand: devices.DeviceCommand,
+  /** A device's answer to a command, under its own topics: `correlationId` is the request's. */
+  deviceReply: messages.Reply,
+  deviceProfile: devices.DeviceProfileReport,
+  printerJob: devices.PrinterJob,
 } as const satisfies Record<Channel, z.ZodType>;
 
 export type MessageOf<C extends Channel> = z.output<(typeof channelSchemas)[C]>;

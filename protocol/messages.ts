@@ -25,7 +25,8 @@ export const ErrorBody = z.object({
 export const DeviceTelemetry = z.strictObject({
   device: Id,
   at: Timestamp,
-  kind: z.enum(['door', 'presence', 'people-counter', 'button', 'climate', 'printer', 'relay']),
+  kind: z.enum(['door', 'presence', 'people-counter', 'button', 'climate', 'printer', 'relay',
+    'led', 'air-quality', 'light']),
   values: z.record(Text(40), z.union([z.number().finite(), z.boolean(), Text(200)])),
 });
 

@@ -26,6 +26,10 @@ export const topicTemplates = {
   screenOverride: 'screens/override',
   screenTheme: 'screens/theme',
   screenStatus: 'screens/{screen}/status',
+  deviceCommand: 'device/{device}/command',
+  deviceReply: 'device/{device}/reply',
+  deviceProfile: 'device/{device}/profile',
+  printerJob: 'device/{device}/print',
 } as const;
 
 export type Channel = keyof typeof topicTemplates;
