@@ -29,6 +29,10 @@ export const errorCatalogue = {
   SB_ERR_SOURCE_FAILED: { status: 503, retry: true, message: 'camera source failed' },
   SB_ERR_RATE_LIMITED: { status: 429, retry: true, message: 'too many attempts, try again later' },
   SB_ERR_UNAVAILABLE: { status: 503, retry: true, message: 'service unavailable' },
+  SB_ERR_HARDWARE_MISSING: { status: 503, retry: false, message: 'device hardware not present' },
+  SB_ERR_FIRMWARE_MISMATCH: { status: 409, retry: false, message: 'board runs the wrong firmware' },
+  SB_ERR_PAPER_OUT: { status: 503, retry: true, message: 'printer is out of paper' },
+  SB_ERR_DEVICE_FAULT: { status: 503, retry: true, message: 'device failed to do it' },
   SB_ERR_INTERNAL: { status: 500, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 
