@@ -185,7 +185,7 @@ describe('queue on the bus', () => {
     expect(states[0]?.ok).toBe(true);
 
     const door = await connect('door');
-    const closed = new Promise((resolve) => door.once('close', resolve));
+    const closed = new Promise<void>((resolve) => door.once('close', () => resolve()));
     door.publish(topic('queueState', { branch }), '', { qos: 1, retain: true });
     await closed;
     const later = await connect('board');
