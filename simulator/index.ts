@@ -8,6 +8,7 @@ export * from './camera/index.ts';
 export type { SimulatorStats } from './branch.ts';
 export { simulatorBusClients } from './clients.ts';
 export { SimulatorConfig, type SimulatorConfigInput } from './config.ts';
+export { type Link, type LinkOptions, openLink } from './link.ts';
 export { type Random, random } from './random.ts';
 
 export interface Simulator {
