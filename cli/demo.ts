@@ -93,8 +93,10 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
     counter: { username: 'counter', password: secrets.busPasswords.counter ?? '' } };
   const simulatorShape = { seed, branch: demoBranch.id, gateway: { brokerUrl: 'mqtt://127.0.0.1:1',
     clients: simulatorClients }, customers: { arrivalsPerHour: 720,
-    serviceMix: { cash: 5, cards: 2, accounts: 2, wealth: 1 } },
-    counters: demoQueue.counters.map((counter) => ({ id: counter.id, serviceMinutesMean: 0.15 })) };
+    serviceMix: { cash: 5, cards: 2, accounts: 2, wealth: 1 }, walkToKioskSeconds: 3 },
+    // A brisk branch, so a 30-second run already shows tickets issued and served.
+    counters: demoQueue.counters.map((counter) => ({ id: counter.id, serviceMinutesMean: 0.1 })),
+    idlePollSeconds: 2 };
 
   const gateway = await startGateway(parseConfig('demo gateway config', {
     gateway: `${demoBranch.id}-gw1`, branch: demoBranch.id, branchName: demoBranch.name,
@@ -102,7 +104,7 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
       clients: simulatorBusClients(demoBranch.id, parseConfig('demo simulator config',
         simulatorShape, SimulatorConfig)) },
     technicians: [{ username: 'tech', password: secrets.hashes.technician }],
-    cameras: [{ id: 'lobby-cam', source: cameraSource(camera), fps: 2 }],
+    cameras: [{ id: 'lobby-cam', source: cameraSource(camera), fps: 4 }],
     queue: demoQueue,
     uplink: { cloudUrl: cloud.httpUrl, brokerUrl: cloud.brokerUrl,
       enrolmentToken: await cloud.createEnrolmentToken(demoBranch.id), statusIntervalMs: 2000 },
