@@ -114,6 +114,9 @@ export const QueueEvent = z.strictObject({
   type: z.enum(['issued', 'called', 'served', 'recalled', 'no-show', 'cancelled', 'transferred']),
   at: Timestamp,
   ticket: Ticket,
+  /** For calls and recalls: the text a board shows and speaks, one per language, NFC. */
+  announcement: z.array(z.strictObject({ lang: z.string().min(2).max(16), text: Text(500) }))
+    .optional(),
 });
 
 export const QueueState = z.strictObject({
