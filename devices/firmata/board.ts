@@ -1,0 +1,160 @@
+import type { EventEmitter } from 'node:events';
+import { type Clock, type Logger, SmartBranchError } from '../../core/index.ts';
+import { type FirmwareRequirement, firmwareProblem } from '../../firmware-config/index.ts';
+import type { SerialLink, SerialPorts } from './ports.ts';
+
+/** The parts of firmata-io's board the drivers use. */
+export interface FirmataIo extends EventEmitter {
+  firmware: { name?: string; version?: { major: number; minor: number } };
+  MODES: { ANALOG: number; OUTPUT: number };
+  analogRead(channel: number, callback: (value: number) => void): void;
+  reportAnalogPin(channel: number, on: 0 | 1): void;
+  removeAllListeners(event?: string): this;
+}
+
+/** The parts of johnny-five the drivers use; it ships no types of its own. */
+export interface Output {
+  on(): unknown;
+  off(): unknown;
+}
+
+export interface JohnnyFive {
+  Board: new (options: Record<string, unknown>) => EventEmitter & { io: FirmataIo };
+  Led: new (options: { pin: number | string; board: unknown }) => Output;
+  Relay: new (options: { pin: number | string; board: unknown; type: 'NO' | 'NC' }) => Output;
+}
+
+export interface BoardConnection {
+  readonly io: FirmataIo;
+  readonly board: EventEmitter & { io: FirmataIo };
+  readonly five: JohnnyFive;
+  /** Called once when the link drops: the cable pulled, the board reset by hand. */
+  onLost(listener: (reason: string) => void): void;
+  close(): Promise<void>;
+}
+
+export interface BoardOptions {
+  path: string;
+  baudRate: number;
+  firmware: FirmwareRequirement;
+  /** How long the board may take to answer in Firmata after the port opens, in ms. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Opens a Firmata board through johnny-five: the port, the Firmata handshake, then the
+ * board's reported firmware against the profile's. Rejects with a coded error for each way
+ * this fails, so the device can say which in one line.
+ */
+export async function connectBoard(
+  ports: SerialPorts,
+  options: BoardOptions,
+  clock: Clock,
+  log: Logger,
+): Promise<BoardConnection> {
+  if (!ports.exists(options.path)) {
+    throw new SmartBranchError('SB_ERR_UNAVAILABLE', `no serial port ${options.path}`);
+  }
+
+  const { Firmata, five } = await loadLibraries();
+  const link = ports.create(options.path, options.baudRate);
+  const io = new Firmata(link.stream, { reportVersionTimeout: 2000 }) as FirmataIo;
+  io.on('error', (err: Error) => log.debug({ reason: err.message }, 'firmata error'));
+  const board = new five.Board({ io, repl: false, debug: false, sigint: false,
+    timeout: options.readyTimeoutMs ?? 10_000 });
+  board.on('error', (err: Error) => log.debug({ reason: err?.message }, 'board error'));
+
+  await openLink(link, options.path);
+  await ready(board, link, options, clock);
+
+  const problem = firmwareProblem(options.firmware, {
+    name: io.firmware.name ?? '',
+    major: io.firmware.version?.major ?? 0,
+    minor: io.firmware.version?.minor ?? 0,
+  });
+  if (problem) {
+    await link.close();
+    throw new SmartBranchError('SB_ERR_FIRMWARE_MISMATCH', `board on ${options.path} ${problem}`);
+  }
+
+  return connection(io, board, five, link, options.path);
+}
+
+async function openLink(link: SerialLink, path: string) {
+  try {
+    await link.open();
+  } catch (err) {
+    throw new SmartBranchError('SB_ERR_UNAVAILABLE', `cannot open ${path}: ${(err as Error).message}`);
+  }
+}
+
+function ready(
+  board: EventEmitter,
+  link: SerialLink,
+  options: BoardOptions,
+  clock: Clock,
+): Promise<void> {
+  const seconds = (options.readyTimeoutMs ?? 10_000) / 1000;
+  return new Promise<void>((resolve, reject) => {
+    const fail = (error: SmartBranchError) => {
+      timer.cancel();
+      void link.close();
+      reject(error);
+    };
+    const timer = clock.after(options.readyTimeoutMs ?? 10_000, () =>
+      fail(new SmartBranchError('SB_ERR_DEVICE_FAULT', `board on ${options.path} did not answer `
+        + `in Firmata within ${seconds} s: flash ${options.firmware.name} onto it`)));
+    link.stream.once('close', () =>
+      fail(new SmartBranchError('SB_ERR_UNAVAILABLE', `${options.path} closed during the handshake`)));
+    board.once('ready', () => {
+      timer.cancel();
+      resolve();
+    });
+  });
+}
+
+function connection(
+  io: FirmataIo,
+  board: EventEmitter & { io: FirmataIo },
+  five: JohnnyFive,
+  link: SerialLink,
+  path: string,
+): BoardConnection {
+  const listeners: ((reason: string) => void)[] = [];
+  let open = true;
+  link.stream.on('close', (event?: { disconnected?: boolean }) => {
+    if (!open) return;
+
+    open = false;
+    const reason = event?.disconnected ? `board unplugged from ${path}` : `${path} closed`;
+    for (const listener of listeners) listener(reason);
+  });
+
+  return {
+    io,
+    board,
+    five,
+    onLost: (listener) => void listeners.push(listener),
+    close: async () => {
+      open = false;
+      board.removeAllListeners();
+      await link.close();
+    },
+  };
+}
+
+interface FirmataModule {
+  Firmata: new (transport: unknown, options: Record<string, unknown>) => EventEmitter;
+}
+
+let libraries: Promise<{ Firmata: FirmataModule['Firmata']; five: JohnnyFive }> | null = null;
+
+/** johnny-five and firmata-io, loaded once and only when a profile names a board. */
+function loadLibraries() {
+  libraries ??= (async () => {
+    const firmata = (await import('firmata-io')) as unknown as { default: FirmataModule };
+    const five = (await import('johnny-five')) as unknown as { default: JohnnyFive };
+    return { Firmata: firmata.default.Firmata, five: five.default };
+  })();
+  return libraries;
+}

@@ -1,0 +1,127 @@
+import { SmartBranchError, type Timer } from '../../core/index.ts';
+import type { DeviceProfile } from '../../firmware-config/index.ts';
+import type { Driver, DriverFactory, DriverHost, Hardware } from '../driver.ts';
+import { type BoardConnection, connectBoard, type Output } from './board.ts';
+
+/** The quantity each analog sensor reports, named with its unit where it has one. */
+const quantityOfKind: Partial<Record<DeviceProfile['kind'], string>> = {
+  'climate-sensor': 'temperatureC',
+  'air-quality': 'airQuality',
+  'light-sensor': 'lux',
+};
+
+/** Firmata boards through johnny-five: analog sensors, LEDs and relays. */
+export const firmataDriver: DriverFactory = (host, hardware) =>
+  quantityOfKind[host.profile.kind] ? analogSensor(host, hardware) : digitalOutput(host, hardware);
+
+function board(host: DriverHost, hardware: Hardware): Promise<BoardConnection> {
+  const { connection, firmware } = host.profile;
+  if (connection.type !== 'firmata' || !firmware || !hardware.serial) {
+    throw new SmartBranchError('SB_ERR_HARDWARE_MISSING', 'no serial ports on this machine');
+  }
+
+  return connectBoard(hardware.serial, { path: connection.port, baudRate: connection.baudRate,
+    firmware }, host.clock, host.log);
+}
+
+/**
+ * Reads an analog pin on the gateway's clock, not johnny-five's Sensor timer, so simulated
+ * time drives it: the mean of the readings of each period, corrected by the calibration, is
+ * reported when it moved by the change threshold since the last report.
+ */
+function analogSensor(host: DriverHost, hardware: Hardware): Driver {
+  const { profile } = host;
+  const quantity = quantityOfKind[profile.kind] ?? 'value';
+  let connection: BoardConnection | null = null;
+  let timer: Timer | null = null;
+  let readings: number[] = [];
+  let reported: number | null = null;
+
+  const sample = () => {
+    if (readings.length === 0) return;
+
+    const raw = readings.reduce((sum, value) => sum + value, 0) / readings.length;
+    readings = [];
+    const value = round(raw * profile.calibration.scale + profile.calibration.offset);
+    if (reported !== null && Math.abs(value - reported) < profile.sampling.changeThreshold) return;
+
+    reported = value;
+    host.telemetry({ [quantity]: value, raw: round(raw), level: level(profile, value) });
+  };
+
+  return {
+    start: async () => {
+      const channel = analogChannel(profile);
+      connection = await board(host, hardware);
+      connection.onLost((reason) => {
+        timer?.cancel();
+        host.lost(reason);
+      });
+      connection.io.analogRead(channel, (value) => void readings.push(value));
+      timer = host.clock.every(profile.sampling.periodMs, sample);
+    },
+    stop: async () => {
+      timer?.cancel();
+      await connection?.close();
+      connection = null;
+    },
+  };
+}
+
+/** LEDs and relays keep the level last asked for, and get it back when the board returns. */
+function digitalOutput(host: DriverHost, hardware: Hardware): Driver {
+  const { profile } = host;
+  let output: Output | null = null;
+  let connection: BoardConnection | null = null;
+  let on = false;
+
+  const apply = () => {
+    if (on) output?.on();
+    else output?.off();
+    host.telemetry({ on });
+  };
+
+  return {
+    start: async () => {
+      if (profile.connection.type !== 'firmata') throw new Error('not a Firmata profile');
+
+      const pin = profile.connection.pin;
+      connection = await board(host, hardware);
+      connection.onLost((reason) => host.lost(reason));
+      const { five } = connection;
+      output = profile.kind === 'relay'
+        ? new five.Relay({ pin, board: connection.board, type: 'NO' })
+        : new five.Led({ pin, board: connection.board });
+      apply();
+    },
+    stop: async () => {
+      await connection?.close();
+      connection = null;
+      output = null;
+    },
+    switch: async (value) => {
+      on = value;
+      if (!output) throw new SmartBranchError('SB_ERR_UNAVAILABLE', 'the board is not connected');
+
+      apply();
+    },
+  };
+}
+
+function analogChannel(profile: DeviceProfile): number {
+  const pin = profile.connection.type === 'firmata' ? profile.connection.pin : null;
+  if (typeof pin === 'string') return Number(pin.slice(1));
+
+  throw new SmartBranchError('SB_ERR_INVALID_CONFIG', 'an analog sensor needs a pin such as A0',
+    'connection.pin');
+}
+
+/** The highest named threshold the value reached, or `normal`. */
+function level(profile: DeviceProfile, value: number): string {
+  const reached = Object.entries(profile.calibration.thresholds)
+    .filter(([, threshold]) => value >= threshold)
+    .sort((a, b) => b[1] - a[1]);
+  return reached[0]?.[0] ?? 'normal';
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
