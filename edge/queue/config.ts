@@ -11,9 +11,13 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/** Text people read and hear: stored, shown and spoken in one normal form (NFC). */
+const DisplayText = (max: number) =>
+  z.string().min(1).max(max).transform((text) => text.normalize('NFC'));
+
 export const QueueService = z.strictObject({
   id: Id,
-  name: z.string().min(1).max(100),
+  name: DisplayText(100),
   /** One or two capital letters in front of the ticket number: `A` gives `A001`. */
   prefix: z.string().regex(/^[A-Z]{1,2}$/, 'prefix is one or two capital letters'),
   /** Higher is called first. A ticket's class rises by one per ageing step it waits. */
@@ -26,12 +30,17 @@ export const CounterStateName = z.enum(['open', 'paused', 'closed']);
 
 export const QueueCounter = z.strictObject({
   id: Id,
-  name: z.string().min(1).max(100),
+  name: DisplayText(100),
   /** The services this counter handles, by id. */
   services: z.array(Id).min(1),
   /** The state a counter starts in the first time the gateway sees it. Default open. */
   initialState: CounterStateName.default('open'),
 });
+
+const defaultAnnouncements = [
+  { lang: 'zh', template: '请 {number} 号顾客到 {counter} 号窗口办理' },
+  { lang: 'en', template: 'Ticket {number}, please go to counter {counter}' },
+];
 
 export const QueueConfig = z
   .strictObject({
@@ -52,6 +61,14 @@ export const QueueConfig = z
      * target wait. Bounds how long a low class can wait behind a stream of higher ones.
      */
     ageingStepMinutes: z.number().positive().max(24 * 60).optional(),
+    /**
+     * How a call is announced, one text per language; placeholders {number}, {counter},
+     * {counterName}, {service}. Default: Chinese and English.
+     */
+    announcements: z
+      .array(z.strictObject({ lang: z.string().min(2).max(16), template: DisplayText(300) }))
+      .max(8)
+      .default(defaultAnnouncements),
     /** Recalls after which a `recall` turns the ticket into a no-show. Default 3. */
     maxRecalls: z.number().int().min(0).max(20).default(3),
     /** How often the retained state is published again even without a change, in ms. */

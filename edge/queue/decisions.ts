@@ -8,6 +8,7 @@ import type {
 } from '../../protocol/index.ts';
 import type { Db } from '../store/index.ts';
 import type { QueueConfig, QueueService } from './config.ts';
+import { announcementsFor } from './announce.ts';
 import { localDay } from './day.ts';
 import type { CounterRow, Ledger } from './ledger.ts';
 
@@ -80,6 +81,15 @@ export function decisions(config: QueueConfig, db: Db, ledger: Ledger): Decision
     return { ticket, events: [{ type: 'issued', at: now, ticket }], changed: true };
   });
 
+  // A call or recall is announced, and what was announced is kept with the ticket.
+  const announced = (event: QueueEvent): QueueEvent => {
+    if (event.type !== 'called' && event.type !== 'recalled') return event;
+
+    const announcement = announcementsFor(config, event.ticket);
+    ledger.announce(event.ticket.id, event.at, announcement);
+    return { ...event, announcement };
+  };
+
   const actions = counterActions({ ledger, serviceOf, classOf, ageingStepMs, config });
 
   const command = db.transaction(
@@ -93,7 +103,7 @@ export function decisions(config: QueueConfig, db: Db, ledger: Ledger): Decision
       const row = ledger.counter(counterId, counter.initialState);
       const outcome = actions[command.action]({ row, services: counter.services, command, now });
       ledger.remember(`counter:${counterId}`, command.requestId, outcome.ticket?.id ?? null, now);
-      return outcome;
+      return { ...outcome, events: outcome.events.map(announced) };
     },
   );
 

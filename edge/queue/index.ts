@@ -25,6 +25,7 @@ import { stateReader } from './state.ts';
 import { attachBusSurface } from './surface.ts';
 
 export { QueueConfig, isTimeZone, type QueueConfigInput } from './config.ts';
+export { type Announcement, announcementsFor, characterCount, truncateText } from './announce.ts';
 export { dayStart, localDay, nextDayStart } from './day.ts';
 export { ticketNumber } from './decisions.ts';
 

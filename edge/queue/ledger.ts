@@ -110,6 +110,12 @@ export function ledger(db: Db) {
          issued_at, seq
        LIMIT 1`,
     ),
+    announce: db.prepare(
+      'INSERT INTO queue_announcements (ticket_id, at, lang, text) VALUES (?, ?, ?, ?)',
+    ),
+    announcements: db.prepare(
+      'SELECT lang, text FROM queue_announcements WHERE ticket_id = ? ORDER BY at, rowid',
+    ),
     waitingBefore: db.prepare(
       `SELECT * FROM queue_tickets WHERE state = 'waiting' AND day < ? ORDER BY issued_at`,
     ),
@@ -150,6 +156,11 @@ export function ledger(db: Db) {
       const row = statements.next.get(JSON.stringify(services), now) as TicketRow | undefined;
       return row ? toTicket(row) : undefined;
     },
+    announce: (ticketId: string, at: number, texts: readonly { lang: string; text: string }[]) => {
+      for (const { lang, text } of texts) statements.announce.run(ticketId, at, lang, text);
+    },
+    announcements: (ticketId: string) =>
+      statements.announcements.all(ticketId) as { lang: string; text: string }[],
     waitingBefore: (day: string) => (statements.waitingBefore.all(day) as TicketRow[]).map(toTicket),
   };
 }

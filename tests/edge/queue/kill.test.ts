@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,36 +6,19 @@ import { encodeMessage, type Reply, topic } from '../../../protocol/index.ts';
 import { type Link, openLink } from '../../../simulator/index.ts';
 import { freePort } from '../../support/services.ts';
 import { eventually, tempDir } from '../../support/context.ts';
+import { gatewayProcesses } from './gateway-process.ts';
 import { branch } from './harness.ts';
 
-const script = new URL('./fixtures/gateway-process.ts', import.meta.url).pathname;
 const issuers = [
   { name: 'kiosk-web-1', source: 'web' },
   { name: 'kiosk-web-2', source: 'web' },
   { name: 'gpio-button', source: 'button' },
   { name: 'mqtt-device', source: 'bus' },
 ] as const;
-const children: ChildProcess[] = [];
+const startGatewayProcess = gatewayProcesses();
 let dir: ReturnType<typeof tempDir>;
 
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-  dir?.remove();
-});
-
-/** Starts the gateway process and resolves once its bus listens. */
-async function startGatewayProcess(folder: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, folder, String(port)],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LANG: 'C' } });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-  });
-  return child;
-}
+afterEach(() => dir?.remove());
 
 const openIssuers = (port: number) =>
   Promise.all(issuers.map((issuer) => openLink({
