@@ -108,6 +108,8 @@ export const Ticket = z.strictObject({
   recalls: z.number().int().nonnegative().optional(),
   /** The service the ticket was issued for, when a transfer moved it to another. */
   transferredFrom: Id.optional(),
+  /** The wait expected when it was issued, in seconds; absent when no open counter served it. */
+  estimatedWaitSeconds: z.number().nonnegative().optional(),
 });
 
 export const QueueEvent = z.strictObject({
@@ -170,6 +172,9 @@ export const QueueMinute = z.strictObject({
   serviceSecondsTotal: z.number().nonnegative().optional(),
   /** Tickets served in the minute whose wait was within their service's target. */
   servedWithinTarget: z.number().int().nonnegative().optional(),
+  /** Served tickets of the minute that had an estimate, and their summed absolute error. */
+  estimated: z.number().int().nonnegative().optional(),
+  estimateErrorSecondsTotal: z.number().nonnegative().optional(),
 });
 
 export const UplinkRecord = z.discriminatedUnion('kind', [
