@@ -31,7 +31,11 @@ function uniqueIds(branches: Array<{ id: string }>, context: z.RefinementCtx) {
   const seen = new Set<string>();
   for (const [index, branch] of branches.entries()) {
     if (seen.has(branch.id)) {
-      context.addIssue({ code: 'custom', path: [index, 'id'], message: `branch ${branch.id} twice` });
+      context.addIssue({
+        code: 'custom',
+        path: [index, 'id'],
+        message: `branch ${branch.id} twice`,
+      });
     }
     seen.add(branch.id);
   }
@@ -47,14 +51,21 @@ export const CloudConfig = z.strictObject({
   publicUrl: z.url().optional(),
   /** The embedded aedes broker, over TCP. `publicUrl` is what enrolment hands to gateways. */
   broker: z
-    .strictObject({ host: Host.default('127.0.0.1'), port: Port.default(0), publicUrl: z.url().optional() })
+    .strictObject({
+      host: Host.default('127.0.0.1'),
+      port: Port.default(0),
+      publicUrl: z.url().optional(),
+    })
     .prefault({}),
   /** `sqlite:<file>` (default `sqlite:./data/cloud.db`) or `postgres://...`. */
   store: z
     .strictObject({
       url: StoreUrl.default('sqlite:./data/cloud.db'),
       /** PostgreSQL only: the schema every table lives in. Default: the server's search_path. */
-      schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+        .optional(),
     })
     .prefault({}),
   /** The first admin. With neither password nor hash, one is generated and printed once. */

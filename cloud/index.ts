@@ -4,9 +4,15 @@ import type { LiveStatus, StreamName, UplinkRecord } from '../protocol/index.ts'
 import { createApp, issueToken, listen } from './api/index.ts';
 import { loadSigningKey } from './campaigns/index.ts';
 import { CloudConfig, type CloudConfigInput } from './config.ts';
-import { readStatuses, startBroker, startLiveChannel, syncBranches } from './fleet/index.ts';
 import { listGateways } from './fleet/gateways.ts';
-import { type PullerFigures, readRecords, startPuller, streamFigures, type StreamFigures } from './insights/index.ts';
+import { readStatuses, startBroker, startLiveChannel, syncBranches } from './fleet/index.ts';
+import {
+  type PullerFigures,
+  readRecords,
+  type StreamFigures,
+  startPuller,
+  streamFigures,
+} from './insights/index.ts';
 import { openStore } from './store/index.ts';
 import { dropExpiredSessions, ensureAdmin } from './users/index.ts';
 
@@ -51,7 +57,10 @@ const sessionSweepMs = 3_600_000;
  * Starts the control plane in order: store, branches and admin, signing key, broker, the
  * records and live channels, then the HTTP API. Stops in the reverse order.
  */
-export async function startCloud(input: CloudConfigInput | CloudConfig, context: ModuleContext): Promise<Cloud> {
+export async function startCloud(
+  input: CloudConfigInput | CloudConfig,
+  context: ModuleContext,
+): Promise<Cloud> {
   const config = parseConfig('cloud config', input, CloudConfig);
   const log = context.log.child({ module: 'cloud' });
   const store = await openStore(config.store, context);
@@ -65,7 +74,9 @@ export async function startCloud(input: CloudConfigInput | CloudConfig, context:
   const puller = startPuller(db, broker, config.pull, context);
   const live = startLiveChannel(db, broker, context);
   const sweep = context.clock.every(sessionSweepMs, () => {
-    dropExpiredSessions(db, context.clock.now()).catch((err) => log.error({ err }, 'session sweep failed'));
+    dropExpiredSessions(db, context.clock.now()).catch((err) =>
+      log.error({ err }, 'session sweep failed'),
+    );
   });
 
   const ready = async () => {
@@ -74,7 +85,10 @@ export async function startCloud(input: CloudConfigInput | CloudConfig, context:
   };
   const app = createApp({ db, config, context, signingKey, brokerUrl: () => brokerUrl, ready });
   const server = await listen(app, config.http.host, config.http.port);
-  log.info({ http: server.url, broker: broker.url, branches: config.branches.length }, 'cloud started');
+  log.info(
+    { http: server.url, broker: broker.url, branches: config.branches.length },
+    'cloud started',
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = async () => {
@@ -92,17 +106,32 @@ export async function startCloud(input: CloudConfigInput | CloudConfig, context:
     brokerUrl: broker.url,
     manifestPublicKey: signingKey.publicKeyPem,
     async createEnrolmentToken(branch, ttlMs) {
-      const issued = await issueToken({ db, config, context, signingKey, brokerUrl: () => brokerUrl }, branch, ttlMs);
+      const issued = await issueToken(
+        { db, config, context, signingKey, brokerUrl: () => brokerUrl },
+        branch,
+        ttlMs,
+      );
       return issued.token;
     },
     async stats() {
       const connected = new Set(broker.connectedGateways());
-      const [gateways, statuses, streams] = await Promise.all([listGateways(db), readStatuses(db), streamFigures(db)]);
+      const [gateways, statuses, streams] = await Promise.all([
+        listGateways(db),
+        readStatuses(db),
+        streamFigures(db),
+      ]);
       const now = context.clock.now();
       const perGateway = gateways.map(({ gateway, branch }) => {
         const seen = statuses.get(gateway);
         const online = seen !== undefined && now - seen.lastSeenAt <= config.fleet.offlineAfterMs;
-        return { gateway, branch, online, connected: connected.has(gateway), lastSeenAt: seen?.lastSeenAt ?? null, status: seen?.status ?? null };
+        return {
+          gateway,
+          branch,
+          online,
+          connected: connected.has(gateway),
+          lastSeenAt: seen?.lastSeenAt ?? null,
+          status: seen?.status ?? null,
+        };
       });
       const online = perGateway.filter((gateway) => gateway.online).length;
       return {

@@ -6,7 +6,14 @@ import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import type { CloudConfig } from '../config.ts';
 import { cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
-import { checkLogin, closeSession, openSession, type Role, sessionUser, type User } from '../users/index.ts';
+import {
+  checkLogin,
+  closeSession,
+  openSession,
+  type Role,
+  sessionUser,
+  type User,
+} from '../users/index.ts';
 import { parseRequest } from './errors.ts';
 import { clockStore } from './rate-limit.ts';
 
@@ -38,7 +45,9 @@ export interface AuthDeps {
 export function loadUser(deps: AuthDeps): RequestHandler {
   return async (request, response, next) => {
     const token = cookieValue(request, sessionCookie);
-    response.locals.user = token ? await sessionUser(deps.db, token, deps.context.clock.now()) : null;
+    response.locals.user = token
+      ? await sessionUser(deps.db, token, deps.context.clock.now())
+      : null;
     next();
   };
 }
@@ -92,10 +101,19 @@ export function authRoutes(deps: AuthDeps): express.Router {
     const ttlMs = deps.config.login.sessionTtlMs;
     const session = await openSession(deps.db, user, ttlMs, deps.context.clock.now());
     response.locals.loginOk = true;
-    response.cookie(sessionCookie, session.token, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: ttlMs });
+    response.cookie(sessionCookie, session.token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+      path: '/',
+      maxAge: ttlMs,
+    });
     log.info({ user: user.id, role: user.role }, 'login');
     if (fromForm(request)) return response.redirect(303, '/');
-    response.json({ user: { username: user.username, role: user.role }, expiresAt: session.expiresAt });
+    response.json({
+      user: { username: user.username, role: user.role },
+      expiresAt: session.expiresAt,
+    });
   });
 
   router.post('/api/logout', async (request, response: Response) => {

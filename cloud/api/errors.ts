@@ -12,7 +12,11 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.
   const extra = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
   const levels = [...(issue?.path ?? []), ...extra].map(String);
   const path = levels.length ? levels.join('.') : '(body)';
-  throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message ?? 'invalid'}`, path);
+  throw new SmartBranchError(
+    'SB_ERR_INVALID_REQUEST',
+    `${path}: ${issue?.message ?? 'invalid'}`,
+    path,
+  );
 }
 
 export const notFound: RequestHandler = (request, _response, next) => {
@@ -45,7 +49,11 @@ function toKnownError(err: unknown): SmartBranchError {
     return new SmartBranchError('SB_ERR_PAYLOAD_TOO_LARGE', undefined, '(body)');
   }
   if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
-    return new SmartBranchError('SB_ERR_INVALID_REQUEST', parserError.type ?? 'bad request', '(body)');
+    return new SmartBranchError(
+      'SB_ERR_INVALID_REQUEST',
+      parserError.type ?? 'bad request',
+      '(body)',
+    );
   }
 
   const body = toErrorBody(err);

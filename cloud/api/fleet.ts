@@ -22,7 +22,12 @@ export interface FleetDeps {
 
 const TokenRequest = z.strictObject({
   branch: Id,
-  ttlMs: z.number().int().positive().max(30 * 86_400_000).optional(),
+  ttlMs: z
+    .number()
+    .int()
+    .positive()
+    .max(30 * 86_400_000)
+    .optional(),
 });
 
 /** Issues a one-time enrolment token for a branch that exists. */
@@ -33,7 +38,9 @@ export async function issueToken(deps: FleetDeps, branch: string, ttlMs?: number
 
   const ttl = ttlMs ?? deps.config.enrolment.tokenTtlMs;
   const issued = await createEnrolmentToken(deps.db, branch, ttl, deps.context.clock.now());
-  deps.context.log.child({ module: 'enrolment' }).info({ branch, ttlMs: ttl }, 'enrolment token issued');
+  deps.context.log
+    .child({ module: 'enrolment' })
+    .info({ branch, ttlMs: ttl }, 'enrolment token issued');
   return issued;
 }
 
@@ -47,11 +54,18 @@ export function fleetRoutes(deps: FleetDeps): express.Router {
     try {
       const enrolment = await enrolGateway(deps.db, body, deps.context.clock.now());
       metrics.enrolments.inc({ result: enrolment.rotated ? 'rotated' : 'enrolled' });
-      log.info({ gateway: enrolment.gateway, branch: enrolment.branch, rotated: enrolment.rotated }, 'gateway enrolled');
+      log.info(
+        { gateway: enrolment.gateway, branch: enrolment.branch, rotated: enrolment.rotated },
+        'gateway enrolled',
+      );
       const answer = {
         gateway: enrolment.gateway,
         branch: enrolment.branch,
-        broker: { url: deps.brokerUrl(), username: enrolment.gateway, password: enrolment.password },
+        broker: {
+          url: deps.brokerUrl(),
+          username: enrolment.gateway,
+          password: enrolment.password,
+        },
         manifestPublicKey: deps.signingKey.publicKeyPem,
       };
       response.json(EnrolResponse.parse(answer));
@@ -70,10 +84,17 @@ export function fleetRoutes(deps: FleetDeps): express.Router {
     response.status(201).json(issued);
   });
 
-  router.get('/api/branches', requireRole('admin', 'marketer', 'analyst', 'branch-manager', 'relationship-manager'), async (_request, response) => {
-    const now = deps.context.clock.now();
-    response.json({ at: now, branches: await branchFigures(deps.db, deps.config.fleet.offlineAfterMs, now) });
-  });
+  router.get(
+    '/api/branches',
+    requireRole('admin', 'marketer', 'analyst', 'branch-manager', 'relationship-manager'),
+    async (_request, response) => {
+      const now = deps.context.clock.now();
+      response.json({
+        at: now,
+        branches: await branchFigures(deps.db, deps.config.fleet.offlineAfterMs, now),
+      });
+    },
+  );
 
   return router;
 }

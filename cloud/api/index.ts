@@ -1,2 +1,2 @@
-export { type ApiDeps, createApp, type HttpServer, listen } from './server.ts';
 export { issueToken } from './fleet.ts';
+export { type ApiDeps, createApp, type HttpServer, listen } from './server.ts';

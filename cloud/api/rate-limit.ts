@@ -8,8 +8,14 @@ import type { Clock } from '../../core/index.ts';
 export function clockStore(clock: Clock, windowMs: number): Store {
   const hits = new Map<string, { count: number; resetAt: number }>();
 
+  const sweep = (now: number) => {
+    for (const [key, entry] of hits) if (entry.resetAt <= now) hits.delete(key);
+  };
+
   const current = (key: string) => {
     const now = clock.now();
+    if (hits.size > 10_000) sweep(now);
+
     const entry = hits.get(key);
     if (entry && entry.resetAt > now) return entry;
 
@@ -23,7 +29,10 @@ export function clockStore(clock: Clock, windowMs: number): Store {
     increment(key) {
       const entry = current(key);
       entry.count += 1;
-      return { totalHits: entry.count, resetTime: new Date(entry.resetAt) };
+      // The library compares resetTime with Date.now() before it decrements, so it gets the
+      // window's end as wall time, whatever the injected clock reads.
+      const resetTime = new Date(Date.now() + (entry.resetAt - clock.now()));
+      return { totalHits: entry.count, resetTime };
     },
     decrement(key) {
       const entry = hits.get(key);

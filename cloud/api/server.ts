@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Kysely } from 'kysely';
@@ -31,7 +31,8 @@ const sameOrigin: RequestHandler = (request, _response, next) => {
   if (request.method === 'GET' || request.method === 'HEAD' || !origin) return next();
 
   const host = URL.canParse(origin) ? new URL(origin).host : null;
-  if (host !== request.headers.host) return next(new SmartBranchError('SB_ERR_FORBIDDEN', 'cross-site request'));
+  if (host !== request.headers.host)
+    return next(new SmartBranchError('SB_ERR_FORBIDDEN', 'cross-site request'));
   next();
 };
 
@@ -68,7 +69,11 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {
+export async function listen(
+  app: express.Express,
+  host: string,
+  port: number,
+): Promise<HttpServer> {
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

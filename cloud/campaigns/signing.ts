@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -15,7 +22,9 @@ export interface SigningKey {
 
 function fromPrivatePem(privatePem: string): SigningKey {
   const privateKey: KeyObject = createPrivateKey(privatePem);
-  const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+  const publicKeyPem = createPublicKey(privateKey)
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   const der = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   return {
     keyId: createHash('sha256').update(der).digest('hex').slice(0, 16),
@@ -48,19 +57,34 @@ export async function loadSigningKey(
     return fromPrivatePem(readFileSync(keyFile, 'utf8'));
   }
 
-  const stored = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('key_id').executeTakeFirst();
+  const stored = await db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('key_id')
+    .executeTakeFirst();
   if (stored) return fromPrivatePem(stored.private_pem);
 
   const privatePem = generatePrivatePem();
   const generated = fromPrivatePem(privatePem);
   await db
     .insertInto('signing_keys')
-    .values({ key_id: generated.keyId, private_pem: privatePem, public_pem: generated.publicKeyPem, created_at: context.clock.now() })
+    .values({
+      key_id: generated.keyId,
+      private_pem: privatePem,
+      public_pem: generated.publicKeyPem,
+      created_at: context.clock.now(),
+    })
     .onConflict((conflict) => conflict.column('key_id').doNothing())
     .execute();
   log.info({ keyId: generated.keyId }, 'manifest signing key generated');
 
   // Two replicas starting at once may both generate one: the oldest stored wins for both.
-  const first = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('key_id').executeTakeFirstOrThrow();
+  const first = await db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('key_id')
+    .executeTakeFirstOrThrow();
   return fromPrivatePem(first.private_pem);
 }

@@ -74,12 +74,15 @@ export async function startBroker(
 
   async function authenticate(client: Client, username?: string, password?: Buffer) {
     const name = (username ?? '').slice(0, 64);
-    const identity = username && password
-      ? await authenticateGateway(db, username, password.toString())
-      : null;
+    const identity =
+      username && password ? await authenticateGateway(db, username, password.toString()) : null;
     if (!identity) {
       metrics.brokerRefusals.inc({ reason: 'credentials' });
-      warn(`credentials:${name}`, { gateway: name, client: client.id }, 'broker refused credentials');
+      warn(
+        `credentials:${name}`,
+        { gateway: name, client: client.id },
+        'broker refused credentials',
+      );
       throw refusal(badCredentials, 'bad user name or password');
     }
 
@@ -104,7 +107,11 @@ export async function startBroker(
     if (!problem) return null;
 
     metrics.brokerRefusals.inc({ reason: action });
-    warn(`${action}:${identity?.gateway}`, { gateway: identity?.gateway, action }, 'broker refused a topic');
+    warn(
+      `${action}:${identity?.gateway}`,
+      { gateway: identity?.gateway, action },
+      'broker refused a topic',
+    );
     return new Error(problem);
   }
 
@@ -131,7 +138,11 @@ export async function startBroker(
     if (connected.get(client.id) === client) connected.delete(client.id);
   });
   broker.on('clientError', (client, err) => {
-    warn(`client-error:${client.id}`, { client: client.id, reason: err.message }, 'broker client error');
+    warn(
+      `client-error:${client.id}`,
+      { client: client.id, reason: err.message },
+      'broker client error',
+    );
   });
 
   const server = net.createServer(broker.handle);
@@ -147,7 +158,14 @@ export async function startBroker(
     url,
     publish: (topic, payload, publishOptions) =>
       new Promise((resolve, reject) => {
-        const packet = { cmd: 'publish' as const, topic, payload, dup: false, ...publishOptions, retain: publishOptions.retain ?? false };
+        const packet = {
+          cmd: 'publish' as const,
+          topic,
+          payload,
+          dup: false,
+          ...publishOptions,
+          retain: publishOptions.retain ?? false,
+        };
         broker.publish(packet, (err) => (err ? reject(err) : resolve()));
         metrics.messages.inc({ direction: 'out' });
       }),

@@ -60,7 +60,8 @@ async function checkToken(db: Kysely<Database>, hash: string, gateway: string, n
     .executeTakeFirst();
   if (!token) throw new SmartBranchError('SB_ERR_TOKEN_UNKNOWN', undefined, 'token');
   if (token.used_at !== null) throw new SmartBranchError('SB_ERR_TOKEN_USED', undefined, 'token');
-  if (token.expires_at <= now) throw new SmartBranchError('SB_ERR_TOKEN_EXPIRED', undefined, 'token');
+  if (token.expires_at <= now)
+    throw new SmartBranchError('SB_ERR_TOKEN_EXPIRED', undefined, 'token');
 
   const existing = await db
     .selectFrom('gateways')

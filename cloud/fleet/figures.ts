@@ -33,7 +33,9 @@ export async function branchFigures(
   ]);
 
   return branches.map((branch) => {
-    const own = gateways.filter((gateway) => gateway.branch === branch.id).map((gateway) => gateway.gateway);
+    const own = gateways
+      .filter((gateway) => gateway.branch === branch.id)
+      .map((gateway) => gateway.gateway);
     const latest = own
       .map((gateway) => statuses.get(gateway))
       .filter((status): status is GatewayStatus => status !== undefined)
@@ -41,13 +43,26 @@ export async function branchFigures(
     const recordsStored = streams
       .filter((stream) => own.includes(stream.gateway))
       .reduce((sum, stream) => sum + stream.records, 0);
-    return { ...branch, gateways: own, recordsStored, ...statusFigures(latest, offlineAfterMs, now) };
+    return {
+      ...branch,
+      gateways: own,
+      recordsStored,
+      ...statusFigures(latest, offlineAfterMs, now),
+    };
   });
 }
 
 function statusFigures(latest: GatewayStatus | undefined, offlineAfterMs: number, now: number) {
   if (!latest) {
-    return { online: false, lastSeenAt: null, people: null, ticketsWaiting: null, servedToday: null, backlog: null, cameraSource: null };
+    return {
+      online: false,
+      lastSeenAt: null,
+      people: null,
+      ticketsWaiting: null,
+      servedToday: null,
+      backlog: null,
+      cameraSource: null,
+    };
   }
 
   const { status } = latest;

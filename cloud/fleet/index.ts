@@ -3,4 +3,10 @@ export { type CloudBroker, type InboundMessage, startBroker } from './broker.ts'
 export { createEnrolmentToken, type Enrolment, enrolGateway } from './enrolment.ts';
 export { type BranchFigures, branchFigures } from './figures.ts';
 export { type GatewayIdentity, listGateways } from './gateways.ts';
-export { type GatewayStatus, type LiveChannel, readStatuses, startLiveChannel, storeStatus } from './live.ts';
+export {
+  type GatewayStatus,
+  type LiveChannel,
+  readStatuses,
+  startLiveChannel,
+  storeStatus,
+} from './live.ts';

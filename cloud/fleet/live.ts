@@ -1,11 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type ModuleContext, rateLimitedWarn } from '../../core/index.ts';
-import {
-  type Alarm,
-  decodeMessage,
-  type LiveStatus,
-  topicFilter,
-} from '../../protocol/index.ts';
+import { type Alarm, decodeMessage, type LiveStatus, topicFilter } from '../../protocol/index.ts';
 import { cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
 import type { CloudBroker, InboundMessage } from './broker.ts';
@@ -42,7 +37,8 @@ export function startLiveChannel(
 
   async function onStatus(message: InboundMessage) {
     const decoded = decodeMessage('liveStatus', message.payload);
-    if (!decoded.ok) return refuse(message, 'liveStatus', decoded.error.path, decoded.error.message);
+    if (!decoded.ok)
+      return refuse(message, 'liveStatus', decoded.error.path, decoded.error.message);
     if (decoded.message.gateway !== message.publisher.gateway) {
       return refuse(message, 'liveStatus', 'gateway', 'not the publisher');
     }
@@ -63,7 +59,12 @@ export function startLiveChannel(
     if (!fresh) return;
 
     metrics.alarms.inc({ severity: alarm.severity });
-    const fields = { gateway: alarm.gateway, code: alarm.code, severity: alarm.severity, device: alarm.device };
+    const fields = {
+      gateway: alarm.gateway,
+      code: alarm.code,
+      severity: alarm.severity,
+      device: alarm.device,
+    };
     log.warn(fields, 'gateway alarm');
   }
 
@@ -75,8 +76,12 @@ export function startLiveChannel(
   }
 
   const unsubscribes = [
-    broker.onMessage(topicFilter('liveStatus'), (message) => track(onStatus(message), message.publisher.gateway)),
-    broker.onMessage(topicFilter('alarm'), (message) => track(onAlarm(message), message.publisher.gateway)),
+    broker.onMessage(topicFilter('liveStatus'), (message) =>
+      track(onStatus(message), message.publisher.gateway),
+    ),
+    broker.onMessage(topicFilter('alarm'), (message) =>
+      track(onAlarm(message), message.publisher.gateway),
+    ),
   ];
 
   return {
@@ -119,6 +124,9 @@ async function storeAlarm(db: Kysely<Database>, alarm: Alarm, now: number): Prom
 export async function readStatuses(db: Kysely<Database>): Promise<Map<string, GatewayStatus>> {
   const rows = await db.selectFrom('gateway_status').selectAll().execute();
   return new Map(
-    rows.map((row) => [row.gateway, { status: JSON.parse(row.data) as LiveStatus, lastSeenAt: row.received_at }]),
+    rows.map((row) => [
+      row.gateway,
+      { status: JSON.parse(row.data) as LiveStatus, lastSeenAt: row.received_at },
+    ]),
   );
 }

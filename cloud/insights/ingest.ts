@@ -14,7 +14,12 @@ export interface Batch {
 const rowsPerInsert = 500;
 
 /** Makes sure a cursor row exists for a gateway's stream and returns where it stands. */
-export async function loadCursor(db: Kysely<Database>, gateway: string, stream: StreamName, now: number) {
+export async function loadCursor(
+  db: Kysely<Database>,
+  gateway: string,
+  stream: StreamName,
+  now: number,
+) {
   await db
     .insertInto('cursors')
     .values({ gateway, stream, seq: 0, updated_at: now })
@@ -88,7 +93,10 @@ export async function readRecords(
     .where('stream', '=', stream)
     .orderBy('seq')
     .execute();
-  return rows.map((row) => ({ seq: row.seq, at: row.at, kind: row.kind, data: JSON.parse(row.data) }) as UplinkRecord);
+  return rows.map(
+    (row) =>
+      ({ seq: row.seq, at: row.at, kind: row.kind, data: JSON.parse(row.data) }) as UplinkRecord,
+  );
 }
 
 export interface StreamFigures {
@@ -106,7 +114,9 @@ export async function streamFigures(db: Kysely<Database>): Promise<StreamFigures
     .groupBy(['gateway', 'stream'])
     .execute();
   const cursors = await db.selectFrom('cursors').select(['gateway', 'stream', 'seq']).execute();
-  const countOf = new Map(counts.map((row) => [`${row.gateway}/${row.stream}`, Number(row.records)]));
+  const countOf = new Map(
+    counts.map((row) => [`${row.gateway}/${row.stream}`, Number(row.records)]),
+  );
   return cursors
     .map((row) => ({
       gateway: row.gateway,

@@ -68,7 +68,13 @@ export function startPuller(
         if (pulls.has(key(identity.gateway, stream))) continue;
 
         const cursor = await loadCursor(db, identity.gateway, stream, context.clock.now());
-        pulls.set(key(identity.gateway, stream), { identity, stream, cursor, inflight: null, storing: false });
+        pulls.set(key(identity.gateway, stream), {
+          identity,
+          stream,
+          cursor,
+          inflight: null,
+          storing: false,
+        });
       }
     }
   }
@@ -95,15 +101,21 @@ export function startPuller(
     };
     const payload = encodeMessage('pullRequest', request);
     metrics.pulls.inc({ outcome: 'sent' });
-    broker.publish(topic('pullRequest', { branch: pull.identity.branch }), payload, { qos: 1 }).catch((err) => {
-      log.error({ err, gateway: pull.identity.gateway }, 'pull request not published');
-    });
+    broker
+      .publish(topic('pullRequest', { branch: pull.identity.branch }), payload, { qos: 1 })
+      .catch((err) => {
+        log.error({ err, gateway: pull.identity.gateway }, 'pull request not published');
+      });
   }
 
   function refuse(publisher: GatewayIdentity, path: string, reason: string) {
     figures.refused += 1;
     metrics.refused.inc({ channel: 'pullResponse' });
-    warn(`refused:${publisher.gateway}`, { gateway: publisher.gateway, path, reason }, 'pull response refused');
+    warn(
+      `refused:${publisher.gateway}`,
+      { gateway: publisher.gateway, path, reason },
+      'pull response refused',
+    );
   }
 
   function stale(response: PullResponse) {
@@ -115,7 +127,8 @@ export function startPuller(
 
   /** Why a decoded answer cannot be stored, as a field path and reason; null when it can. */
   function contentProblem(response: PullResponse, publisher: GatewayIdentity) {
-    if (response.gateway !== publisher.gateway) return { path: 'gateway', reason: 'not the publisher' };
+    if (response.gateway !== publisher.gateway)
+      return { path: 'gateway', reason: 'not the publisher' };
 
     let highest = 0;
     for (const [index, record] of response.records.entries()) {
@@ -154,7 +167,12 @@ export function startPuller(
   }
 
   async function store(pull: StreamPull, response: PullResponse) {
-    const batch = { gateway: response.gateway, stream: response.stream, after: response.after, records: response.records };
+    const batch = {
+      gateway: response.gateway,
+      stream: response.stream,
+      after: response.after,
+      records: response.records,
+    };
     const result = await storeBatch(db, batch, context.clock.now());
     if (!result) {
       // Another replica moved this cursor: take its position and carry on from there.
@@ -165,13 +183,18 @@ export function startPuller(
     pull.cursor = result.cursor;
     metrics.pulls.inc({ outcome: 'stored' });
     metrics.recordsIngested.inc({ stream: pull.stream }, result.stored);
-    metrics.pullLag.set({ gateway: response.gateway, stream: pull.stream }, Math.max(0, response.lastSeq - result.cursor));
+    metrics.pullLag.set(
+      { gateway: response.gateway, stream: pull.stream },
+      Math.max(0, response.lastSeq - result.cursor),
+    );
   }
 
   const receiving = new Set<Promise<void>>();
   const unsubscribe = broker.onMessage(topicFilter('pullResponse'), (message) => {
     const work = receive(message)
-      .catch((err) => log.error({ err, gateway: message.publisher.gateway }, 'pull answer not stored'))
+      .catch((err) =>
+        log.error({ err, gateway: message.publisher.gateway }, 'pull answer not stored'),
+      )
       .finally(() => receiving.delete(work));
     receiving.add(work);
   });

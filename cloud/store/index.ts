@@ -35,7 +35,9 @@ const pgTypes = {
 /** Opens the store the URL names and brings it to the newest migration. */
 export async function openStore(options: StoreOptions, context: ModuleContext): Promise<Store> {
   const log = context.log.child({ module: 'store' });
-  const store = options.url.startsWith('sqlite:') ? openSqlite(options.url) : await openPostgres(options);
+  const store = options.url.startsWith('sqlite:')
+    ? openSqlite(options.url)
+    : await openPostgres(options);
   const applied = await migrateToLatest(store.db, options.schema);
   log.info({ dialect: store.dialect, applied: applied.length }, 'store ready');
   return store;

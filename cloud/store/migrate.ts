@@ -12,9 +12,13 @@ const folder = new URL('./migrations/', import.meta.url);
 const folderProvider: MigrationProvider = {
   async getMigrations() {
     const migrations: Record<string, Migration> = {};
-    const files = readdirSync(folder).filter((file) => /^\d{4}-\d{2}-\d{2}T\d{4}-.+\.ts$/.test(file));
+    const files = readdirSync(folder).filter((file) =>
+      /^\d{4}-\d{2}-\d{2}T\d{4}-.+\.ts$/.test(file),
+    );
     for (const file of files.sort()) {
-      migrations[file.replace(/\.ts$/, '')] = await import(pathToFileURL(folder.pathname + file).href);
+      migrations[file.replace(/\.ts$/, '')] = await import(
+        pathToFileURL(folder.pathname + file).href
+      );
     }
     return migrations;
   },
@@ -33,8 +37,13 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName ?? '?';
-    throw new SmartBranchError('SB_ERR_UNAVAILABLE', `migration ${failed} failed: ${String(error)}`);
+    throw new SmartBranchError(
+      'SB_ERR_UNAVAILABLE',
+      `migration ${failed} failed: ${String(error)}`,
+    );
   }
 
-  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  return results
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
 }

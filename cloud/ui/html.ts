@@ -32,7 +32,12 @@ const style = `
 `;
 
 /** The frame of every HQ page: phone-sized viewport, one stylesheet, no script. */
-export function pageFrame(options: { language: string; title: string; body: string; refreshSeconds?: number }) {
+export function pageFrame(options: {
+  language: string;
+  title: string;
+  body: string;
+  refreshSeconds?: number;
+}) {
   const refresh = options.refreshSeconds
     ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">`
     : '';

@@ -20,7 +20,9 @@ export type Translate = (key: string, values?: Record<string, string | number>) 
 export function translator(language: Language): Translate {
   const catalogue = catalogues[language];
   return (key, values = {}) =>
-    (catalogue[key] ?? key).replace(/\{(\w+)\}/g, (slot, name: string) => String(values[name] ?? slot));
+    (catalogue[key] ?? key).replace(/\{(\w+)\}/g, (slot, name: string) =>
+      String(values[name] ?? slot),
+    );
 }
 
 export function isLanguage(value: unknown): value is Language {

@@ -17,7 +17,11 @@ const languageCookie = 'sb_lang';
 function pickLanguage(request: Request, response: Response): Language {
   const asked = request.query.lang;
   if (isLanguage(asked)) {
-    response.cookie(languageCookie, asked, { sameSite: 'strict', path: '/', maxAge: 365 * 86_400_000 });
+    response.cookie(languageCookie, asked, {
+      sameSite: 'strict',
+      path: '/',
+      maxAge: 365 * 86_400_000,
+    });
     return asked;
   }
 
@@ -26,7 +30,11 @@ function pickLanguage(request: Request, response: Response): Language {
   return request.acceptsLanguages('en', 'zh') === 'zh' ? 'zh' : 'en';
 }
 
-export function uiRoutes(deps: { db: Kysely<Database>; config: CloudConfig; context: ModuleContext }) {
+export function uiRoutes(deps: {
+  db: Kysely<Database>;
+  config: CloudConfig;
+  context: ModuleContext;
+}) {
   const router = express.Router();
 
   router.get('/', async (request, response) => {

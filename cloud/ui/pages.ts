@@ -57,7 +57,9 @@ function branchCard(branch: BranchFigures, now: number, t: Translate): string {
     ['field.lastSeen', escapeHtml(ago(branch.lastSeenAt, now, t))],
     ['field.gateways', escapeHtml(branch.gateways.join(', ') || '–')],
   ];
-  const list = rows.map(([key, value]) => `<dt>${escapeHtml(t(key))}</dt><dd>${value}</dd>`).join('');
+  const list = rows
+    .map(([key, value]) => `<dt>${escapeHtml(t(key))}</dt><dd>${value}</dd>`)
+    .join('');
   return `<section class="card" data-branch="${escapeHtml(branch.id)}">
   <h2>${escapeHtml(branch.name)}</h2>
   <div class="${state}" data-state="${state}">● ${escapeHtml(t(`status.${state}`))}</div>
@@ -65,7 +67,12 @@ function branchCard(branch: BranchFigures, now: number, t: Translate): string {
 </section>`;
 }
 
-export function branchesPage(options: { language: Language; user: User; branches: BranchFigures[]; now: number }) {
+export function branchesPage(options: {
+  language: Language;
+  user: User;
+  branches: BranchFigures[];
+  now: number;
+}) {
   const { language, user, branches, now } = options;
   const t = translator(language);
   const online = branches.filter((branch) => branch.online).length;

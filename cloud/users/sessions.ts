@@ -8,13 +8,22 @@ export async function openSession(db: Kysely<Database>, user: User, ttlMs: numbe
   const token = randomSecret(32);
   await db
     .insertInto('sessions')
-    .values({ token_hash: sessionTokenHash(token), user_id: user.id, created_at: now, expires_at: now + ttlMs })
+    .values({
+      token_hash: sessionTokenHash(token),
+      user_id: user.id,
+      created_at: now,
+      expires_at: now + ttlMs,
+    })
     .execute();
   return { token, expiresAt: now + ttlMs };
 }
 
 /** The user of a live session, or null for an unknown or expired one. */
-export async function sessionUser(db: Kysely<Database>, token: string, now: number): Promise<User | null> {
+export async function sessionUser(
+  db: Kysely<Database>,
+  token: string,
+  now: number,
+): Promise<User | null> {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')

@@ -34,14 +34,24 @@ export async function createUser(
   const id = randomUUID();
   await db
     .insertInto('users')
-    .values({ id, username: user.username, password_hash: user.passwordHash, role: user.role, created_at: now })
+    .values({
+      id,
+      username: user.username,
+      password_hash: user.passwordHash,
+      role: user.role,
+      created_at: now,
+    })
     .execute();
   return { id, username: user.username, role: user.role };
 }
 
 /** The user whose password this is, or null; unknown names cost as much time as known ones. */
 export async function checkLogin(db: Kysely<Database>, username: string, password: string) {
-  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('username', '=', username)
+    .executeTakeFirst();
   const ok = await verifyPassword(password, row?.password_hash ?? decoyHash);
   if (!row || !ok) return null;
 
@@ -71,8 +81,13 @@ export async function ensureAdmin(
 
   const configured = admin.password !== undefined || admin.passwordHash !== undefined;
   const generated = configured ? null : randomSecret(12);
-  const passwordHash = admin.passwordHash ?? (await hashPassword(admin.password ?? generated ?? ''));
-  await createUser(db, { username: admin.username, passwordHash, role: 'admin' }, context.clock.now());
+  const passwordHash =
+    admin.passwordHash ?? (await hashPassword(admin.password ?? generated ?? ''));
+  await createUser(
+    db,
+    { username: admin.username, passwordHash, role: 'admin' },
+    context.clock.now(),
+  );
   log.info({ username: admin.username }, 'admin created');
   if (generated) {
     // The one password that reaches a log line, once: without it nobody can log in at all.
@@ -89,13 +104,18 @@ async function updateAdminPassword(
   admin: CloudConfig['admin'],
 ) {
   let passwordHash: string | null = null;
-  if (admin.passwordHash && admin.passwordHash !== existing.password_hash) passwordHash = admin.passwordHash;
+  if (admin.passwordHash && admin.passwordHash !== existing.password_hash)
+    passwordHash = admin.passwordHash;
   else if (admin.password && !(await verifyPassword(admin.password, existing.password_hash))) {
     passwordHash = await hashPassword(admin.password);
   }
   if (!passwordHash) return;
 
-  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', existing.id).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', existing.id)
+    .execute();
 }
 
 export function sessionTokenHash(token: string): string {

@@ -24,7 +24,12 @@ afterAll(async () => {
 });
 
 async function gateway(enrolment: EnrolResponse, clientId = enrolment.gateway) {
-  const client = await connect(cloud.brokerUrl, enrolment.broker.username, enrolment.broker.password, clientId);
+  const client = await connect(
+    cloud.brokerUrl,
+    enrolment.broker.username,
+    enrolment.broker.password,
+    clientId,
+  );
   clients.push(client);
   return client;
 }
@@ -46,7 +51,8 @@ async function grants(client: MqttClient, filters: string[]): Promise<number[]> 
 }
 
 async function until(condition: () => boolean) {
-  for (let attempt = 0; attempt < 200 && !condition(); attempt++) await new Promise((r) => setTimeout(r, 10));
+  for (let attempt = 0; attempt < 200 && !condition(); attempt++)
+    await new Promise((r) => setTimeout(r, 10));
   if (!condition()) throw new Error('condition not met');
 }
 
@@ -58,7 +64,9 @@ describe('the cloud broker over TCP', () => {
   });
 
   it('refuses a gateway that is not enrolled', async () => {
-    await expect(connect(cloud.brokerUrl, 'gw-ghost', 'whatever-it-is')).rejects.toThrow(/Bad username or password/i);
+    await expect(connect(cloud.brokerUrl, 'gw-ghost', 'whatever-it-is')).rejects.toThrow(
+      /Bad username or password/i,
+    );
   });
 
   it('lets a gateway publish and subscribe under its own branch', async () => {
@@ -87,7 +95,7 @@ describe('the cloud broker over TCP', () => {
     expect(await grants(client, [topic('alarm', { branch: 'north#1' })])).toEqual([1]);
   });
 
-  it('never delivers one branch\'s messages to the other gateway', async () => {
+  it("never delivers one branch's messages to the other gateway", async () => {
     const northClient = await gateway(north, 'gw-north-reader');
     const southClient = await gateway(south);
     const northInbox = inbox(northClient);
@@ -111,13 +119,15 @@ describe('the cloud broker over TCP', () => {
 
     intruder.publish(topic('pullResponse', { branch: 'south/2' }), '{"forged":true}', { qos: 1 });
     await closed;
-    await southClient.publishAsync(topic('pullResponse', { branch: 'south/2' }), 'marker', { qos: 1 });
+    await southClient.publishAsync(topic('pullResponse', { branch: 'south/2' }), 'marker', {
+      qos: 1,
+    });
     await until(() => southInbox.length >= 1);
 
     expect(southInbox).toEqual([topic('pullResponse', { branch: 'south/2' })]);
   });
 
-  it('refuses a gateway that takes another gateway\'s client id', async () => {
+  it("refuses a gateway that takes another gateway's client id", async () => {
     await gateway(south, 'shared-id');
 
     await expect(gateway(north, 'shared-id')).rejects.toThrow(/Not authorized/i);

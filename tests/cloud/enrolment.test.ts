@@ -68,18 +68,32 @@ describe('enrolment over HTTP', () => {
   });
 
   it('refuses an unknown token with SB_ERR_TOKEN_UNKNOWN', async () => {
-    const answer = await post('/api/enrol', { token: 'x'.repeat(32), gateway: 'gw-x', version: '0.1.0' });
+    const answer = await post('/api/enrol', {
+      token: 'x'.repeat(32),
+      gateway: 'gw-x',
+      version: '0.1.0',
+    });
 
     expect(answer.status).toBe(401);
     expect(answer.body.error.code).toBe('SB_ERR_TOKEN_UNKNOWN');
   });
 
   it('rotates the password of a known gateway enrolled again with a fresh token', async () => {
-    const first = await enrol(cloud.httpUrl, await cloud.createEnrolmentToken('south/2'), 'gw-south');
-    const second = await enrol(cloud.httpUrl, await cloud.createEnrolmentToken('south/2'), 'gw-south');
+    const first = await enrol(
+      cloud.httpUrl,
+      await cloud.createEnrolmentToken('south/2'),
+      'gw-south',
+    );
+    const second = await enrol(
+      cloud.httpUrl,
+      await cloud.createEnrolmentToken('south/2'),
+      'gw-south',
+    );
 
     expect(second.broker.password).not.toBe(first.broker.password);
-    await expect(connect(cloud.brokerUrl, 'gw-south', first.broker.password)).rejects.toThrow(/Bad username or password/i);
+    await expect(connect(cloud.brokerUrl, 'gw-south', first.broker.password)).rejects.toThrow(
+      /Bad username or password/i,
+    );
     const client = await connect(cloud.brokerUrl, 'gw-south', second.broker.password);
     await client.endAsync();
   });
@@ -95,7 +109,9 @@ describe('enrolment over HTTP', () => {
   });
 
   it('refuses a token for a branch that does not exist', async () => {
-    await expect(cloud.createEnrolmentToken('nowhere')).rejects.toMatchObject({ code: 'SB_ERR_NOT_FOUND' });
+    await expect(cloud.createEnrolmentToken('nowhere')).rejects.toMatchObject({
+      code: 'SB_ERR_NOT_FOUND',
+    });
   });
 });
 
@@ -103,8 +119,16 @@ describe('enrolment bodies failing their schema', () => {
   const cases: Array<[string, unknown, string]> = [
     ['a missing token', { gateway: 'g', version: '1' }, 'token'],
     ['a short token', { token: 'short', gateway: 'g', version: '1' }, 'token'],
-    ['a gateway id with a control character', { token: 'x'.repeat(20), gateway: 'g\u0000', version: '1' }, 'gateway'],
-    ['an unknown field', { token: 'x'.repeat(20), gateway: 'g', version: '1', admin: true }, 'admin'],
+    [
+      'a gateway id with a control character',
+      { token: 'x'.repeat(20), gateway: 'g\u0000', version: '1' },
+      'gateway',
+    ],
+    [
+      'an unknown field',
+      { token: 'x'.repeat(20), gateway: 'g', version: '1', admin: true },
+      'admin',
+    ],
     ['a version of the wrong type', { token: 'x'.repeat(20), gateway: 'g', version: 7 }, 'version'],
   ];
 

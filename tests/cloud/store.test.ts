@@ -8,15 +8,21 @@ import {
   syncBranches,
 } from '../../cloud/fleet/index.ts';
 import { readRecords, storeBatch, streamFigures } from '../../cloud/insights/index.ts';
-import { migrateToLatest } from '../../cloud/store/migrate.ts';
 import { openStore, type Store } from '../../cloud/store/index.ts';
-import { checkLogin, closeSession, createUser, openSession, sessionUser } from '../../cloud/users/index.ts';
+import { migrateToLatest } from '../../cloud/store/migrate.ts';
+import {
+  checkLogin,
+  closeSession,
+  createUser,
+  openSession,
+  sessionUser,
+} from '../../cloud/users/index.ts';
 import { hashPassword, verifyPassword } from '../../core/index.ts';
 import { audienceRecord } from './peer.ts';
 import {
   postgresTarget,
-  sqliteTarget,
   type StoreTarget,
+  sqliteTarget,
   storeDialects,
   tempFolder,
   testBranches,
@@ -65,17 +71,32 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
     const records = [1, 2, 3].map((seq) => audienceRecord(seq));
     await primeCursor('gw-batch');
 
-    const first = await storeBatch(store.db, { gateway: 'gw-batch', stream: 'audience', after: 0, records }, now);
+    const first = await storeBatch(
+      store.db,
+      { gateway: 'gw-batch', stream: 'audience', after: 0, records },
+      now,
+    );
     const overlapping = [2, 3, 4].map((seq) => audienceRecord(seq));
-    const second = await storeBatch(store.db, { gateway: 'gw-batch', stream: 'audience', after: 3, records: overlapping }, now);
+    const second = await storeBatch(
+      store.db,
+      { gateway: 'gw-batch', stream: 'audience', after: 3, records: overlapping },
+      now,
+    );
 
     expect(first).toEqual({ cursor: 3, stored: 3 });
     expect(second).toEqual({ cursor: 4, stored: 1 });
-    expect(await readRecords(store.db, 'gw-batch', 'audience')).toEqual([1, 2, 3, 4].map((seq) => audienceRecord(seq)));
+    expect(await readRecords(store.db, 'gw-batch', 'audience')).toEqual(
+      [1, 2, 3, 4].map((seq) => audienceRecord(seq)),
+    );
   });
 
   it('stores nothing from a batch asked from a cursor that has moved since', async () => {
-    const batch = { gateway: 'gw-batch', stream: 'audience' as const, after: 1, records: [audienceRecord(9)] };
+    const batch = {
+      gateway: 'gw-batch',
+      stream: 'audience' as const,
+      after: 1,
+      records: [audienceRecord(9)],
+    };
 
     expect(await storeBatch(store.db, batch, now)).toBeNull();
     const figures = await streamFigures(store.db);
@@ -90,9 +111,17 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
   it('lets one of two racing batches from the same cursor win, never both', async () => {
     await enroll('gw-race');
     await primeCursor('gw-race');
-    const batch = (seq: number) => ({ gateway: 'gw-race', stream: 'audience' as const, after: 0, records: [audienceRecord(seq)] });
+    const batch = (seq: number) => ({
+      gateway: 'gw-race',
+      stream: 'audience' as const,
+      after: 0,
+      records: [audienceRecord(seq)],
+    });
 
-    const results = await Promise.all([storeBatch(store.db, batch(1), now), storeBatch(store.db, batch(2), now)]);
+    const results = await Promise.all([
+      storeBatch(store.db, batch(1), now),
+      storeBatch(store.db, batch(2), now),
+    ]);
 
     expect(results.filter((result) => result !== null)).toHaveLength(1);
     expect(await readRecords(store.db, 'gw-race', 'audience')).toHaveLength(1);
@@ -100,14 +129,24 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
 
   it('enrols with a token once, stores only its hash and a scrypt hash of the password', async () => {
     const { token } = await createEnrolmentToken(store.db, 'north#1', 60_000, now);
-    const enrolment = await enrolGateway(store.db, { token, gateway: 'gw-store', version: '1' }, now);
+    const enrolment = await enrolGateway(
+      store.db,
+      { token, gateway: 'gw-store', version: '1' },
+      now,
+    );
 
     const tokens = await store.db.selectFrom('enrolment_tokens').selectAll().execute();
-    const gateway = await store.db.selectFrom('gateways').selectAll().where('id', '=', 'gw-store').executeTakeFirstOrThrow();
+    const gateway = await store.db
+      .selectFrom('gateways')
+      .selectAll()
+      .where('id', '=', 'gw-store')
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(tokens)).not.toContain(token);
     expect(gateway.password_hash).toMatch(/^scrypt\$/);
     expect(await verifyPassword(enrolment.password, gateway.password_hash)).toBe(true);
-    await expect(enrolGateway(store.db, { token, gateway: 'gw-store', version: '1' }, now)).rejects.toMatchObject({
+    await expect(
+      enrolGateway(store.db, { token, gateway: 'gw-store', version: '1' }, now),
+    ).rejects.toMatchObject({
       code: 'SB_ERR_TOKEN_USED',
     });
   });
@@ -115,7 +154,9 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
   it('refuses a token at the moment it expires', async () => {
     const { token } = await createEnrolmentToken(store.db, 'north#1', 1000, now);
 
-    await expect(enrolGateway(store.db, { token, gateway: 'gw-late', version: '1' }, now + 1000)).rejects.toMatchObject({
+    await expect(
+      enrolGateway(store.db, { token, gateway: 'gw-late', version: '1' }, now + 1000),
+    ).rejects.toMatchObject({
       code: 'SB_ERR_TOKEN_EXPIRED',
     });
   });
@@ -129,7 +170,7 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
       cameraSource: 'synthetic' as const,
       ticketsWaiting: 1,
       ticketsServedToday: 2,
-      backlog: { audience: 3, queue: 0 },
+      backlog: { audience: 3, queue: 0, plays: 0 },
       devicesOnline: 1,
       devicesTotal: 1,
     });
@@ -137,13 +178,20 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
     await storeStatus(store.db, status(now + 5, 9), now + 12);
 
     const statuses = await readStatuses(store.db);
-    expect(statuses.get('gw-status')).toEqual({ status: status(now + 10, 4), lastSeenAt: now + 11 });
+    expect(statuses.get('gw-status')).toEqual({
+      status: status(now + 10, 4),
+      lastSeenAt: now + 11,
+    });
     await storeStatus(store.db, status(now + 20, 6), now + 21);
     expect((await readStatuses(store.db)).get('gw-status')?.status.people).toBe(6);
   });
 
   it('checks logins against scrypt hashes and expires sessions', async () => {
-    const user = await createUser(store.db, { username: 'ana', passwordHash: await hashPassword('s3cret-pass'), role: 'analyst' }, now);
+    const user = await createUser(
+      store.db,
+      { username: 'ana', passwordHash: await hashPassword('s3cret-pass'), role: 'analyst' },
+      now,
+    );
     const session = await openSession(store.db, user, 60_000, now);
 
     expect(await checkLogin(store.db, 'ana', 'wrong')).toBeNull();
@@ -166,11 +214,21 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
   async function enroll(gateway: string) {
     await store.db
       .insertInto('gateways')
-      .values({ id: gateway, branch: 'north#1', password_hash: 'scrypt$x$y', version: '1', enrolled_at: now, rotated_at: now })
+      .values({
+        id: gateway,
+        branch: 'north#1',
+        password_hash: 'scrypt$x$y',
+        version: '1',
+        enrolled_at: now,
+        rotated_at: now,
+      })
       .execute();
   }
 
   async function primeCursor(gateway: string) {
-    await store.db.insertInto('cursors').values({ gateway, stream: 'audience', seq: 0, updated_at: now }).execute();
+    await store.db
+      .insertInto('cursors')
+      .values({ gateway, stream: 'audience', seq: 0, updated_at: now })
+      .execute();
   }
 });

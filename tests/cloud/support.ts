@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createRegistry, manualClock, silentLogger } from '../../core/index.ts';
+import { createLogger, createRegistry, manualClock, silentLogger } from '../../core/index.ts';
 import { pgUrl, serviceAvailable } from '../support/services.ts';
 
 /** Where a test file's cloud store lives: a SQLite file in a temp folder, or a PG schema. */
@@ -15,6 +15,20 @@ export interface StoreTarget {
 
 export function testContext(startAt?: number) {
   return { clock: manualClock(startAt), log: silentLogger(), registry: createRegistry({}) };
+}
+
+/** A context whose log lines (with the product's redaction) land in `lines`, parsed. */
+export function loggingContext(startAt?: number) {
+  const lines: Array<Record<string, unknown>> = [];
+  const text: string[] = [];
+  const destination = {
+    write(line: string) {
+      text.push(line);
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  };
+  const log = createLogger({ level: 'debug', destination });
+  return { clock: manualClock(startAt), log, registry: createRegistry({}), lines, text };
 }
 
 /** A fresh temp folder, removed by the returned cleanup. */
@@ -46,7 +60,13 @@ export async function storeDialects(): Promise<Array<'sqlite' | 'postgres'>> {
 }
 
 export const testBranches = [
-  { id: 'north#1', name: 'North <Main> Street', timeZone: 'Asia/Shanghai', region: 'east', tags: ['mall'] },
+  {
+    id: 'north#1',
+    name: 'North <Main> Street',
+    timeZone: 'Asia/Shanghai',
+    region: 'east',
+    tags: ['mall'],
+  },
   { id: 'south/2', name: 'South Harbour', timeZone: 'Asia/Shanghai', region: 'south', tags: [] },
 ];
 
