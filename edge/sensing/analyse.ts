@@ -76,7 +76,8 @@ async function run(
       const t = isStream(input) ? outcomes.length / fps : frame.t;
       if (options.maxSeconds !== undefined && t >= options.maxSeconds) break;
 
-      outcomes.push(analyser.frame(t, await detector.detect(frame, analyser.faceWork())));
+      outcomes.push(analyser.frame(t, await detector.detect(frame, 'detect')));
+      if (analyser.wantsDescription()) analyser.described(await detector.describeLast());
       options.progress?.(outcomes.length, total);
     }
   } finally {

@@ -52,6 +52,8 @@ export interface Detector {
   readonly backend: string;
   readonly model: ModelInfo;
   detect(frame: Frame, faces?: FaceWork): Promise<Detections>;
+  /** Age and gender of the faces of the frame last detected, without sending it again. */
+  describeLast(): Promise<Detections>;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,15 @@ export async function startDetector(options: DetectorOptions = {}): Promise<Dete
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.postMessage(request, [pixels as ArrayBuffer]);
+      });
+    },
+    describeLast() {
+      if (closed) return Promise.reject(sourceError('detector is closed'));
+
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, describeLast: true });
       });
     },
     async close() {

@@ -3,6 +3,8 @@ import { type CountingLine, footPoint, inside, sideOf, type Zone } from './zones
 
 export interface Crossing {
   line: string;
+  /** Kept for the diagnostic and tests; aggregates drop it. */
+  track: number;
   direction: 'in' | 'out';
   t: number;
 }
@@ -47,7 +49,7 @@ export function lineCounter(lines: readonly CountingLine[]) {
         const seen = memory.get(key) ?? { settled: null, pending: null, frames: 0 };
         memory.set(key, seen);
         const crossing = step(seen, side, line.confirmFrames);
-        if (crossing) crossings.push({ line: line.name, direction: crossing, t });
+        if (crossing) crossings.push({ line: line.name, track: track.id, direction: crossing, t });
       }
     }
     return crossings;

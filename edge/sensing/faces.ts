@@ -34,6 +34,16 @@ export function isFrontal(face: FaceDetection): boolean {
   return face.box[2] >= minimumFaceWidth && Math.abs(noseOffset(face)) <= frontalOffset;
 }
 
+/** Whether a face is big and frontal enough for its age and gender to mean anything. */
+export function isView(face: FaceDetection): boolean {
+  return face.box[2] >= minimumFaceWidth && Math.abs(noseOffset(face)) <= viewOffset;
+}
+
+/** Bigger and more frontal is better. */
+function viewQuality(face: FaceDetection): number {
+  return face.box[2] * (1 - Math.abs(noseOffset(face)));
+}
+
 /** The track a face belongs to: its centre in the upper part of that track's body box. */
 export function faceOwner(face: FaceDetection, tracks: readonly Track[]): Track | null {
   const [x, y] = boxCentre(face.box);
@@ -70,11 +80,12 @@ export function demographicsKeeper() {
   const views = new Map<number, View[]>();
 
   const add = (track: number, face: FaceDetection) => {
-    const offset = Math.abs(noseOffset(face));
-    if (face.box[2] < minimumFaceWidth || offset > viewOffset || face.age === null) return;
+    // faceres answering no gender at all is no vote: counting it as 0 drags a clear verdict
+    // toward unknown (seen on the mirrored head-pose clip).
+    if (!isView(face) || face.age === null || face.gender === 'unknown') return;
 
     const sign = face.gender === 'male' ? 1 : face.gender === 'female' ? -1 : 0;
-    const quality = face.box[2] * (1 - offset);
+    const quality = viewQuality(face);
     const list = [
       ...(views.get(track) ?? []),
       { quality, signedGender: sign * face.genderScore, age: face.age },
@@ -95,10 +106,15 @@ export function demographicsKeeper() {
     return { track, gender, ageBand: ageBand(age), confidence, views: best.length };
   };
 
-  /** Whether more views could still change a track's verdict (then faces are worth describing). */
-  const wants = (track: number) => {
+  /**
+   * Whether describing this face could change the track's verdict: while the track has fewer
+   * than its best few views, or the face is better than the worst of them (a walker
+   * coming closer). A person sitting still is described a few times, then no more.
+   */
+  const wants = (track: number, face: FaceDetection) => {
     const best = views.get(track) ?? [];
-    return best.length < bestViews || best.some((view) => view.quality < minimumFaceWidth * 2);
+    const worst = best.at(-1);
+    return best.length < bestViews || !worst || viewQuality(face) > worst.quality;
   };
 
   return { add, verdict, wants, tracks: () => [...views.keys()] };

@@ -1,6 +1,6 @@
-import type { Detections, FaceWork } from './detector.ts';
+import type { Detections } from './detector.ts';
 import { type Crossing, lineCounter, type Move, type Visit, visitKeeper } from './events.ts';
-import { type Demographics, demographicsKeeper, faceOwner, isFrontal } from './faces.ts';
+import { type Demographics, demographicsKeeper, faceOwner, isFrontal, isView } from './faces.ts';
 import { peopleInFrame } from './people.ts';
 import { createTracker, type Track } from './tracker.ts';
 import { boxCentre, footPoint, inside, type Zone, type ZoneFile } from './zones.ts';
@@ -21,9 +21,11 @@ export interface FrameOutcome {
 }
 
 export interface Analyser {
-  /** The face work worth doing on the next frame: description only while a track needs it. */
-  faceWork(): FaceWork;
   frame(t: number, detections: Detections): FrameOutcome;
+  /** Whether the latest frame showed a face view that could change a track's verdict. */
+  wantsDescription(): boolean;
+  /** The described faces of the latest frame (age and gender), from `describeLast`. */
+  described(detections: Detections): void;
   /** Closes open visits; per-track results for the diagnostic `sense` output only. */
   finish(): AnalysisSummary;
 }
@@ -47,6 +49,7 @@ export function createAnalyser(zones: ZoneFile): Analyser {
   const screens = zones.zones.filter((zone) => zone.screen !== undefined);
   const viewing = screens.length ? screens : null;
   let inView: Track[] = [];
+  let viewWanted = false;
 
   const frame = (t: number, detections: Detections): FrameOutcome => {
     const people = peopleInFrame(detections.bodies);
@@ -57,9 +60,10 @@ export function createAnalyser(zones: ZoneFile): Analyser {
     visits.observe(t, inView);
     const zoneLooking: Record<string, number> = {};
     let looking = 0;
+    viewWanted = false;
     for (const face of detections.faces) {
       const owner = faceOwner(face, inView);
-      if (owner?.confirmed && face.age !== null) demographics.add(owner.id, face);
+      if (owner?.confirmed && isView(face) && demographics.wants(owner.id, face)) viewWanted = true;
       if (!isFrontal(face)) continue;
 
       const where = owner ? footPoint(owner.box) : boxCentre(face.box);
@@ -78,8 +82,14 @@ export function createAnalyser(zones: ZoneFile): Analyser {
     return { t, people: inView.length, looking, crossings, zonePeople, zoneLooking, confidence };
   };
 
-  const faceWork = (): FaceWork =>
-    inView.some((track) => track.confirmed && demographics.wants(track.id)) ? 'describe' : 'detect';
+  // Describing faces costs more than finding people: only when this frame shows a face big
+  // and frontal enough to be a view, of a track whose verdict more views could still change.
+  const described = (detections: Detections) => {
+    for (const face of detections.faces) {
+      const owner = faceOwner(face, inView);
+      if (owner?.confirmed && face.age !== null) demographics.add(owner.id, face);
+    }
+  };
 
   const finish = (): AnalysisSummary => {
     visits.finish();
@@ -93,7 +103,7 @@ export function createAnalyser(zones: ZoneFile): Analyser {
     };
   };
 
-  return { faceWork, frame, finish };
+  return { frame, wantsDescription: () => viewWanted, described, finish };
 }
 
 function countInZones(tracks: readonly Track[], zones: readonly Zone[]): Record<string, number> {

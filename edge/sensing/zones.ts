@@ -67,7 +67,7 @@ export function boxCentre(box: Box): [number, number] {
   return [box[0] + box[2] / 2, box[1] + box[3] / 2];
 }
 
-/** Point in polygon by ray casting; points on the frame edge count as inside. */
+/** Point in polygon by ray casting. */
 export function inside(point: [number, number], polygon: readonly [number, number][]): boolean {
   const [x, y] = point;
   let result = false;
@@ -77,10 +77,11 @@ export function inside(point: [number, number], polygon: readonly [number, numbe
     const crosses = yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi;
     if (crosses) result = !result;
   }
-  return result || onFrameEdge(point, polygon);
+  return result || coversFrame(polygon);
 }
 
-function onFrameEdge(point: [number, number], polygon: readonly [number, number][]): boolean {
+/** The whole-frame rectangle holds every point, those on the frame's edges too. */
+function coversFrame(polygon: readonly [number, number][]): boolean {
   const xs = polygon.map((corner) => corner[0]);
   const ys = polygon.map((corner) => corner[1]);
   const covers = Math.min(...xs) === 0 && Math.max(...xs) === 1 && Math.min(...ys) === 0;
