@@ -21,6 +21,11 @@ const telemetryKind = {
   'people-counter': 'people-counter', printer: 'printer',
 } as const satisfies Record<DeviceProfile['kind'], string>;
 
+type Outcome = { ok: true } | { ok: false; error: SmartBranchError };
+
+const superseded = (): Outcome =>
+  ({ ok: false, error: new SmartBranchError('SB_ERR_CONFLICT', 'superseded') });
+
 export interface Runner {
   readonly profile: DeviceProfile;
   readonly driver: Driver | null;
@@ -28,7 +33,7 @@ export interface Runner {
   /** The state as the retained bus message carries it. */
   stateMessage(): DeviceState;
   /** Starts a profile's driver: ok once it runs, else the error (and a retry is scheduled). */
-  run(profile: DeviceProfile): Promise<{ ok: true } | { ok: false; error: SmartBranchError }>;
+  run(profile: DeviceProfile): Promise<Outcome>;
   halt(): Promise<void>;
 }
 
@@ -97,29 +102,26 @@ export function deviceRunner(first: DeviceProfile, options: RunnerOptions, conte
       running = false;
       void driver?.stop().catch(() => undefined);
       setState('offline', reason);
-      scheduleRetry();
+      scheduleRetry(own);
     },
   });
 
-  const scheduleRetry = () => {
+  const scheduleRetry = (own: number) => {
     retry?.cancel();
     retry = context.clock.after(delays.next(), () => {
       retry = null;
-      void attempt(profile);
+      void attempt(own);
     });
   };
 
-  const attempt = async (active: DeviceProfile) => {
-    const own = ++generation;
-    const resolved = await options.resolve(active);
-    if ('missing' in resolved) {
-      setState('offline', resolved.missing);
-      return { ok: false as const, error: new SmartBranchError('SB_ERR_HARDWARE_MISSING',
-        resolved.missing) };
-    }
+  // The same driver instance is started again on every retry, so an output keeps the level
+  // last asked for and a counter its count across a lost board or printer.
+  const attempt = async (own: number): Promise<Outcome> => {
+    const candidate = driver;
+    if (own !== generation || !candidate) return superseded();
 
-    const factory = await options.factory(active);
-    const candidate = factory(hostFor(own, active), resolved.hardware);
+    // A condition is the running driver's to set, during start too (a printer out of paper).
+    condition = null;
     try {
       await candidate.start();
     } catch (err) {
@@ -128,23 +130,35 @@ export function deviceRunner(first: DeviceProfile, options: RunnerOptions, conte
         : new SmartBranchError('SB_ERR_DEVICE_FAULT', (err as Error).message);
       if (own === generation) {
         setState('offline', error.message);
-        if (error.code !== 'SB_ERR_INVALID_CONFIG') scheduleRetry();
+        if (error.code !== 'SB_ERR_INVALID_CONFIG') scheduleRetry(own);
       }
-      return { ok: false as const, error };
+      return { ok: false, error };
     }
 
     if (own !== generation) {
       await candidate.stop().catch(() => undefined);
-      return { ok: false as const, error: new SmartBranchError('SB_ERR_CONFLICT', 'superseded') };
+      return superseded();
     }
 
-    driver = candidate;
     delays.reset();
-    simulated = resolved.simulated;
-    condition = null;
     running = true;
     refresh();
-    return { ok: true as const };
+    return { ok: true };
+  };
+
+  const run = async (next: DeviceProfile): Promise<Outcome> => {
+    profile = next;
+    const own = ++generation;
+    const resolved = await options.resolve(next);
+    if ('missing' in resolved) {
+      setState('offline', resolved.missing);
+      return { ok: false, error: new SmartBranchError('SB_ERR_HARDWARE_MISSING', resolved.missing) };
+    }
+
+    const factory = await options.factory(next);
+    driver = factory(hostFor(own, next), resolved.hardware);
+    simulated = resolved.simulated;
+    return attempt(own);
   };
 
   return {
@@ -156,10 +170,7 @@ export function deviceRunner(first: DeviceProfile, options: RunnerOptions, conte
     },
     state: () => ({ ...current, simulated: simulated !== null }),
     stateMessage,
-    run: async (next) => {
-      profile = next;
-      return attempt(next);
-    },
+    run,
     halt: async () => {
       generation += 1;
       retry?.cancel();

@@ -13,15 +13,21 @@ export interface FirmataIo extends EventEmitter {
 }
 
 /** The parts of johnny-five the drivers use; it ships no types of its own. */
-export interface Output {
+export interface Led {
   on(): unknown;
   off(): unknown;
 }
 
+/** A relay's circuit closes (the load is on) or opens. */
+export interface Relay {
+  close(): unknown;
+  open(): unknown;
+}
+
 export interface JohnnyFive {
   Board: new (options: Record<string, unknown>) => EventEmitter & { io: FirmataIo };
-  Led: new (options: { pin: number | string; board: unknown }) => Output;
-  Relay: new (options: { pin: number | string; board: unknown; type: 'NO' | 'NC' }) => Output;
+  Led: new (options: { pin: number | string; board: unknown }) => Led;
+  Relay: new (options: { pin: number | string; board: unknown; type: 'NO' | 'NC' }) => Relay;
 }
 
 export interface BoardConnection {

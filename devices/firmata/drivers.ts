@@ -1,7 +1,7 @@
 import { SmartBranchError, type Timer } from '../../core/index.ts';
 import type { DeviceProfile } from '../../firmware-config/index.ts';
 import type { Driver, DriverFactory, DriverHost, Hardware } from '../driver.ts';
-import { type BoardConnection, connectBoard, type Output } from './board.ts';
+import { type BoardConnection, connectBoard } from './board.ts';
 
 /** The quantity each analog sensor reports, named with its unit where it has one. */
 const quantityOfKind: Partial<Record<DeviceProfile['kind'], string>> = {
@@ -71,7 +71,7 @@ function analogSensor(host: DriverHost, hardware: Hardware): Driver {
 /** LEDs and relays keep the level last asked for, and get it back when the board returns. */
 function digitalOutput(host: DriverHost, hardware: Hardware): Driver {
   const { profile } = host;
-  let output: Output | null = null;
+  let output: { on(): unknown; off(): unknown } | null = null;
   let connection: BoardConnection | null = null;
   let on = false;
 
@@ -89,9 +89,12 @@ function digitalOutput(host: DriverHost, hardware: Hardware): Driver {
       connection = await board(host, hardware);
       connection.onLost((reason) => host.lost(reason));
       const { five } = connection;
-      output = profile.kind === 'relay'
-        ? new five.Relay({ pin, board: connection.board, type: 'NO' })
-        : new five.Led({ pin, board: connection.board });
+      if (profile.kind === 'relay') {
+        const relay = new five.Relay({ pin, board: connection.board, type: 'NO' });
+        output = { on: () => relay.close(), off: () => relay.open() };
+      } else {
+        output = new five.Led({ pin, board: connection.board });
+      }
       apply();
     },
     stop: async () => {

@@ -43,10 +43,17 @@ export function virtualFirmataBoard(options: VirtualBoardOptions = {}): VirtualF
   const firmware = options.firmware ?? { name: 'StandardFirmata.ino', major: 2, minor: 5 };
   const modes: (number | undefined)[] = [];
   const outputs: (0 | 1)[] = Array(pinCount).fill(0);
+  // StandardFirmata's reset makes every digital pin an output and every analog pin analog.
+  const reset = () => {
+    for (let pin = 2; pin < pinCount; pin++) modes[pin] = pin >= firstAnalogPin ? 2 : 1;
+    outputs.fill(0);
+    reporting.clear();
+  };
   const analog: number[] = Array(6).fill(0);
   const reporting = new Set<number>();
   let plugged = true;
   let host: HostStream | null = null;
+  reset();
 
   const send = (bytes: number[]) => {
     const target = host;
@@ -80,7 +87,7 @@ export function virtualFirmataBoard(options: VirtualBoardOptions = {}): VirtualF
       reporting.add(channel);
       sendAnalog(channel);
     },
-    reset: () => reporting.clear(),
+    reset,
   });
 
   const detach = (unplugged: boolean) => {
@@ -105,6 +112,8 @@ export function virtualFirmataBoard(options: VirtualBoardOptions = {}): VirtualF
           + `open ${path}`), { code: 'ENOENT' });
 
         detach(false);
+        // Opening the port pulses DTR, which resets an Uno.
+        reset();
         host = stream;
         setImmediate(() => {
           stream.emit('open');
