@@ -38,7 +38,13 @@ export interface Decisions {
  * The queue's decisions, each one SQLite transaction: every check happens before the first
  * write, and a refused request throws before anything is written, so it changes nothing.
  */
-export function decisions(config: QueueConfig, db: Db, ledger: Ledger): Decisions {
+export function decisions(
+  config: QueueConfig,
+  db: Db,
+  ledger: Ledger,
+  /** Expected wait of a ticket issued now for a service, in seconds; null when none serves it. */
+  estimateOf: (service: string) => number | null,
+): Decisions {
   const services = new Map(config.services.map((service) => [service.id, service]));
   const counters = new Map(config.counters.map((counter) => [counter.id, counter]));
 
@@ -66,6 +72,7 @@ export function decisions(config: QueueConfig, db: Db, ledger: Ledger): Decision
     if (earlier) return earlier;
 
     const service = serviceOf(request.service);
+    const estimate = estimateOf(service.id);
     const day = localDay(now, config.timeZone);
     const seq = ledger.nextNumber(service.id, day);
     const id = randomUUID();
@@ -74,6 +81,7 @@ export function decisions(config: QueueConfig, db: Db, ledger: Ledger): Decision
       segment: request.segment ?? null, source: request.source,
       priority: classOf(service, request.segment), ageingStepMs: ageingStepMs(service),
       issuedAt: now, targetWaitMs: Math.round(service.targetWaitMinutes * minuteMs),
+      estimatedWaitMs: estimate === null ? null : Math.round(estimate * 1000),
     });
     ledger.remember('issue', request.requestId, id, now);
 

@@ -67,8 +67,8 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   const clock = { ...context.clock, now: () => Math.floor(context.clock.now()) };
   const log = context.log.child({ module: 'queue' });
   const book = ledger(options.db);
-  const decide = decisions(config, options.db, book);
   const reader = stateReader(config, options.db);
+  const decide = decisions(config, options.db, book, reader.estimate);
   const minutes = minuteCloser(options.db, options.recordMinute);
   const figures = queueMetrics(context.registry);
   const counts = { issued: 0, served: 0 };

@@ -21,6 +21,7 @@ interface TicketRow {
   recalls: number;
   transferred_from: string | null;
   target_wait_ms: number;
+  estimated_wait_ms: number | null;
 }
 
 export interface NewTicket {
@@ -35,6 +36,7 @@ export interface NewTicket {
   ageingStepMs: number;
   issuedAt: number;
   targetWaitMs: number;
+  estimatedWaitMs: number | null;
 }
 
 export interface CounterRow {
@@ -59,6 +61,7 @@ function toTicket(row: TicketRow): Ticket {
   if (row.counter !== null) ticket.counter = row.counter;
   if (row.recalls > 0) ticket.recalls = row.recalls;
   if (row.transferred_from !== null) ticket.transferredFrom = row.transferred_from;
+  if (row.estimated_wait_ms !== null) ticket.estimatedWaitSeconds = row.estimated_wait_ms / 1000;
   return ticket;
 }
 
@@ -74,9 +77,9 @@ export function ledger(db: Db) {
     ),
     insertTicket: db.prepare(
       `INSERT INTO queue_tickets (id, service, day, seq, number, segment, source, priority,
-         ageing_step_ms, state, issued_at, target_wait_ms)
+         ageing_step_ms, state, issued_at, target_wait_ms, estimated_wait_ms)
        VALUES (@id, @service, @day, @seq, @number, @segment, @source, @priority,
-         @ageingStepMs, 'waiting', @issuedAt, @targetWaitMs)`,
+         @ageingStepMs, 'waiting', @issuedAt, @targetWaitMs, @estimatedWaitMs)`,
     ),
     request: db.prepare(
       'SELECT ticket_id AS ticketId FROM queue_requests WHERE scope = ? AND request_id = ?',

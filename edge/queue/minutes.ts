@@ -20,6 +20,8 @@ interface EndedRow {
   waitMsMax: number;
   serviceMsTotal: number;
   servedWithinTarget: number;
+  estimated: number;
+  estimateErrorMsTotal: number;
 }
 
 export interface MinuteCloser {
@@ -53,7 +55,10 @@ export function minuteCloser(db: Db, record: (minute: QueueMinute) => void): Min
        SUM(IIF(state = 'served', called_at - issued_at, 0)) AS waitMsTotal,
        MAX(IIF(state = 'served', called_at - issued_at, 0)) AS waitMsMax,
        SUM(IIF(state = 'served', ended_at - called_at, 0)) AS serviceMsTotal,
-       SUM(state = 'served' AND called_at - issued_at <= target_wait_ms) AS servedWithinTarget
+       SUM(state = 'served' AND called_at - issued_at <= target_wait_ms) AS servedWithinTarget,
+       SUM(state = 'served' AND estimated_wait_ms IS NOT NULL) AS estimated,
+       SUM(IIF(state = 'served' AND estimated_wait_ms IS NOT NULL,
+         ABS(called_at - issued_at - estimated_wait_ms), 0)) AS estimateErrorMsTotal
      FROM queue_tickets
      WHERE ended_at >= ? AND ended_at < ? AND state IN ('served', 'no-show')
      GROUP BY 1, 2`,
@@ -82,7 +87,8 @@ function merge(issuedRows: IssuedRow[], endedRows: EndedRow[]): QueueMinute[] {
     let found = byKey.get(key);
     if (!found) {
       found = { minute, service, issued: 0, served: 0, waitSecondsTotal: 0, waitSecondsMax: 0,
-        noShows: 0, serviceSecondsTotal: 0, servedWithinTarget: 0 };
+        noShows: 0, serviceSecondsTotal: 0, servedWithinTarget: 0, estimated: 0,
+        estimateErrorSecondsTotal: 0 };
       byKey.set(key, found);
     }
     return found;
@@ -98,6 +104,8 @@ function merge(issuedRows: IssuedRow[], endedRows: EndedRow[]): QueueMinute[] {
       waitSecondsMax: Math.max(0, row.waitMsMax) / 1000,
       serviceSecondsTotal: Math.max(0, row.serviceMsTotal) / 1000,
       servedWithinTarget: row.servedWithinTarget,
+      estimated: row.estimated,
+      estimateErrorSecondsTotal: row.estimateErrorMsTotal / 1000,
     });
   }
   return [...byKey.values()].sort((a, b) => a.minute - b.minute || a.service.localeCompare(b.service));

@@ -11,6 +11,8 @@ const recentServices = 20;
 
 export interface StateReader {
   state(now: number): QueueState;
+  /** Expected wait of a ticket issued now, in seconds; null when no open counter serves it. */
+  estimate(service: string): number | null;
   counts(): { waiting: number; called: number };
 }
 
@@ -37,17 +39,21 @@ export function stateReader(config: QueueConfig, db: Db): StateReader {
        WHERE service = ? AND state = 'served' ORDER BY ended_at DESC LIMIT ${recentServices})`,
   ).pluck();
 
+  const serviceSeconds = (service: string) => {
+    const meanMs = recent.get(service) as number | null;
+    return meanMs === null ? fallbackServiceSeconds : Math.max(0, meanMs) / 1000;
+  };
+  const live = () => ({
+    counts: new Map(
+      (waiting.all() as { service: string; count: number }[]).map((row) => [row.service, row.count]),
+    ),
+    counters: countersNow(config, serving.all() as ServingRow[]),
+  });
+
   const read = (now: number): QueueState => {
     const day = localDay(now, config.timeZone);
-    const counts = new Map(
-      (waiting.all() as { service: string; count: number }[]).map((row) => [row.service, row.count]),
-    );
-    const counters = countersNow(config, serving.all() as ServingRow[]);
+    const { counts, counters } = live();
     const totals = today.get(day) as { issued: number; served: number };
-    const serviceSeconds = (service: string) => {
-      const meanMs = recent.get(service) as number | null;
-      return meanMs === null ? fallbackServiceSeconds : Math.max(0, meanMs) / 1000;
-    };
 
     return {
       at: now,
@@ -66,6 +72,12 @@ export function stateReader(config: QueueConfig, db: Db): StateReader {
 
   return {
     state: read,
+    estimate: (service) => {
+      const { counts, counters } = live();
+      const found = estimates(config, counts, counters, serviceSeconds)
+        .find((entry) => entry.service === service);
+      return found?.waitSeconds ?? null;
+    },
     counts: () => ({
       waiting: [...(waiting.all() as { count: number }[])].reduce((sum, row) => sum + row.count, 0),
       called: called.get() as number,

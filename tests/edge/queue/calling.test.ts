@@ -210,6 +210,17 @@ describe('ticket actions', () => {
 });
 
 describe('state and estimates', () => {
+  it('tells each new ticket the wait expected for it', () => {
+    const first = issue('cash');
+    const second = issue('cash');
+    const third = issue('cash');
+
+    // At the fallback 300 s a service, over two open idle counters: 0, 150 and 300 s.
+    expect([first, second, third].map((ticket) => ticket.estimatedWaitSeconds))
+      .toEqual([0, 150, 300]);
+    expect(issue('advice').estimatedWaitSeconds).toBeUndefined();
+  });
+
   it('reports waiting counts, counters and an estimate for each service an open counter serves', () => {
     issue('cash');
     issue('cash');

@@ -45,9 +45,11 @@ describe('minute KPIs', () => {
     expect(gateway.minutes).toEqual([
       minute('09:00', 'cards', { issued: 1 }),
       minute('09:00', 'cash', { issued: 2 }),
-      // cards is the higher class: it was called at 09:01:05 after 25 s and served 135 s.
+      // cards is the higher class: it was called at 09:01:05 after 25 s and served 135 s;
+      // issued to an empty queue, it was promised no wait, so its estimate was 25 s off.
       minute('09:03', 'cards', { served: 1, waitSecondsTotal: 25, waitSecondsMax: 25,
-        serviceSecondsTotal: 135, servedWithinTarget: 1 }),
+        serviceSecondsTotal: 135, servedWithinTarget: 1, estimated: 1,
+        estimateErrorSecondsTotal: 25 }),
     ]);
   });
 
@@ -103,5 +105,6 @@ describe('minute KPIs', () => {
 
 function minute(time: string, service: string, figures: Partial<QueueMinute>): QueueMinute {
   return { minute: at(`${time}:00`), service, issued: 0, served: 0, waitSecondsTotal: 0,
-    waitSecondsMax: 0, noShows: 0, serviceSecondsTotal: 0, servedWithinTarget: 0, ...figures };
+    waitSecondsMax: 0, noShows: 0, serviceSecondsTotal: 0, servedWithinTarget: 0, estimated: 0,
+    estimateErrorSecondsTotal: 0, ...figures };
 }
