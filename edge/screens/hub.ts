@@ -86,7 +86,10 @@ export function playerHub(options: HubOptions): Hub {
     socket.emit('hello', options.hello(data.player, screen));
     socket.emit('programme', { ...options.programmeFor(screen.id), sentAt: options.clock.now() });
     socket.emit('queue', options.queueView());
-    socket.on('heartbeat', (body: unknown) => onHeartbeat(socket, body));
+    socket.on('heartbeat', (body: unknown, ack?: unknown) => {
+      onHeartbeat(socket, body);
+      if (typeof ack === 'function') ack({ ok: true });
+    });
     socket.on('play', (body: unknown, ack?: unknown) => onPlay(socket, body, ack));
     socket.on('disconnect', () => changePresence(screen.id, socket.id, false));
   };

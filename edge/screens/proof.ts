@@ -59,6 +59,7 @@ export function proofOfPlay(options: ProofOptions): Proof {
     campaign, started_at, ended_at, completed, viewers, attention_seconds, ages, hour)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const lastEnd = db.prepare('SELECT max(ended_at) FROM screen_plays WHERE player = ?').pluck();
+  const stored = db.prepare('SELECT 1 FROM screen_plays WHERE player = ? AND play_id = ?').pluck();
   const pending = db.prepare(`SELECT screen, item, campaign, hour, ended_at - started_at AS ms,
     completed, viewers, attention_seconds AS attention, ages FROM screen_plays
     WHERE rolled_up = 0 AND hour + 3600000 <= ?`);
@@ -85,6 +86,9 @@ export function proofOfPlay(options: ProofOptions): Proof {
 
   return {
     record(player, screen, report, audience) {
+      // A resend after a lost acknowledgement is taken and stored once.
+      if (stored.get(player, report.playId)) return null;
+
       const problem = problemOf(player, report);
       if (problem) return problem;
 

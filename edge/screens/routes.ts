@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { isSmartBranchError, SmartBranchError, toErrorBody } from '../../core/index.ts';
+import { isSmartBranchError, packageFolder, SmartBranchError, toErrorBody } from '../../core/index.ts';
 import { Id, ScreenOverride, ScreenRegistration, ThemeSelection } from '../../protocol/index.ts';
 import type { Control } from './control.ts';
 import { Content, Playlist } from './model.ts';
@@ -11,7 +11,7 @@ import { playerPolicy, playerShell } from './pages.ts';
 import { ThemePack } from './themes.ts';
 
 const publicFolder = fileURLToPath(new URL('./public/', import.meta.url));
-const socketClient = createRequire(import.meta.url).resolve('socket.io-client/dist/socket.io.min.js');
+const socketClient = join(packageFolder('socket.io-client'), 'dist', 'socket.io.min.js');
 
 export interface RouterOptions {
   control: Control;
