@@ -7,17 +7,22 @@ import {
   type PullResponse,
   Stream,
   type StreamName,
-  streamOfKind,
   topic,
   topicFilter,
 } from '../../protocol/index.ts';
 import type { CloudConfig } from '../config.ts';
-import type { CloudBroker, InboundMessage } from '../fleet/broker.ts';
-import { type GatewayIdentity, listGateways } from '../fleet/gateways.ts';
-import { cloudMetrics } from '../metrics.ts';
+import {
+  type CloudBroker,
+  type GatewayIdentity,
+  type InboundMessage,
+  listGateways,
+} from '../fleet/index.ts';
+import { type CloudMetrics, cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
 import { loadCursor, storeBatch } from './ingest.ts';
+import { responseProblem } from './pull-checks.ts';
 
+/** The pull of one gateway's stream: where its cursor stands and what is in flight. */
 interface StreamPull {
   identity: GatewayIdentity;
   stream: StreamName;
@@ -28,205 +33,201 @@ interface StreamPull {
 }
 
 export interface PullerFigures {
+  /** Answers that did not match the pull in flight, ignored. */
   stale: number;
+  /** Pulls dropped unanswered after `timeoutMs`. */
   timeouts: number;
+  /** Answers refused as malformed, nothing stored. */
   refused: number;
 }
 
-export interface Puller {
-  /** Pulls every enrolled gateway's streams now, as the interval does. */
-  tick(): Promise<void>;
-  figures(): PullerFigures;
-  /** Stops pulling and waits for answers being stored. */
-  stop(): Promise<void>;
-}
-
-const key = (gateway: string, stream: string) => `${gateway}\u0000${stream}`;
+const pullKey = (gateway: string, stream: string) => `${gateway}\u0000${stream}`;
 
 /**
  * The records channel: the cloud asks each gateway for each stream's records after its
  * cursor, stores an answer and moves the cursor in one transaction, and keeps asking while
  * the gateway holds more. Anything that does not answer the pull in flight changes nothing.
  */
-export function startPuller(
-  db: Kysely<Database>,
-  broker: CloudBroker,
-  config: CloudConfig['pull'],
-  context: ModuleContext,
-): Puller {
-  const log = context.log.child({ module: 'puller' });
-  const metrics = cloudMetrics(context.registry);
-  const warn = rateLimitedWarn(log, 60_000, context.clock.now);
-  const pulls = new Map<string, StreamPull>();
-  const figures: PullerFigures = { stale: 0, timeouts: 0, refused: 0 };
-  let ticking: Promise<void> | null = null;
-  let stopped = false;
+export class Puller {
+  private readonly pulls = new Map<string, StreamPull>();
+  private readonly figureCounts: PullerFigures = { stale: 0, timeouts: 0, refused: 0 };
+  private readonly receiving = new Set<Promise<void>>();
+  private readonly log: ModuleContext['log'];
+  private readonly metrics: CloudMetrics;
+  private readonly warn: ReturnType<typeof rateLimitedWarn>;
+  private readonly interval: Timer;
+  private readonly unsubscribe: () => void;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
 
-  async function discover() {
-    for (const identity of await listGateways(db)) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly broker: CloudBroker,
+    private readonly config: CloudConfig['pull'],
+    private readonly context: ModuleContext,
+  ) {
+    this.log = context.log.child({ module: 'puller' });
+    this.metrics = cloudMetrics(context.registry);
+    this.warn = rateLimitedWarn(this.log, 60_000, context.clock.now);
+    this.unsubscribe = broker.onMessage(topicFilter('pullResponse'), (message) =>
+      this.track(message),
+    );
+    this.interval = context.clock.every(config.intervalMs, () => {
+      this.tick().catch((err) => this.log.error({ err }, 'pull round failed'));
+    });
+  }
+
+  /** One round, as the interval runs it: finds new gateways, pulls every idle stream. */
+  async tick(): Promise<void> {
+    if (this.stopped) return;
+
+    this.ticking ??= this.round().finally(() => {
+      this.ticking = null;
+    });
+    await this.ticking;
+  }
+
+  figures(): PullerFigures {
+    return { ...this.figureCounts };
+  }
+
+  /** Stops pulling and waits for answers being stored. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.interval.cancel();
+    this.unsubscribe();
+    for (const pull of this.pulls.values()) pull.inflight?.timer.cancel();
+    await Promise.allSettled([this.ticking, ...this.receiving]);
+  }
+
+  private async round() {
+    await this.discover();
+
+    // A gateway not connected to this broker would only let the pull time out.
+    const connected = new Set(this.broker.connectedGateways());
+    for (const pull of this.pulls.values()) {
+      if (connected.has(pull.identity.gateway)) this.send(pull);
+    }
+  }
+
+  private async discover() {
+    const now = this.context.clock.now();
+    for (const identity of await listGateways(this.db)) {
       for (const stream of Stream.options) {
-        if (pulls.has(key(identity.gateway, stream))) continue;
+        const key = pullKey(identity.gateway, stream);
+        if (this.pulls.has(key)) continue;
 
-        const cursor = await loadCursor(db, identity.gateway, stream, context.clock.now());
-        pulls.set(key(identity.gateway, stream), {
-          identity,
-          stream,
-          cursor,
-          inflight: null,
-          storing: false,
-        });
+        const cursor = await loadCursor(this.db, identity.gateway, stream, now);
+        this.pulls.set(key, { identity, stream, cursor, inflight: null, storing: false });
       }
     }
   }
 
-  function send(pull: StreamPull) {
-    if (stopped || pull.inflight || pull.storing) return;
+  private send(pull: StreamPull) {
+    if (this.stopped || pull.inflight || pull.storing) return;
 
     const pullId = randomBytes(9).toString('base64url');
-    const timer = context.clock.after(config.timeoutMs, () => {
-      if (pull.inflight?.pullId !== pullId) return;
-
-      pull.inflight = null;
-      figures.timeouts += 1;
-      metrics.pulls.inc({ outcome: 'timeout' });
-    });
+    const timer = this.context.clock.after(this.config.timeoutMs, () => this.expire(pull, pullId));
     pull.inflight = { pullId, timer };
     const request = {
       pullId,
       stream: pull.stream,
       after: pull.cursor,
-      limit: config.limit,
-      at: context.clock.now(),
+      limit: this.config.limit,
+      at: this.context.clock.now(),
       gateway: pull.identity.gateway,
     };
-    const payload = encodeMessage('pullRequest', request);
-    metrics.pulls.inc({ outcome: 'sent' });
-    broker
-      .publish(topic('pullRequest', { branch: pull.identity.branch }), payload, { qos: 1 })
+    const requestTopic = topic('pullRequest', { branch: pull.identity.branch });
+    this.metrics.pulls.inc({ outcome: 'sent' });
+    this.broker
+      .publish(requestTopic, encodeMessage('pullRequest', request), { qos: 1 })
       .catch((err) => {
-        log.error({ err, gateway: pull.identity.gateway }, 'pull request not published');
+        this.log.error({ err, gateway: pull.identity.gateway }, 'pull request not published');
       });
   }
 
-  function refuse(publisher: GatewayIdentity, path: string, reason: string) {
-    figures.refused += 1;
-    metrics.refused.inc({ channel: 'pullResponse' });
-    warn(
-      `refused:${publisher.gateway}`,
-      { gateway: publisher.gateway, path, reason },
-      'pull response refused',
-    );
+  private expire(pull: StreamPull, pullId: string) {
+    if (pull.inflight?.pullId !== pullId) return;
+
+    pull.inflight = null;
+    this.figureCounts.timeouts += 1;
+    this.metrics.pulls.inc({ outcome: 'timeout' });
   }
 
-  function stale(response: PullResponse) {
-    figures.stale += 1;
-    metrics.pulls.inc({ outcome: 'stale' });
-    const fields = { gateway: response.gateway, stream: response.stream, after: response.after };
-    warn(`stale:${response.gateway}`, fields, 'stale pull response ignored');
+  private track(message: InboundMessage) {
+    const gateway = message.publisher.gateway;
+    const work = this.receive(message)
+      .catch((err) => this.log.error({ err, gateway }, 'pull answer not stored'))
+      .finally(() => this.receiving.delete(work));
+    this.receiving.add(work);
   }
 
-  /** Why a decoded answer cannot be stored, as a field path and reason; null when it can. */
-  function contentProblem(response: PullResponse, publisher: GatewayIdentity) {
-    if (response.gateway !== publisher.gateway)
-      return { path: 'gateway', reason: 'not the publisher' };
-
-    let highest = 0;
-    for (const [index, record] of response.records.entries()) {
-      if (streamOfKind[record.kind] !== response.stream) {
-        return { path: `records.${index}.kind`, reason: `not in stream ${response.stream}` };
-      }
-      highest = Math.max(highest, record.seq);
-    }
-    if (response.lastSeq < highest) return { path: 'lastSeq', reason: 'below a record it carries' };
-
-    return null;
-  }
-
-  async function receive(message: InboundMessage) {
+  private async receive(message: InboundMessage) {
     const decoded = decodeMessage('pullResponse', message.payload);
-    if (!decoded.ok) return refuse(message.publisher, decoded.error.path, decoded.error.message);
+    if (!decoded.ok)
+      return this.refuse(message.publisher, decoded.error.path, decoded.error.message);
 
     const response = decoded.message;
-    const problem = contentProblem(response, message.publisher);
-    if (problem) return refuse(message.publisher, problem.path, problem.reason);
+    const problem = responseProblem(response, message.publisher);
+    if (problem) return this.refuse(message.publisher, problem.path, problem.reason);
 
-    const pull = pulls.get(key(response.gateway, response.stream));
+    const pull = this.pulls.get(pullKey(response.gateway, response.stream));
     const matches = pull?.inflight?.pullId === response.pullId && response.after === pull.cursor;
-    if (!pull || !matches) return stale(response);
+    if (!pull || !matches) return this.stale(response);
 
     // Claim the answer before the first await, so a duplicate delivered meanwhile is stale.
     pull.inflight?.timer.cancel();
     pull.inflight = null;
     pull.storing = true;
     try {
-      await store(pull, response);
+      await this.store(pull, response);
     } finally {
       pull.storing = false;
     }
-    if (response.records.length > 0 && response.lastSeq > pull.cursor) send(pull);
+
+    // Drain: the gateway holds more than it sent, so ask again now rather than next interval.
+    if (response.records.length > 0 && response.lastSeq > pull.cursor) this.send(pull);
   }
 
-  async function store(pull: StreamPull, response: PullResponse) {
-    const batch = {
-      gateway: response.gateway,
-      stream: response.stream,
-      after: response.after,
-      records: response.records,
-    };
-    const result = await storeBatch(db, batch, context.clock.now());
+  private async store(pull: StreamPull, response: PullResponse) {
+    const { gateway, stream, after, records } = response;
+    const result = await storeBatch(
+      this.db,
+      { gateway, stream, after, records },
+      this.context.clock.now(),
+    );
     if (!result) {
       // Another replica moved this cursor: take its position and carry on from there.
-      pull.cursor = await loadCursor(db, pull.identity.gateway, pull.stream, context.clock.now());
-      return stale(response);
+      pull.cursor = await loadCursor(this.db, gateway, stream, this.context.clock.now());
+      return this.stale(response);
     }
 
     pull.cursor = result.cursor;
-    metrics.pulls.inc({ outcome: 'stored' });
-    metrics.recordsIngested.inc({ stream: pull.stream }, result.stored);
-    metrics.pullLag.set(
-      { gateway: response.gateway, stream: pull.stream },
-      Math.max(0, response.lastSeq - result.cursor),
-    );
+    this.metrics.pulls.inc({ outcome: 'stored' });
+    this.metrics.recordsIngested.inc({ stream }, result.stored);
+    this.metrics.pullLag.set({ gateway, stream }, Math.max(0, response.lastSeq - result.cursor));
   }
 
-  const receiving = new Set<Promise<void>>();
-  const unsubscribe = broker.onMessage(topicFilter('pullResponse'), (message) => {
-    const work = receive(message)
-      .catch((err) =>
-        log.error({ err, gateway: message.publisher.gateway }, 'pull answer not stored'),
-      )
-      .finally(() => receiving.delete(work));
-    receiving.add(work);
-  });
-
-  async function tick() {
-    if (stopped) return;
-
-    if (!ticking) {
-      ticking = discover()
-        .then(() => {
-          for (const pull of pulls.values()) send(pull);
-        })
-        .finally(() => {
-          ticking = null;
-        });
-    }
-    await ticking;
+  private refuse(publisher: GatewayIdentity, path: string, reason: string) {
+    this.figureCounts.refused += 1;
+    this.metrics.refused.inc({ channel: 'pullResponse' });
+    const fields = { gateway: publisher.gateway, path, reason };
+    this.warn(`refused:${publisher.gateway}`, fields, 'pull response refused');
   }
 
-  const interval = context.clock.every(config.intervalMs, () => {
-    tick().catch((err) => log.error({ err }, 'pull round failed'));
-  });
+  private stale(response: PullResponse) {
+    this.figureCounts.stale += 1;
+    this.metrics.pulls.inc({ outcome: 'stale' });
+    const fields = { gateway: response.gateway, stream: response.stream, after: response.after };
+    this.warn(`stale:${response.gateway}`, fields, 'stale pull response ignored');
+  }
+}
 
-  return {
-    tick,
-    figures: () => ({ ...figures }),
-    async stop() {
-      stopped = true;
-      interval.cancel();
-      unsubscribe();
-      for (const pull of pulls.values()) pull.inflight?.timer.cancel();
-      await Promise.allSettled([ticking, ...receiving]);
-    },
-  };
+export function startPuller(
+  db: Kysely<Database>,
+  broker: CloudBroker,
+  config: CloudConfig['pull'],
+  context: ModuleContext,
+): Puller {
+  return new Puller(db, broker, config, context);
 }
