@@ -226,6 +226,13 @@
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/screens/sw.js', { scope: '/screens/' }).catch(() => {});
   }
+  // The shell was loaded before the worker existed: put it in the worker's cache ourselves, so a
+  // reload while the gateway is away still finds the page and its scripts.
+  if ('caches' in window) {
+    caches.open('sb-screens-shell').then((cache) => cache.addAll([location.pathname,
+      '/screens/static/player.js', '/screens/static/player.css', '/screens/static/socket.io.min.js']))
+      .catch(() => {});
+  }
 
   const saved = readJson(keys.programme, null);
   const token = localStorage.getItem(keys.token);

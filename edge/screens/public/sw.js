@@ -36,7 +36,7 @@ async function networkFirst(request) {
     if (response.ok) await cache.put(request, response.clone());
     return response;
   } catch (err) {
-    const hit = await cache.match(request);
+    const hit = await cache.match(request, { ignoreSearch: true });
     if (hit) return hit;
     throw err;
   }
