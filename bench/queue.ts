@@ -17,12 +17,16 @@ import { decodeMessage, topic, topicFilter } from '../protocol/index.ts';
 
 const branch = 'bench';
 const services = Array.from({ length: 10 }, (_, index) => ({
-  id: `service-${index}`, name: `Service ${index}`, prefix: String.fromCharCode(65 + index),
-  priority: index % 3, targetWaitMinutes: 10 + index,
+  id: `service-${index}`,
+  name: `Service ${index}`,
+  prefix: String.fromCharCode(65 + index),
+  priority: index % 3,
+  targetWaitMinutes: 10 + index,
 }));
 // Each counter serves three neighbouring services, so skills overlap as in a real branch.
 const counters = Array.from({ length: 20 }, (_, index) => ({
-  id: `counter-${index}`, name: `Counter ${index}`,
+  id: `counter-${index}`,
+  name: `Counter ${index}`,
   services: [0, 1, 2].map((offset) => `service-${(index + offset) % 10}`),
 }));
 
@@ -33,8 +37,10 @@ function percentile(values: number[], share: number): number {
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-const summary = (timings: number[]) =>
-  ({ p50Ms: round(percentile(timings, 0.5)), p99Ms: round(percentile(timings, 0.99)) });
+const summary = (timings: number[]) => ({
+  p50Ms: round(percentile(timings, 0.5)),
+  p99Ms: round(percentile(timings, 0.99)),
+});
 
 /**
  * Three figures per call: the choice alone (the calling rule's query), the whole decision
@@ -44,8 +50,13 @@ const summary = (timings: number[]) =>
 async function callNext(queue: Queue, db: Db) {
   const book = ledger(db);
   let requests = 0;
-  const issue = (index: number) => queue.issue({ requestId: `i${++requests}`,
-    service: `service-${index % 10}`, source: 'bus', ...(index % 7 === 0 ? { segment: 'vip' } : {}) });
+  const issue = (index: number) =>
+    queue.issue({
+      requestId: `i${++requests}`,
+      service: `service-${index % 10}`,
+      source: 'bus',
+      ...(index % 7 === 0 ? { segment: 'vip' } : {}),
+    });
   for (let index = 0; index < 1000; index++) issue(index);
 
   const choice: number[] = [];
@@ -64,8 +75,12 @@ async function callNext(queue: Queue, db: Db) {
     // Let the bus deliver what the call published, as it would between two real calls.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return { calls: whole.length, waiting: queue.stats().waiting, choice: summary(choice),
-    callNextWithStatePublish: summary(whole) };
+  return {
+    calls: whole.length,
+    waiting: queue.stats().waiting,
+    choice: summary(choice),
+    callNextWithStatePublish: summary(whole),
+  };
 }
 
 async function issuedToBoard(url: string) {
@@ -85,32 +100,61 @@ async function issuedToBoard(url: string) {
   for (let index = 0; index < 200; index++) {
     const issued = 1000 + 2000 + index + 1;
     const started = performance.now();
-    const seen = new Promise<void>((resolve) => { waitingFor = { issued, resolve }; });
-    kiosk.publish(topic('queueIssue', { branch }), JSON.stringify({ requestId: `k${index}`,
-      service: 'service-0', source: 'kiosk' }), { qos: 1 });
+    const seen = new Promise<void>((resolve) => {
+      waitingFor = { issued, resolve };
+    });
+    kiosk.publish(
+      topic('queueIssue', { branch }),
+      JSON.stringify({ requestId: `k${index}`, service: 'service-0', source: 'kiosk' }),
+      { qos: 1 },
+    );
     await seen;
     timings.push(performance.now() - started);
   }
   await kiosk.endAsync();
   await board.endAsync();
-  return { tickets: timings.length, p50Ms: round(percentile(timings, 0.5)),
-    p95Ms: round(percentile(timings, 0.95)) };
+  return {
+    tickets: timings.length,
+    p50Ms: round(percentile(timings, 0.5)),
+    p95Ms: round(percentile(timings, 0.95)),
+  };
 }
 
 export async function runQueueBench() {
   const folder = mkdtempSync(join(tmpdir(), 'sb-bench-queue-'));
   const context = { clock: systemClock, log: silentLogger(), registry: createRegistry({}) };
   const store = openStore(join(folder, 'gateway.sqlite'), context);
-  const bus = await startBus({ branch, port: 0, clients: [
-    { username: 'kiosk', password: 'bench', publish: [topicFilter('queueIssue', { branch })],
-      subscribe: [] },
-    { username: 'board', password: 'bench', publish: [],
-      subscribe: [topicFilter('queueState', { branch })] },
-  ] }, context);
-  const config = QueueConfig.parse({ timeZone: 'Europe/Berlin', services, counters,
-    stateRefreshMs: 3_600_000 });
-  const queue = await startQueue({ branch, config, db: store.db, bus, recordMinute: () => {} },
-    context);
+  const bus = await startBus(
+    {
+      branch,
+      port: 0,
+      clients: [
+        {
+          username: 'kiosk',
+          password: 'bench',
+          publish: [topicFilter('queueIssue', { branch })],
+          subscribe: [],
+        },
+        {
+          username: 'board',
+          password: 'bench',
+          publish: [],
+          subscribe: [topicFilter('queueState', { branch })],
+        },
+      ],
+    },
+    context,
+  );
+  const config = QueueConfig.parse({
+    timeZone: 'Europe/Berlin',
+    services,
+    counters,
+    stateRefreshMs: 3_600_000,
+  });
+  const queue = await startQueue(
+    { branch, config, db: store.db, bus, recordMinute: () => {} },
+    context,
+  );
 
   try {
     return {

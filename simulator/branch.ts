@@ -10,6 +10,7 @@ import {
 } from '../protocol/index.ts';
 import type { SimulatorConfig } from './config.ts';
 import type { Link } from './link.ts';
+import { arrivalProcess } from './arrivals.ts';
 import { random } from './random.ts';
 
 export interface SimulatorStats {
@@ -22,6 +23,14 @@ export interface SimulatorStats {
   errors: number;
 }
 
+/** What this simulator saw of one service, from the answers it got. */
+export interface ServiceTally {
+  issued: number;
+  served: number;
+  /** Seconds from issue to call of the tickets it served, by the queue's own timestamps. */
+  waitSecondsTotal: number;
+}
+
 export interface Links {
   kiosk: Link;
   door: Link;
@@ -30,6 +39,7 @@ export interface Links {
 
 export interface VirtualBranch {
   stats(): SimulatorStats;
+  byService(): Record<string, ServiceTally>;
   inBranch(): number;
   stopArrivals(): void;
   stop(): void;
@@ -47,16 +57,35 @@ export function virtualBranch(
   clock: Clock,
   log: Logger,
 ): VirtualBranch {
-  const stats: SimulatorStats = { customersArrived: 0, ticketsRequested: 0, ticketsIssued: 0,
-    ticketsCalled: 0, ticketsServed: 0, doorEvents: 0, errors: 0 };
+  const stats: SimulatorStats = {
+    customersArrived: 0,
+    ticketsRequested: 0,
+    ticketsIssued: 0,
+    ticketsCalled: 0,
+    ticketsServed: 0,
+    doorEvents: 0,
+    errors: 0,
+  };
   const timers = new Set<Timer>();
-  const arrivals = random(config.seed, 'arrivals');
+  const nextArrival = arrivalProcess(config);
   const mix = random(config.seed, 'service mix');
+  const segments = random(config.seed, 'segments');
+  const startedAt = clock.now();
+  const simulatedNow = () => startedAt + (clock.now() - startedAt) * config.speed;
+  const tallies = new Map<string, ServiceTally>();
+  const tally = (service: string) => {
+    let found = tallies.get(service);
+    if (!found) {
+      found = { issued: 0, served: 0, waitSecondsTotal: 0 };
+      tallies.set(service, found);
+    }
+    return found;
+  };
   const runId = `${config.seed}-${clock.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   let inside = 0;
   let requests = 0;
   let stopped = false;
-  let arriving = config.customers.arrivalsPerHour > 0;
+  let arriving = true;
   // Tickets of this simulator's customers; served ones whose issue reply is still on its way.
   const customers = new Set<string>();
   const servedEarly = new Set<string>();
@@ -72,24 +101,46 @@ export function virtualBranch(
     timers.add(timer);
   };
 
-  const send = <C extends Channel>(link: Link, channel: C, params: Omit<TopicParams<C>, 'branch'>,
-    message: MessageOf<C>, retain = false) =>
-    link.publish(topic(channel, { ...params, branch: config.branch } as TopicParams<C>),
-      encodeMessage(channel, message), retain);
+  const send = <C extends Channel>(
+    link: Link,
+    channel: C,
+    params: Omit<TopicParams<C>, 'branch'>,
+    message: MessageOf<C>,
+    retain = false,
+  ) =>
+    link.publish(
+      topic(channel, { ...params, branch: config.branch } as TopicParams<C>),
+      encodeMessage(channel, message),
+      retain,
+    );
 
-  const ask = <C extends 'queueIssue' | 'queueCounterCommand'>(link: Link, channel: C,
-    params: Omit<TopicParams<C>, 'branch'>, message: MessageOf<C>) =>
-    link.request(topic(channel, { ...params, branch: config.branch } as TopicParams<C>),
-      encodeMessage(channel, message), message.requestId);
+  const ask = <C extends 'queueIssue' | 'queueCounterCommand'>(
+    link: Link,
+    channel: C,
+    params: Omit<TopicParams<C>, 'branch'>,
+    message: MessageOf<C>,
+  ) =>
+    link.request(
+      topic(channel, { ...params, branch: config.branch } as TopicParams<C>),
+      encodeMessage(channel, message),
+      message.requestId,
+    );
 
   const nextRequestId = () => `sim-${runId}-${++requests}`;
 
   const door = (direction: 'entry' | 'exit') => {
     stats.doorEvents += 1;
-    send(links.door, 'deviceTelemetry', { device: config.devices.door }, {
-      device: config.devices.door, at: Math.floor(clock.now()), kind: 'door',
-      values: { direction, inside },
-    });
+    send(
+      links.door,
+      'deviceTelemetry',
+      { device: config.devices.door },
+      {
+        device: config.devices.door,
+        at: Math.floor(clock.now()),
+        kind: 'door',
+        values: { direction, inside },
+      },
+    );
   };
 
   const leave = () => {
@@ -99,10 +150,19 @@ export function virtualBranch(
 
   const takeTicket = async () => {
     stats.ticketsRequested += 1;
-    const reply = await ask(links.kiosk, 'queueIssue', {}, {
-      requestId: nextRequestId(), replyTo: config.devices.kiosk, source: 'kiosk',
-      service: mix.pick(config.customers.serviceMix),
-    });
+    const segment = segmentOf(segments.next(), config.customers.segments);
+    const reply = await ask(
+      links.kiosk,
+      'queueIssue',
+      {},
+      {
+        requestId: nextRequestId(),
+        replyTo: config.devices.kiosk,
+        source: 'kiosk',
+        service: mix.pick(config.customers.serviceMix),
+        ...(segment ? { segment } : {}),
+      },
+    );
     if (!reply || stopped) return;
 
     const ticket = ticketOf(reply);
@@ -112,6 +172,7 @@ export function virtualBranch(
     }
 
     stats.ticketsIssued += 1;
+    tally(ticket.service).issued += 1;
     if (servedEarly.delete(ticket.id)) return leave();
     customers.add(ticket.id);
   };
@@ -124,9 +185,9 @@ export function virtualBranch(
   };
 
   const scheduleArrival = () => {
-    if (!arriving) return;
+    const gapMs = arriving ? nextArrival(simulatedNow()) : null;
+    if (gapMs === null) return;
 
-    const gapMs = arrivals.exponential(3_600_000 / config.customers.arrivalsPerHour);
     later(gapMs, () => {
       if (!arriving) return;
 
@@ -135,15 +196,26 @@ export function virtualBranch(
     });
   };
 
-  const staff = config.counters.map((counter) => counterStaff({
-    counter, config, clock, later, ask: (message) => ask(links.counter, 'queueCounterCommand',
-      { counter: counter.id }, message), nextRequestId, stats,
-    served: (ticketId) => {
-      if (customers.delete(ticketId)) return leave();
-      servedEarly.add(ticketId);
-    },
-    isStopped: () => stopped,
-  }));
+  const staff = config.counters.map((counter) =>
+    counterStaff({
+      counter,
+      config,
+      clock,
+      later,
+      ask: (message) => ask(links.counter, 'queueCounterCommand', { counter: counter.id }, message),
+      nextRequestId,
+      stats,
+      served: (ticket) => {
+        const figures = tally(ticket.service);
+        figures.served += 1;
+        const waitMs = (ticket.calledAt ?? ticket.issuedAt) - ticket.issuedAt;
+        figures.waitSecondsTotal += Math.max(0, waitMs) / 1000;
+        if (customers.delete(ticket.id)) return leave();
+        servedEarly.add(ticket.id);
+      },
+      isStopped: () => stopped,
+    }),
+  );
 
   scheduleArrival();
   for (const member of staff) member.start();
@@ -151,6 +223,8 @@ export function virtualBranch(
 
   return {
     stats: () => ({ ...stats }),
+    byService: () =>
+      Object.fromEntries([...tallies].map(([service, figures]) => [service, { ...figures }])),
     inBranch: () => inside,
     stopArrivals: () => {
       arriving = false;
@@ -162,6 +236,13 @@ export function virtualBranch(
       timers.clear();
     },
   };
+}
+
+function segmentOf(draw: number, shares: SimulatorConfig['customers']['segments']) {
+  if (draw < shares.vip) return 'vip' as const;
+  if (draw < shares.vip + shares.elderly) return 'elderly' as const;
+  if (draw < shares.vip + shares.elderly + shares.disabled) return 'disabled' as const;
+  return undefined;
 }
 
 /** The ticket in an ok answer, or null for an error answer. */
@@ -180,7 +261,7 @@ interface StaffOptions {
   ask: (message: MessageOf<'queueCounterCommand'>) => Promise<Reply | null>;
   nextRequestId: () => string;
   stats: SimulatorStats;
-  served: (ticketId: string) => void;
+  served: (ticket: Ticket) => void;
   isStopped: () => boolean;
 }
 
@@ -208,16 +289,17 @@ function counterStaff(options: StaffOptions) {
 
     stats.ticketsCalled += 1;
     const serviceMs = serviceTimes.exponential(counter.serviceMinutesMean * minuteMs);
-    options.later(serviceMs, () => void end(ticket.id));
+    options.later(serviceMs, () => void end());
   };
 
-  const end = async (ticketId: string) => {
+  const end = async () => {
     const reply = await command('end');
     if (!reply || options.isStopped()) return;
 
-    if (ticketOf(reply)) {
+    const ended = ticketOf(reply);
+    if (ended) {
       stats.ticketsServed += 1;
-      options.served(ticketId);
+      options.served(ended);
       return void callNext();
     }
 

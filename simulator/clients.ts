@@ -32,7 +32,8 @@ export function simulatorBusClients(branch: string, config: SimulatorConfig): Bu
     {
       ...clients.counter,
       publish: config.counters.map((counter) =>
-        topicFilter('queueCounterCommand', { branch, counter: counter.id })),
+        topicFilter('queueCounterCommand', { branch, counter: counter.id }),
+      ),
       subscribe: [topicFilter('reply', { branch, client: devices.counters })],
     },
   ];

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { Id } from '../protocol/index.ts';
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const Credentials = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1),
@@ -15,7 +24,9 @@ export const SimulatorConfig = z.strictObject({
   branch: Id,
   gateway: z.strictObject({
     /** The gateway's local bus, e.g. `mqtt://127.0.0.1:1883`. */
-    brokerUrl: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL'),
+    brokerUrl: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL'),
     clients: z.strictObject({ kiosk: Credentials, door: Credentials, counter: Credentials }),
   }),
   customers: z.strictObject({
@@ -24,17 +35,43 @@ export const SimulatorConfig = z.strictObject({
     /** Relative weight of each service id among the tickets customers take. */
     serviceMix: z
       .record(Id, z.number().nonnegative())
-      .refine((mix) => Object.values(mix).some((weight) => weight > 0),
-        'needs at least one service with a weight above 0'),
+      .refine(
+        (mix) => Object.values(mix).some((weight) => weight > 0),
+        'needs at least one service with a weight above 0',
+      ),
     /** Simulated seconds from the door to the kiosk. Default 10. */
     walkToKioskSeconds: z.number().nonnegative().max(3600).default(10),
+    /**
+     * A day profile: mean arrivals in each local hour 0–23 of `timeZone`, replacing
+     * `arrivalsPerHour` where given (0 for the hours the branch is closed).
+     */
+    arrivalsByHour: z.array(z.number().nonnegative().max(100_000)).length(24).optional(),
+    /** IANA zone of the day profile's hours. Default UTC. */
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'not an IANA time zone known to this system')
+      .default('UTC'),
+    /** Share of customers in each segment, each 0–1 (together at most 1). Default none. */
+    segments: z
+      .strictObject({
+        vip: z.number().min(0).max(1).default(0),
+        elderly: z.number().min(0).max(1).default(0),
+        disabled: z.number().min(0).max(1).default(0),
+      })
+      .refine(
+        (shares) => shares.vip + shares.elderly + shares.disabled <= 1,
+        'segment shares add up to more than 1',
+      )
+      .default({ vip: 0, elderly: 0, disabled: 0 }),
   }),
   counters: z
-    .array(z.strictObject({
-      id: Id,
-      /** Mean of the exponential service time, in simulated minutes. */
-      serviceMinutesMean: z.number().positive().max(600),
-    }))
+    .array(
+      z.strictObject({
+        id: Id,
+        /** Mean of the exponential service time, in simulated minutes. */
+        serviceMinutesMean: z.number().positive().max(600),
+      }),
+    )
     .min(1),
   /** Ids of the simulated devices and reply clients on the bus. */
   devices: z

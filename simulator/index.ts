@@ -1,11 +1,12 @@
 import type { ModuleContext } from '../core/index.ts';
 import { encodeMessage, type MessageOf, topic } from '../protocol/index.ts';
-import { type SimulatorStats, virtualBranch } from './branch.ts';
+import { type ServiceTally, type SimulatorStats, virtualBranch } from './branch.ts';
 import { SimulatorConfig } from './config.ts';
 import { openLink } from './link.ts';
 
 export * from './camera/index.ts';
-export type { SimulatorStats } from './branch.ts';
+export type { ServiceTally, SimulatorStats } from './branch.ts';
+export { localHour } from './arrivals.ts';
 export { simulatorBusClients } from './clients.ts';
 export { SimulatorConfig, type SimulatorConfigInput } from './config.ts';
 export { type Link, type LinkOptions, openLink } from './link.ts';
@@ -13,6 +14,8 @@ export { type Random, random } from './random.ts';
 
 export interface Simulator {
   stats(): SimulatorStats;
+  /** Issued, served and waits per service, as the answers it got told it. */
+  byService(): Record<string, ServiceTally>;
   /** Customers inside the branch now, for a synthetic camera to follow. */
   inBranch(): number;
   /** No more customers come in; those inside finish and leave. */
@@ -40,25 +43,43 @@ export async function startSimulator(
   const stateTopic = (device: string) => topic('deviceState', { branch: config.branch, device });
   const replyTopic = (client: string) => topic('reply', { branch: config.branch, client });
 
-  const link = (name: string, credentials: { username: string; password: string },
-    extra: { replyTopic?: string; device?: string }) => {
+  const link = (
+    name: string,
+    credentials: { username: string; password: string },
+    extra: { replyTopic?: string; device?: string },
+  ) => {
     const device = extra.device;
-    return openLink({
-      url: config.gateway.brokerUrl, ...credentials, replyTimeoutMs: config.replyTimeoutMs,
-      clientId: `sim-${config.branch}-${name}`,
-      ...(extra.replyTopic ? { replyTopic: extra.replyTopic } : {}),
-      // A device's retained state goes again on every connection: a restarted broker
-      // has forgotten it, and the will has marked it offline.
-      ...(device ? {
-        will: { topic: stateTopic(device), payload: deviceState(device, 'offline'), retain: true },
-        onConnect: (publish) => publish(stateTopic(device), deviceState(device, 'online'), true),
-      } : {}),
-    }, context.clock, log.child({ link: name }));
+    return openLink(
+      {
+        url: config.gateway.brokerUrl,
+        ...credentials,
+        replyTimeoutMs: config.replyTimeoutMs,
+        clientId: `sim-${config.branch}-${name}`,
+        ...(extra.replyTopic ? { replyTopic: extra.replyTopic } : {}),
+        // A device's retained state goes again on every connection: a restarted broker
+        // has forgotten it, and the will has marked it offline.
+        ...(device
+          ? {
+              will: {
+                topic: stateTopic(device),
+                payload: deviceState(device, 'offline'),
+                retain: true,
+              },
+              onConnect: (publish) =>
+                publish(stateTopic(device), deviceState(device, 'online'), true),
+            }
+          : {}),
+      },
+      context.clock,
+      log.child({ link: name }),
+    );
   };
 
   const links = {
-    kiosk: await link('kiosk', clients.kiosk,
-      { device: devices.kiosk, replyTopic: replyTopic(devices.kiosk) }),
+    kiosk: await link('kiosk', clients.kiosk, {
+      device: devices.kiosk,
+      replyTopic: replyTopic(devices.kiosk),
+    }),
     door: await link('door', clients.door, { device: devices.door }),
     counter: await link('counter', clients.counter, { replyTopic: replyTopic(devices.counters) }),
   };
@@ -66,6 +87,7 @@ export async function startSimulator(
 
   return {
     stats: branch.stats,
+    byService: branch.byService,
     inBranch: branch.inBranch,
     stopArrivals: branch.stopArrivals,
     settled: async () => {

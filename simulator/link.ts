@@ -97,7 +97,9 @@ export async function openLink(options: LinkOptions, clock: Clock, log: Logger):
       }),
     pending: () => waiting.size,
     idle: () =>
-      waiting.size === 0 ? Promise.resolve() : new Promise((resolve) => idleListeners.push(resolve)),
+      waiting.size === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => idleListeners.push(resolve)),
     close: async () => {
       for (const requestId of [...waiting.keys()]) settle(requestId, null);
       await client.endAsync();
@@ -109,11 +111,14 @@ export async function openLink(options: LinkOptions, clock: Clock, log: Logger):
 function connected(client: MqttClient, log: Logger): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error & { code?: number }) => {
-      if (!refusedCodes.has(err.code ?? -1)) return void log.debug({ reason: err.message }, 'simulator connecting');
+      if (!refusedCodes.has(err.code ?? -1))
+        return void log.debug({ reason: err.message }, 'simulator connecting');
 
       client.off('connect', onConnect);
       client.end(true);
-      reject(new SmartBranchError('SB_ERR_UNAUTHENTICATED', 'the gateway bus refused the simulator'));
+      reject(
+        new SmartBranchError('SB_ERR_UNAUTHENTICATED', 'the gateway bus refused the simulator'),
+      );
     };
     const onConnect = () => {
       client.off('error', onError);

@@ -47,7 +47,11 @@ export function announcementsFor(
 
   return config.announcements.map(({ lang, template }) => ({
     lang,
-    text: template.replace(/\{(number|counter|counterName|service)\}/g,
-      (_match, name: string) => values[name] ?? '').normalize('NFC'),
+    text: template
+      .replace(
+        /\{(number|counter|counterName|service)\}/g,
+        (_match, name: string) => values[name] ?? '',
+      )
+      .normalize('NFC'),
   }));
 }

@@ -13,7 +13,11 @@ export function isTimeZone(name: string): boolean {
 
 /** Text people read and hear: stored, shown and spoken in one normal form (NFC). */
 const DisplayText = (max: number) =>
-  z.string().min(1).max(max).transform((text) => text.normalize('NFC'));
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .transform((text) => text.normalize('NFC'));
 
 export const QueueService = z.strictObject({
   id: Id,
@@ -23,7 +27,10 @@ export const QueueService = z.strictObject({
   /** Higher is called first. A ticket's class rises by one per ageing step it waits. */
   priority: z.number().int().min(-100).max(100).default(0),
   /** Waiting time the branch aims for, in minutes; also the default ageing step. */
-  targetWaitMinutes: z.number().positive().max(24 * 60),
+  targetWaitMinutes: z
+    .number()
+    .positive()
+    .max(24 * 60),
 });
 
 export const CounterStateName = z.enum(['open', 'paused', 'closed']);
@@ -60,7 +67,11 @@ export const QueueConfig = z
      * Minutes of waiting that raise a ticket's class by one. Default: the ticket's service's
      * target wait. Bounds how long a low class can wait behind a stream of higher ones.
      */
-    ageingStepMinutes: z.number().positive().max(24 * 60).optional(),
+    ageingStepMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .optional(),
     /**
      * How a call is announced, one text per language; placeholders {number}, {counter},
      * {counterName}, {service}. Default: Chinese and English.
@@ -87,12 +98,18 @@ function checkServices(services: readonly z.output<typeof QueueService>[], conte
 
   for (const [index, service] of services.entries()) {
     if (ids.has(service.id)) {
-      context.addIssue({ code: 'custom', path: ['services', index, 'id'],
-        message: `service ${service.id} is listed twice` });
+      context.addIssue({
+        code: 'custom',
+        path: ['services', index, 'id'],
+        message: `service ${service.id} is listed twice`,
+      });
     }
     if (prefixes.has(service.prefix)) {
-      context.addIssue({ code: 'custom', path: ['services', index, 'prefix'],
-        message: `prefix ${service.prefix} is used by another service` });
+      context.addIssue({
+        code: 'custom',
+        path: ['services', index, 'prefix'],
+        message: `prefix ${service.prefix} is used by another service`,
+      });
     }
     ids.add(service.id);
     prefixes.add(service.prefix);
@@ -108,16 +125,22 @@ function checkCounters(
 
   for (const [index, counter] of config.counters.entries()) {
     if (ids.has(counter.id)) {
-      context.addIssue({ code: 'custom', path: ['counters', index, 'id'],
-        message: `counter ${counter.id} is listed twice` });
+      context.addIssue({
+        code: 'custom',
+        path: ['counters', index, 'id'],
+        message: `counter ${counter.id} is listed twice`,
+      });
     }
     ids.add(counter.id);
 
     for (const [position, service] of counter.services.entries()) {
       if (known.has(service)) continue;
 
-      context.addIssue({ code: 'custom', path: ['counters', index, 'services', position],
-        message: `unknown service ${service}` });
+      context.addIssue({
+        code: 'custom',
+        path: ['counters', index, 'services', position],
+        message: `unknown service ${service}`,
+      });
     }
   }
 }

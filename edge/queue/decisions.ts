@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SmartBranchError } from '../../core/index.ts';
-import type {
-  QueueCounterCommand,
-  QueueEvent,
-  QueueIssue,
-  Ticket,
-} from '../../protocol/index.ts';
+import type { QueueCounterCommand, QueueEvent, QueueIssue, Ticket } from '../../protocol/index.ts';
 import type { Db } from '../store/index.ts';
 import type { QueueConfig, QueueService } from './config.ts';
 import { announcementsFor } from './announce.ts';
@@ -77,10 +72,17 @@ export function decisions(
     const seq = ledger.nextNumber(service.id, day);
     const id = randomUUID();
     ledger.insert({
-      id, service: service.id, day, seq, number: ticketNumber(service.prefix, seq),
-      segment: request.segment ?? null, source: request.source,
-      priority: classOf(service, request.segment), ageingStepMs: ageingStepMs(service),
-      issuedAt: now, targetWaitMs: Math.round(service.targetWaitMinutes * minuteMs),
+      id,
+      service: service.id,
+      day,
+      seq,
+      number: ticketNumber(service.prefix, seq),
+      segment: request.segment ?? null,
+      source: request.source,
+      priority: classOf(service, request.segment),
+      ageingStepMs: ageingStepMs(service),
+      issuedAt: now,
+      targetWaitMs: Math.round(service.targetWaitMinutes * minuteMs),
       estimatedWaitMs: estimate === null ? null : Math.round(estimate * 1000),
     });
     ledger.remember('issue', request.requestId, id, now);
@@ -154,7 +156,7 @@ function counterActions(tools: ActionTools): Record<QueueCounterCommand['action'
 
   const held = (row: CounterRow): Ticket => {
     const ticket = row.ticketId === null ? undefined : ledger.ticket(row.ticketId);
-    if (!ticket || ticket.state !== 'called') {
+    if (ticket?.state !== 'called') {
       throw new SmartBranchError('SB_ERR_CONFLICT', `counter ${row.id} holds no called ticket`);
     }
     return ticket;
@@ -165,17 +167,21 @@ function counterActions(tools: ActionTools): Record<QueueCounterCommand['action'
     return { ticket, events: [{ type, at, ticket }], changed: true };
   };
 
-  const finish = (state: 'served' | 'no-show' | 'cancelled'): Action => ({ row, now }) => {
-    const ticket = held(row);
-    ledger.finish(ticket.id, state, now);
-    ledger.setCounter(row.id, row.state, null);
-    return event(state, ticket.id, now);
-  };
+  const finish =
+    (state: 'served' | 'no-show' | 'cancelled'): Action =>
+    ({ row, now }) => {
+      const ticket = held(row);
+      ledger.finish(ticket.id, state, now);
+      ledger.setCounter(row.id, row.state, null);
+      return event(state, ticket.id, now);
+    };
 
-  const setState = (state: CounterRow['state']): Action => ({ row }) => {
-    ledger.setCounter(row.id, state, row.ticketId);
-    return { ticket: null, events: [], changed: row.state !== state };
-  };
+  const setState =
+    (state: CounterRow['state']): Action =>
+    ({ row }) => {
+      ledger.setCounter(row.id, state, row.ticketId);
+      return { ticket: null, events: [], changed: row.state !== state };
+    };
 
   return {
     'call-next': (input) => callNext(ledger, input),
@@ -200,7 +206,9 @@ function counterActions(tools: ActionTools): Record<QueueCounterCommand['action'
       const service = tools.serviceOf(command.service);
       const ticket = held(row);
       ledger.transfer({
-        id: ticket.id, service: service.id, priority: tools.classOf(service, ticket.segment),
+        id: ticket.id,
+        service: service.id,
+        priority: tools.classOf(service, ticket.segment),
         ageingStepMs: tools.ageingStepMs(service),
         targetWaitMs: Math.round(service.targetWaitMinutes * minuteMs),
       });

@@ -78,7 +78,8 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   const publishState = () => {
     const state = reader.state(clock.now());
     figures.waiting.set(state.waiting.reduce((sum, entry) => sum + entry.count, 0));
-    return options.bus.publish('queueState', {}, state, { retain: true })
+    return options.bus
+      .publish('queueState', {}, state, { retain: true })
       .catch((err) => log.error({ err }, 'queue state not published'));
   };
 
@@ -92,7 +93,8 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
 
   const publishEvents = (events: QueueEvent[]) => {
     for (const event of events) {
-      options.bus.publish('queueEvent', {}, event)
+      options.bus
+        .publish('queueEvent', {}, event)
         .catch((err) => log.error({ err }, 'queue event not published'));
     }
   };
@@ -114,18 +116,22 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
 
   const scheduleMinute = () => {
     const now = clock.now();
-    timers.push(clock.after(minuteOf(now) + 60_000 - now, () => {
-      closeMinutes(minuteOf(clock.now()));
-      scheduleMinute();
-    }));
+    timers.push(
+      clock.after(minuteOf(now) + 60_000 - now, () => {
+        closeMinutes(minuteOf(clock.now()));
+        scheduleMinute();
+      }),
+    );
   };
 
   const scheduleDay = () => {
     const now = clock.now();
-    timers.push(clock.after(nextDayStart(now, config.timeZone) - now, () => {
-      startDay();
-      scheduleDay();
-    }));
+    timers.push(
+      clock.after(nextDayStart(now, config.timeZone) - now, () => {
+        startDay();
+        scheduleDay();
+      }),
+    );
   };
 
   const startDay = () => {
@@ -169,10 +175,21 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
 
 function queueMetrics(registry: Registry) {
   return {
-    events: metric(registry, 'sb_queue_events_total', (registers) =>
-      new Counter({ name: 'sb_queue_events_total', help: 'Queue state changes by type',
-        labelNames: ['type', 'service'], registers })),
-    waiting: metric(registry, 'sb_queue_waiting', (registers) =>
-      new Gauge({ name: 'sb_queue_waiting', help: 'Tickets waiting', registers })),
+    events: metric(
+      registry,
+      'sb_queue_events_total',
+      (registers) =>
+        new Counter({
+          name: 'sb_queue_events_total',
+          help: 'Queue state changes by type',
+          labelNames: ['type', 'service'],
+          registers,
+        }),
+    ),
+    waiting: metric(
+      registry,
+      'sb_queue_waiting',
+      (registers) => new Gauge({ name: 'sb_queue_waiting', help: 'Tickets waiting', registers }),
+    ),
   };
 }

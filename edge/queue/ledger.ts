@@ -164,6 +164,7 @@ export function ledger(db: Db) {
     },
     announcements: (ticketId: string) =>
       statements.announcements.all(ticketId) as { lang: string; text: string }[],
-    waitingBefore: (day: string) => (statements.waitingBefore.all(day) as TicketRow[]).map(toTicket),
+    waitingBefore: (day: string) =>
+      (statements.waitingBefore.all(day) as TicketRow[]).map(toTicket),
   };
 }

@@ -86,9 +86,19 @@ function merge(issuedRows: IssuedRow[], endedRows: EndedRow[]): QueueMinute[] {
     const key = `${minute}\u0000${service}`;
     let found = byKey.get(key);
     if (!found) {
-      found = { minute, service, issued: 0, served: 0, waitSecondsTotal: 0, waitSecondsMax: 0,
-        noShows: 0, serviceSecondsTotal: 0, servedWithinTarget: 0, estimated: 0,
-        estimateErrorSecondsTotal: 0 };
+      found = {
+        minute,
+        service,
+        issued: 0,
+        served: 0,
+        waitSecondsTotal: 0,
+        waitSecondsMax: 0,
+        noShows: 0,
+        serviceSecondsTotal: 0,
+        servedWithinTarget: 0,
+        estimated: 0,
+        estimateErrorSecondsTotal: 0,
+      };
       byKey.set(key, found);
     }
     return found;
@@ -108,5 +118,7 @@ function merge(issuedRows: IssuedRow[], endedRows: EndedRow[]): QueueMinute[] {
       estimateErrorSecondsTotal: row.estimateErrorMsTotal / 1000,
     });
   }
-  return [...byKey.values()].sort((a, b) => a.minute - b.minute || a.service.localeCompare(b.service));
+  return [...byKey.values()].sort(
+    (a, b) => a.minute - b.minute || a.service.localeCompare(b.service),
+  );
 }

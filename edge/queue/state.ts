@@ -34,10 +34,12 @@ export function stateReader(config: QueueConfig, db: Db): StateReader {
      FROM queue_tickets WHERE day = ?`,
   );
   const called = db.prepare(`SELECT COUNT(*) FROM queue_tickets WHERE state = 'called'`).pluck();
-  const recent = db.prepare(
-    `SELECT AVG(ended_at - called_at) FROM (SELECT ended_at, called_at FROM queue_tickets
+  const recent = db
+    .prepare(
+      `SELECT AVG(ended_at - called_at) FROM (SELECT ended_at, called_at FROM queue_tickets
        WHERE service = ? AND state = 'served' ORDER BY ended_at DESC LIMIT ${recentServices})`,
-  ).pluck();
+    )
+    .pluck();
 
   const serviceSeconds = (service: string) => {
     const meanMs = recent.get(service) as number | null;
@@ -45,7 +47,10 @@ export function stateReader(config: QueueConfig, db: Db): StateReader {
   };
   const live = () => ({
     counts: new Map(
-      (waiting.all() as { service: string; count: number }[]).map((row) => [row.service, row.count]),
+      (waiting.all() as { service: string; count: number }[]).map((row) => [
+        row.service,
+        row.count,
+      ]),
     ),
     counters: countersNow(config, serving.all() as ServingRow[]),
   });
@@ -74,8 +79,9 @@ export function stateReader(config: QueueConfig, db: Db): StateReader {
     state: read,
     estimate: (service) => {
       const { counts, counters } = live();
-      const found = estimates(config, counts, counters, serviceSeconds)
-        .find((entry) => entry.service === service);
+      const found = estimates(config, counts, counters, serviceSeconds).find(
+        (entry) => entry.service === service,
+      );
       return found?.waitSeconds ?? null;
     },
     counts: () => ({

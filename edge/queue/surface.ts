@@ -32,21 +32,26 @@ export async function attachBusSurface(
     } catch (err) {
       const error = toErrorBody(err);
       if (error.code === 'SB_ERR_INTERNAL') log.error({ err, requestId }, 'queue request failed');
-      else if (!routineCodes.has(error.code)) warn(error.code, { code: error.code, path: error.path }, 'queue request refused');
+      else if (!routineCodes.has(error.code))
+        warn(error.code, { code: error.code, path: error.path }, 'queue request refused');
       reply = { correlationId: requestId, status: 'error', error };
     }
 
     if (replyTo === undefined) return;
 
-    bus.publish('reply', { client: replyTo }, reply)
+    bus
+      .publish('reply', { client: replyTo }, reply)
       .catch((err) => log.error({ err, replyTo }, 'queue reply not published'));
   };
 
   const offIssue = await bus.subscribe('queueIssue', {}, (request) =>
-    answer(request.replyTo, request.requestId, () => queue.issue(request)));
+    answer(request.replyTo, request.requestId, () => queue.issue(request)),
+  );
   const offCommand = await bus.subscribe('queueCounterCommand', {}, (command, parsed) =>
     answer(command.replyTo, command.requestId, () =>
-      queue.command(parsed.params.counter as string, command)));
+      queue.command(parsed.params.counter as string, command),
+    ),
+  );
 
   return {
     detach: async () => {

@@ -32,8 +32,12 @@ describe('simulator config', () => {
   it('fills in the defaults of a minimal sim.json', () => {
     const config = parseConfig('sim.json', valid, SimulatorConfig);
 
-    expect(config).toMatchObject({ speed: 1, replyTimeoutMs: 5000, idlePollSeconds: 10,
-      devices: { kiosk: 'sim-kiosk', door: 'sim-door', counters: 'sim-counters' } });
+    expect(config).toMatchObject({
+      speed: 1,
+      replyTimeoutMs: 5000,
+      idlePollSeconds: 10,
+      devices: { kiosk: 'sim-kiosk', door: 'sim-door', counters: 'sim-counters' },
+    });
   });
 
   it('names every error by its path in the file', () => {
@@ -46,7 +50,10 @@ describe('simulator config', () => {
     });
 
     expect(problems.map((problem) => problem.split(':')[0])).toEqual([
-      'speed', 'gateway.brokerUrl', 'customers.arrivalsPerHour', 'customers.serviceMix',
+      'speed',
+      'gateway.brokerUrl',
+      'customers.arrivalsPerHour',
+      'customers.serviceMix',
       'counters.0.id',
     ]);
   });
@@ -63,14 +70,24 @@ describe('simulator bus clients', () => {
     const command = topic('queueCounterCommand', { branch: 'b/1', counter: 'window#1' });
     const doorTelemetry = topic('deviceTelemetry', { branch: 'b/1', device: 'sim-door' });
 
-    expect([issue, command, doorTelemetry].map((name) => mayPublish(kiosk, name)))
-      .toEqual([true, false, false]);
-    expect([issue, command, doorTelemetry].map((name) => mayPublish(counter, name)))
-      .toEqual([false, true, false]);
-    expect([issue, command, doorTelemetry].map((name) => mayPublish(door, name)))
-      .toEqual([false, false, true]);
-    expect(mayPublish(counter, topic('queueCounterCommand', { branch: 'b/1', counter: 'window#2' })))
-      .toBe(false);
+    expect([issue, command, doorTelemetry].map((name) => mayPublish(kiosk, name))).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([issue, command, doorTelemetry].map((name) => mayPublish(counter, name))).toEqual([
+      false,
+      true,
+      false,
+    ]);
+    expect([issue, command, doorTelemetry].map((name) => mayPublish(door, name))).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(
+      mayPublish(counter, topic('queueCounterCommand', { branch: 'b/1', counter: 'window#2' })),
+    ).toBe(false);
   });
 
   it('lets the kiosk and the counters hear only their own replies', () => {

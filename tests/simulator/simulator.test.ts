@@ -47,19 +47,30 @@ afterEach(async () => {
   dir.remove();
 });
 
-const observer = { username: 'observer', password: 'observer-pw', publish: [],
-  subscribe: [topicFilter('deviceState', { branch })] };
+const observer = {
+  username: 'observer',
+  password: 'observer-pw',
+  publish: [],
+  subscribe: [topicFilter('deviceState', { branch })],
+};
 
 async function startGatewayFor(config: SimulatorConfig, port = 0) {
-  gateway = await startGateway({ dir: dir.path, clock, port,
-    clients: [...simulatorBusClients(branch, config), observer] });
+  gateway = await startGateway({
+    dir: dir.path,
+    clock,
+    port,
+    clients: [...simulatorBusClients(branch, config), observer],
+  });
 }
 
 async function startBoth(seed: number) {
   const config = SimulatorConfig.parse(simulatorInput(seed));
   await startGatewayFor(config);
   const simulator = await startSimulator(
-    SimulatorConfig.parse({ ...config, gateway: { ...config.gateway, brokerUrl: gateway.bus.url } }),
+    SimulatorConfig.parse({
+      ...config,
+      gateway: { ...config.gateway, brokerUrl: gateway.bus.url },
+    }),
     testContext(clock),
   );
   running.push(simulator);
@@ -90,8 +101,11 @@ async function runLoose(simulator: Simulator, minutes: number, stepMs = 10_000) 
 
 /** The retained device states a client that connects now receives. */
 async function retainedStates(url: string) {
-  const client = await mqtt.connectAsync(url, { username: observer.username,
-    password: observer.password, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    username: observer.username,
+    password: observer.password,
+    reconnectPeriod: 0,
+  });
   const states = new Map<string, string>();
   client.on('message', (_topic, payload) => {
     const decoded = decodeMessage('deviceState', payload);
@@ -121,11 +135,15 @@ describe('simulator', () => {
       errors: 0,
     });
     expect(simulator.inBranch()).toBe(0);
-    expect(gateway.queue.stats()).toMatchObject({ issued: stats.ticketsIssued,
-      served: stats.ticketsServed, waiting: 0, called: 0 });
+    expect(gateway.queue.stats()).toMatchObject({
+      issued: stats.ticketsIssued,
+      served: stats.ticketsServed,
+      waiting: 0,
+      called: 0,
+    });
   });
 
-  it('keeps playing after the gateway\'s broker restarts, answering every request once', async () => {
+  it("keeps playing after the gateway's broker restarts, answering every request once", async () => {
     const simulator = await startBoth(21);
     const config = SimulatorConfig.parse(simulatorInput(21));
     const port = gateway.bus.port;
@@ -143,11 +161,17 @@ describe('simulator', () => {
     // Customers came in and asked for tickets while the broker was away.
     expect(duringOutage.ticketsRequested).toBeGreaterThan(beforeOutage.ticketsRequested);
     expect(duringOutage.ticketsIssued).toBe(beforeOutage.ticketsIssued);
-    expect(stats).toMatchObject({ ticketsRequested: stats.customersArrived,
-      ticketsIssued: stats.customersArrived, ticketsServed: stats.customersArrived, errors: 0 });
+    expect(stats).toMatchObject({
+      ticketsRequested: stats.customersArrived,
+      ticketsIssued: stats.customersArrived,
+      ticketsServed: stats.customersArrived,
+      errors: 0,
+    });
     expect(simulator.inBranch()).toBe(0);
-    expect(await retainedStates(gateway.bus.url)).toEqual({ 'sim-door': 'online',
-      'sim-kiosk': 'online' });
+    expect(await retainedStates(gateway.bus.url)).toEqual({
+      'sim-door': 'online',
+      'sim-kiosk': 'online',
+    });
   });
 
   it('plays the same day twice for the same seed, and another for another seed', async () => {
@@ -161,8 +185,10 @@ describe('simulator', () => {
         midway: { arrived: midway.customersArrived, requested: midway.ticketsRequested },
         drained: simulator.stats(),
         // The order of services the customers chose, as the queue numbered them.
-        numbers: gateway.store.db.prepare('SELECT number FROM queue_tickets ORDER BY issued_at, seq')
-          .pluck().all(),
+        numbers: gateway.store.db
+          .prepare('SELECT number FROM queue_tickets ORDER BY issued_at, seq')
+          .pluck()
+          .all(),
       });
       await simulator.stop();
       running.splice(0);

@@ -21,7 +21,8 @@ const zhTemplate = '请 {number} 号顾客到 {counter} 号窗口办理 {service
 const config: QueueConfigInput = {
   ...sampleConfig,
   services: sampleConfig.services.map((service) =>
-    service.id === 'cash' ? { ...service, name: serviceName } : service),
+    service.id === 'cash' ? { ...service, name: serviceName } : service,
+  ),
   announcements: [{ lang: 'zh', template: zhTemplate }],
 };
 const expected = '请 A007 号顾客到 3 号窗口办理 𠮷野家 🍜 Café';
@@ -42,10 +43,16 @@ describe('announcements', () => {
     await board.subscribeAsync(topic('queueEvent', { branch }), { qos: 1 });
 
     for (let index = 1; index <= 7; index++) {
-      await kiosk.publishAsync(topic('queueIssue', { branch }), JSON.stringify(
-        { requestId: `k-${index}`, service: 'cash', source: 'web' }), { qos: 1 });
-      await counters.publishAsync(topic('queueCounterCommand', { branch, counter: '3' }),
-        JSON.stringify({ requestId: `c3-${index}`, action: 'call-next' }), { qos: 1 });
+      await kiosk.publishAsync(
+        topic('queueIssue', { branch }),
+        JSON.stringify({ requestId: `k-${index}`, service: 'cash', source: 'web' }),
+        { qos: 1 },
+      );
+      await counters.publishAsync(
+        topic('queueCounterCommand', { branch, counter: '3' }),
+        JSON.stringify({ requestId: `c3-${index}`, action: 'call-next' }),
+        { qos: 1 },
+      );
       await eventually(() => calls(raw).length === index, `call ${index}`);
     }
     await Promise.all([board, counters, kiosk].map((client) => client.endAsync()));
@@ -70,13 +77,18 @@ describe('announcements', () => {
 });
 
 function calls(payloads: Buffer[]): QueueEvent[] {
-  return payloads.map((payload) => decodeMessage('queueEvent', payload))
-    .flatMap((decoded) => (decoded.ok && decoded.message.type === 'called' ? [decoded.message] : []));
+  return payloads
+    .map((payload) => decodeMessage('queueEvent', payload))
+    .flatMap((decoded) =>
+      decoded.ok && decoded.message.type === 'called' ? [decoded.message] : [],
+    );
 }
 
 function storedTexts(folder: string, ticketId: string): string[] {
   const db = new Database(join(folder, 'gateway.sqlite'), { readonly: true });
-  const texts = db.prepare('SELECT text FROM queue_announcements WHERE ticket_id = ?').pluck()
+  const texts = db
+    .prepare('SELECT text FROM queue_announcements WHERE ticket_id = ?')
+    .pluck()
     .all(ticketId) as string[];
   db.close();
   return texts;

@@ -13,16 +13,36 @@ import { eventually, manualClock, tempDir } from '../../support/context.ts';
 import { branch, type Gateway, requestId, startGateway } from './harness.ts';
 
 const clients: BusClient[] = [
-  { username: 'kiosk-1', password: 'pw', publish: [topicFilter('queueIssue', { branch })],
-    subscribe: [topicFilter('reply', { branch, client: 'kiosk-1' })] },
-  { username: 'counters', password: 'pw', publish: [topicFilter('queueCounterCommand', { branch })],
-    subscribe: [topicFilter('reply', { branch })] },
-  { username: 'board', password: 'pw', publish: [],
-    subscribe: [topicFilter('queueState', { branch }), topicFilter('queueEvent', { branch })] },
-  { username: 'operator', password: 'pw', publish: [topicFilter('queueState', { branch })],
-    subscribe: [] },
-  { username: 'door', password: 'pw', publish: [topicFilter('deviceTelemetry', { branch })],
-    subscribe: [] },
+  {
+    username: 'kiosk-1',
+    password: 'pw',
+    publish: [topicFilter('queueIssue', { branch })],
+    subscribe: [topicFilter('reply', { branch, client: 'kiosk-1' })],
+  },
+  {
+    username: 'counters',
+    password: 'pw',
+    publish: [topicFilter('queueCounterCommand', { branch })],
+    subscribe: [topicFilter('reply', { branch })],
+  },
+  {
+    username: 'board',
+    password: 'pw',
+    publish: [],
+    subscribe: [topicFilter('queueState', { branch }), topicFilter('queueEvent', { branch })],
+  },
+  {
+    username: 'operator',
+    password: 'pw',
+    publish: [topicFilter('queueState', { branch })],
+    subscribe: [],
+  },
+  {
+    username: 'door',
+    password: 'pw',
+    publish: [topicFilter('deviceTelemetry', { branch })],
+    subscribe: [],
+  },
 ];
 
 const dir = tempDir('sb-queue-bus-');
@@ -41,15 +61,21 @@ afterAll(async () => {
 });
 
 async function connect(username: string) {
-  const client = await mqtt.connectAsync(gateway.bus.url,
-    { username, password: 'pw', reconnectPeriod: 0, clientId: `${username}-${requestId()}` });
+  const client = await mqtt.connectAsync(gateway.bus.url, {
+    username,
+    password: 'pw',
+    reconnectPeriod: 0,
+    clientId: `${username}-${requestId()}`,
+  });
   open.push(client);
   return client;
 }
 
 /** Every message on `filter`, decoded as `channel`, as it arrives. */
 async function listen<C extends 'reply' | 'queueEvent' | 'queueState'>(
-  client: MqttClient, channel: C, filter: string,
+  client: MqttClient,
+  channel: C,
+  filter: string,
 ) {
   const received: ReturnType<typeof decodeMessage<C>>[] = [];
   client.on('message', (name, payload) => {
@@ -76,20 +102,32 @@ describe('queue on the bus', () => {
     const replies = await listen(kiosk, 'reply', topic('reply', { branch, client: 'kiosk-1' }));
     const events = await listen(board, 'queueEvent', topic('queueEvent', { branch }));
 
-    await publishJson(kiosk, issueTopic,
-      { requestId: 'k1-1', replyTo: 'kiosk-1', service: 'cash', source: 'kiosk' });
+    await publishJson(kiosk, issueTopic, {
+      requestId: 'k1-1',
+      replyTo: 'kiosk-1',
+      service: 'cash',
+      source: 'kiosk',
+    });
     await eventually(() => replies.length === 1 && events.length === 1, 'reply and event');
 
     const reply = okMessages<Reply>(replies)[0];
-    expect(reply).toMatchObject({ correlationId: 'k1-1', status: 'ok',
-      data: { number: 'A001', service: 'cash', state: 'waiting' } });
-    expect(okMessages<QueueEvent>(events)[0]).toMatchObject({ type: 'issued',
-      ticket: { number: 'A001' } });
+    expect(reply).toMatchObject({
+      correlationId: 'k1-1',
+      status: 'ok',
+      data: { number: 'A001', service: 'cash', state: 'waiting' },
+    });
+    expect(okMessages<QueueEvent>(events)[0]).toMatchObject({
+      type: 'issued',
+      ticket: { number: 'A001' },
+    });
 
     const late = await connect('board');
     const states = await listen(late, 'queueState', topic('queueState', { branch }));
     await eventually(() => states.length >= 1, 'retained state');
-    expect(okMessages<QueueState>(states)[0]?.waiting).toContainEqual({ service: 'cash', count: 1 });
+    expect(okMessages<QueueState>(states)[0]?.waiting).toContainEqual({
+      service: 'cash',
+      count: 1,
+    });
   });
 
   it('refuses a malformed kiosk message with a logged reason and changes nothing', async () => {
@@ -102,8 +140,9 @@ describe('queue on the bus', () => {
 
     // The bus logs a source's refusals once a minute per topic and code; both are counted.
     const refusals = gateway.context.lines.filter((line) => line.msg === 'message refused');
-    expect(refusals.map((line) => [line.code, line.path])).toEqual(
-      [['SB_ERR_INVALID_MESSAGE', 'requestId']]);
+    expect(refusals.map((line) => [line.code, line.path])).toEqual([
+      ['SB_ERR_INVALID_MESSAGE', 'requestId'],
+    ]);
     expect(gateway.queue.stats()).toEqual(before.stats);
   });
 
@@ -112,12 +151,19 @@ describe('queue on the bus', () => {
     const replies = await listen(kiosk, 'reply', topic('reply', { branch, client: 'kiosk-1' }));
     const before = gateway.queue.stats();
 
-    await publishJson(kiosk, issueTopic,
-      { requestId: 'k1-bad', replyTo: 'kiosk-1', service: 'VIP+', source: 'kiosk' });
+    await publishJson(kiosk, issueTopic, {
+      requestId: 'k1-bad',
+      replyTo: 'kiosk-1',
+      service: 'VIP+',
+      source: 'kiosk',
+    });
     await eventually(() => replies.length === 1, 'the error reply');
 
-    expect(okMessages<Reply>(replies)[0]).toMatchObject({ correlationId: 'k1-bad',
-      status: 'error', error: { code: 'SB_ERR_UNKNOWN_SERVICE', path: 'service' } });
+    expect(okMessages<Reply>(replies)[0]).toMatchObject({
+      correlationId: 'k1-bad',
+      status: 'error',
+      error: { code: 'SB_ERR_UNKNOWN_SERVICE', path: 'service' },
+    });
     expect(gateway.queue.stats()).toEqual(before);
   });
 
@@ -128,29 +174,45 @@ describe('queue on the bus', () => {
     const replies = await listen(counters, 'reply', topicFilter('reply', { branch }));
     const events = await listen(board, 'queueEvent', topic('queueEvent', { branch }));
     const first = gateway.queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
-    const second = gateway.queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
+    const second = gateway.queue.issue({
+      requestId: requestId(),
+      service: 'cash',
+      source: 'kiosk',
+    });
 
     const double = { requestId: 'c3-click', replyTo: 'c3', action: 'call-next' };
     await publishJson(counters, commandTopic('3'), double);
     await new Promise((resolve) => setTimeout(resolve, 5));
     await Promise.all([
       publishJson(counters, commandTopic('3'), double),
-      publishJson(counters, commandTopic('4'), { requestId: 'c4-1', replyTo: 'c4', action: 'call-next' }),
+      publishJson(counters, commandTopic('4'), {
+        requestId: 'c4-1',
+        replyTo: 'c4',
+        action: 'call-next',
+      }),
     ]);
     await eventually(() => replies.length === 3, 'three answers');
 
     const answers = okMessages<Reply>(replies);
-    const held = (id: string) => answers.filter((reply) => reply.correlationId === id)
-      .map((reply) => (reply.data as { number: string }).number);
+    const held = (id: string) =>
+      answers
+        .filter((reply) => reply.correlationId === id)
+        .map((reply) => (reply.data as { number: string }).number);
     expect(held('c3-click')).toEqual([first.number, first.number]);
     expect(held('c4-1')).toEqual([second.number]);
     await eventually(() => okMessages<QueueEvent>(events).length >= 2, 'the call events');
     const calls = okMessages<QueueEvent>(events).filter((event) => event.type === 'called');
-    expect(calls.map((event) => event.ticket.number).sort()).toEqual([first.number, second.number].sort());
+    expect(calls.map((event) => event.ticket.number).sort()).toEqual(
+      [first.number, second.number].sort(),
+    );
 
-    expect(gateway.queue.command('3', { requestId: requestId(), action: 'end' })?.state).toBe('served');
+    expect(gateway.queue.command('3', { requestId: requestId(), action: 'end' })?.state).toBe(
+      'served',
+    );
     gateway.queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
-    expect(gateway.queue.command('3', { requestId: requestId(), action: 'call-next' })?.counter).toBe('3');
+    expect(
+      gateway.queue.command('3', { requestId: requestId(), action: 'call-next' })?.counter,
+    ).toBe('3');
   });
 
   it('never gives one ticket to two counters calling at the same moment', async () => {
@@ -162,11 +224,16 @@ describe('queue on the bus', () => {
     }
 
     // Each counter ends what it holds before calling, so every call takes a fresh ticket.
-    const burst = ['3', '4'].flatMap((counter) => Array.from({ length: 10 }, () => [
-      publishJson(counters, commandTopic(counter), { requestId: requestId(), action: 'end' }),
-      publishJson(counters, commandTopic(counter),
-        { requestId: requestId(), replyTo: `c${counter}`, action: 'call-next' }),
-    ]).flat());
+    const burst = ['3', '4'].flatMap((counter) =>
+      Array.from({ length: 10 }, () => [
+        publishJson(counters, commandTopic(counter), { requestId: requestId(), action: 'end' }),
+        publishJson(counters, commandTopic(counter), {
+          requestId: requestId(),
+          replyTo: `c${counter}`,
+          action: 'call-next',
+        }),
+      ]).flat(),
+    );
     await Promise.all(burst);
     await eventually(() => replies.length === 20, 'twenty answers');
 

@@ -20,8 +20,12 @@ afterEach(async () => {
 });
 
 const issue = (service: string, segment?: 'vip' | 'elderly' | 'disabled') =>
-  gateway.queue.issue({ requestId: requestId(), service, source: 'kiosk',
-    ...(segment ? { segment } : {}) });
+  gateway.queue.issue({
+    requestId: requestId(),
+    service,
+    source: 'kiosk',
+    ...(segment ? { segment } : {}),
+  });
 
 const command = (counter: string, action: QueueCounterCommand['action'], extra = {}) =>
   gateway.queue.command(counter, { requestId: requestId(), action, ...extra });
@@ -68,7 +72,9 @@ describe('issuing tickets', () => {
     }
 
     expect(isSmartBranchError(error) && error.toBody()).toMatchObject({
-      code: 'SB_ERR_UNKNOWN_SERVICE', path: 'service' });
+      code: 'SB_ERR_UNKNOWN_SERVICE',
+      path: 'service',
+    });
     expect(gateway.queue.state()).toEqual(before);
     expect(issue('cash').number).toBe('A002');
   });
@@ -100,7 +106,7 @@ describe('calling', () => {
     expect(command('4', 'call-next')?.number).toBe('A001');
   });
 
-  it('calls only tickets of the counter\'s own services', () => {
+  it("calls only tickets of the counter's own services", () => {
     issue('advice');
 
     expect(codeOf(() => command('3', 'call-next'))).toBe('SB_ERR_QUEUE_EMPTY');
@@ -151,7 +157,9 @@ describe('calling', () => {
     command('3', 'call-next');
 
     expect(codeOf(() => command('3', 'call-next'))).toBe('SB_ERR_QUEUE_EMPTY');
-    expect(gateway.queue.state().nowServing).toEqual([{ counter: '3', number: 'A001', service: 'cash' }]);
+    expect(gateway.queue.state().nowServing).toEqual([
+      { counter: '3', number: 'A001', service: 'cash' },
+    ]);
   });
 });
 
@@ -185,8 +193,13 @@ describe('ticket actions', () => {
 
     const moved = command('3', 'transfer', { service: 'advice' });
 
-    expect(moved).toMatchObject({ number: 'A001', service: 'advice', transferredFrom: 'cash',
-      state: 'waiting', issuedAt: ticket.issuedAt });
+    expect(moved).toMatchObject({
+      number: 'A001',
+      service: 'advice',
+      transferredFrom: 'cash',
+      state: 'waiting',
+      issuedAt: ticket.issuedAt,
+    });
     expect(command('desk', 'call-next')?.id).toBe(ticket.id);
   });
 
@@ -195,7 +208,8 @@ describe('ticket actions', () => {
     command('3', 'call-next');
 
     expect(codeOf(() => command('3', 'transfer', { service: 'nowhere' }))).toBe(
-      'SB_ERR_UNKNOWN_SERVICE');
+      'SB_ERR_UNKNOWN_SERVICE',
+    );
     expect(gateway.queue.state().nowServing).toHaveLength(1);
   });
 
@@ -216,8 +230,9 @@ describe('state and estimates', () => {
     const third = issue('cash');
 
     // At the fallback 300 s a service, over two open idle counters: 0, 150 and 300 s.
-    expect([first, second, third].map((ticket) => ticket.estimatedWaitSeconds))
-      .toEqual([0, 150, 300]);
+    expect([first, second, third].map((ticket) => ticket.estimatedWaitSeconds)).toEqual([
+      0, 150, 300,
+    ]);
     expect(issue('advice').estimatedWaitSeconds).toBeUndefined();
   });
 
@@ -230,15 +245,19 @@ describe('state and estimates', () => {
     const state = gateway.queue.state();
 
     expect(state.waiting).toEqual([
-      { service: 'cash', count: 2 }, { service: 'cards', count: 0 }, { service: 'advice', count: 0 },
+      { service: 'cash', count: 2 },
+      { service: 'cards', count: 0 },
+      { service: 'advice', count: 0 },
     ]);
     expect(state.counters).toEqual([
-      { counter: '3', state: 'open' }, { counter: '4', state: 'open' },
+      { counter: '3', state: 'open' },
+      { counter: '4', state: 'open' },
       { counter: 'desk', state: 'closed' },
     ]);
     // Two cash tickets ahead over two open counters at the fallback 300 s per service.
     expect(state.estimates).toEqual([
-      { service: 'cash', waitSeconds: 300 }, { service: 'cards', waitSeconds: 0 },
+      { service: 'cash', waitSeconds: 300 },
+      { service: 'cards', waitSeconds: 0 },
     ]);
     expect(state).toMatchObject({ day: '2026-01-05', issuedToday: 3, servedToday: 0 });
   });

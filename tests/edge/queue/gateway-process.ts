@@ -12,9 +12,18 @@ export function gatewayProcesses() {
 
   /** Starts the gateway process under `LANG=C` and resolves once its bus listens. */
   return async (folder: string, port: number, configFile?: string): Promise<ChildProcess> => {
-    const args = ['--import', 'tsx', script, folder, String(port), ...(configFile ? [configFile] : [])];
-    const child = spawn(process.execPath, args,
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LANG: 'C', LC_ALL: 'C' } });
+    const args = [
+      '--import',
+      'tsx',
+      script,
+      folder,
+      String(port),
+      ...(configFile ? [configFile] : []),
+    ];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LANG: 'C', LC_ALL: 'C' },
+    });
     children.push(child);
     await new Promise<void>((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => {

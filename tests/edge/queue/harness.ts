@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { type BusClient, type Bus, startBus } from '../../../edge/bus/index.ts';
-import { type Queue, QueueConfig, type QueueConfigInput, startQueue } from '../../../edge/queue/index.ts';
+import {
+  type Queue,
+  QueueConfig,
+  type QueueConfigInput,
+  startQueue,
+} from '../../../edge/queue/index.ts';
 import { openStore, type Store } from '../../../edge/store/index.ts';
 import type { QueueMinute } from '../../../protocol/index.ts';
 import { type CapturedContext, testContext } from '../../support/context.ts';
@@ -63,7 +68,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
 
   return {
-    bus, store, queue, context, minutes,
+    bus,
+    store,
+    queue,
+    context,
+    minutes,
     stop: async () => {
       await queue.stop();
       await bus.close();

@@ -21,11 +21,22 @@ let dir: ReturnType<typeof tempDir>;
 afterEach(() => dir?.remove());
 
 const openIssuers = (port: number) =>
-  Promise.all(issuers.map((issuer) => openLink({
-    url: `mqtt://127.0.0.1:${port}`, username: issuer.name, password: 'pw',
-    clientId: issuer.name, replyTopic: topic('reply', { branch, client: issuer.name }),
-    replyTimeoutMs: 500,
-  }, systemClock, silentLogger())));
+  Promise.all(
+    issuers.map((issuer) =>
+      openLink(
+        {
+          url: `mqtt://127.0.0.1:${port}`,
+          username: issuer.name,
+          password: 'pw',
+          clientId: issuer.name,
+          replyTopic: topic('reply', { branch, client: issuer.name }),
+          replyTimeoutMs: 500,
+        },
+        systemClock,
+        silentLogger(),
+      ),
+    ),
+  );
 
 /** 250 requests for service A over about 2 s, spread over the four issuers. */
 function burst(links: Link[], answers: Map<string, Reply[]>) {
@@ -34,12 +45,18 @@ function burst(links: Link[], answers: Map<string, Reply[]>) {
     const issuer = issuers[index % 4] as (typeof issuers)[number];
     const link = links[index % 4] as Link;
     const requestId = `${issuer.name}-${index}`;
-    const payload = encodeMessage('queueIssue',
-      { requestId, replyTo: issuer.name, service: 'cash', source: issuer.source });
-    sends.push(new Promise((resolve) => setTimeout(resolve, index * 8)).then(async () => {
-      const reply = await link.request(topic('queueIssue', { branch }), payload, requestId);
-      if (reply) answers.set(requestId, [...(answers.get(requestId) ?? []), reply]);
-    }));
+    const payload = encodeMessage('queueIssue', {
+      requestId,
+      replyTo: issuer.name,
+      service: 'cash',
+      source: issuer.source,
+    });
+    sends.push(
+      new Promise((resolve) => setTimeout(resolve, index * 8)).then(async () => {
+        const reply = await link.request(topic('queueIssue', { branch }), payload, requestId);
+        if (reply) answers.set(requestId, [...(answers.get(requestId) ?? []), reply]);
+      }),
+    );
   }
   return Promise.all(sends);
 }
@@ -59,7 +76,10 @@ function storedNumbers(folder: string): string[] {
   return numbers as string[];
 }
 
-const expected = Array.from({ length: 250 }, (_, index) => `A${String(index + 1).padStart(3, '0')}`);
+const expected = Array.from(
+  { length: 250 },
+  (_, index) => `A${String(index + 1).padStart(3, '0')}`,
+);
 
 describe('a burst of 250 tickets from four issuers', () => {
   it('numbers A001 to A250 once each when nothing fails', async () => {

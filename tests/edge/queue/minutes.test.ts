@@ -47,9 +47,15 @@ describe('minute KPIs', () => {
       minute('09:00', 'cash', { issued: 2 }),
       // cards is the higher class: it was called at 09:01:05 after 25 s and served 135 s;
       // issued to an empty queue, it was promised no wait, so its estimate was 25 s off.
-      minute('09:03', 'cards', { served: 1, waitSecondsTotal: 25, waitSecondsMax: 25,
-        serviceSecondsTotal: 135, servedWithinTarget: 1, estimated: 1,
-        estimateErrorSecondsTotal: 25 }),
+      minute('09:03', 'cards', {
+        served: 1,
+        waitSecondsTotal: 25,
+        waitSecondsMax: 25,
+        serviceSecondsTotal: 135,
+        servedWithinTarget: 1,
+        estimated: 1,
+        estimateErrorSecondsTotal: 25,
+      }),
     ]);
   });
 
@@ -71,7 +77,9 @@ describe('minute KPIs', () => {
 
     expect(atStop).toBe(1);
     expect(minutes.map((entry) => [entry.minute, entry.issued])).toEqual([
-      [at('10:00:00'), 2], [at('10:00:00'), 1]]);
+      [at('10:00:00'), 2],
+      [at('10:00:00'), 1],
+    ]);
   });
 
   it('offers the same minute again when recording it failed, so none is lost', async () => {
@@ -82,11 +90,19 @@ describe('minute KPIs', () => {
     const bus = await startBus({ branch, port: 0, clients: [] }, context);
     const records = outbox(store.db);
     let failing = true;
-    const queue = await startQueue({ branch, config: QueueConfig.parse(sampleConfig), db: store.db,
-      bus, recordMinute: (data) => {
-        records.append({ kind: 'queue.minute', at: clock.now(), data });
-        if (failing) throw new Error('disk full');
-      } }, context);
+    const queue = await startQueue(
+      {
+        branch,
+        config: QueueConfig.parse(sampleConfig),
+        db: store.db,
+        bus,
+        recordMinute: (data) => {
+          records.append({ kind: 'queue.minute', at: clock.now(), data });
+          if (failing) throw new Error('disk full');
+        },
+      },
+      context,
+    );
 
     queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
     await clock.set(at('11:01:00'));
@@ -96,7 +112,8 @@ describe('minute KPIs', () => {
 
     expect(afterFailure).toBe(0);
     expect(records.after('queue', 0, 10).map((record) => record.data)).toEqual([
-      minute('11:00', 'cash', { issued: 1 })]);
+      minute('11:00', 'cash', { issued: 1 }),
+    ]);
     await queue.stop();
     await bus.close();
     store.close();
@@ -104,7 +121,18 @@ describe('minute KPIs', () => {
 });
 
 function minute(time: string, service: string, figures: Partial<QueueMinute>): QueueMinute {
-  return { minute: at(`${time}:00`), service, issued: 0, served: 0, waitSecondsTotal: 0,
-    waitSecondsMax: 0, noShows: 0, serviceSecondsTotal: 0, servedWithinTarget: 0, estimated: 0,
-    estimateErrorSecondsTotal: 0, ...figures };
+  return {
+    minute: at(`${time}:00`),
+    service,
+    issued: 0,
+    served: 0,
+    waitSecondsTotal: 0,
+    waitSecondsMax: 0,
+    noShows: 0,
+    serviceSecondsTotal: 0,
+    servedWithinTarget: 0,
+    estimated: 0,
+    estimateErrorSecondsTotal: 0,
+    ...figures,
+  };
 }

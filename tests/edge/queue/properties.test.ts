@@ -29,7 +29,8 @@ const config = QueueConfig.parse({
 const counterServices = new Map(config.counters.map((counter) => [counter.id, counter.services]));
 const serviceClass = new Map(config.services.map((service) => [service.id, service.priority]));
 const classOf = (ticket: Ticket) =>
-  (serviceClass.get(ticket.service) ?? 0) + (ticket.segment ? config.segmentBoost[ticket.segment] : 0);
+  (serviceClass.get(ticket.service) ?? 0) +
+  (ticket.segment ? config.segmentBoost[ticket.segment] : 0);
 const effective = (ticket: Ticket, now: number) =>
   classOf(ticket) + Math.trunc((now - ticket.issuedAt) / stepMs);
 
@@ -39,12 +40,16 @@ type Step =
   | { kind: 'call' | 'end'; counter: string };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('issue' as const),
+  fc.record({
+    kind: fc.constant('issue' as const),
     service: fc.constantFrom('cash', 'cards', 'advice'),
-    segment: fc.constantFrom(null, 'vip' as const, 'elderly' as const, 'disabled' as const) }),
+    segment: fc.constantFrom(null, 'vip' as const, 'elderly' as const, 'disabled' as const),
+  }),
   fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 4 * stepMs }) }),
-  fc.record({ kind: fc.constantFrom('call' as const, 'end' as const),
-    counter: fc.constantFrom('3', '4', '5') }),
+  fc.record({
+    kind: fc.constantFrom('call' as const, 'end' as const),
+    counter: fc.constantFrom('3', '4', '5'),
+  }),
 );
 
 const dir = tempDir('sb-queue-prop-');
@@ -72,8 +77,10 @@ async function play(steps: Step[]): Promise<Trace> {
   const clock = manualClock(Date.parse('2026-01-04T23:30:00Z'));
   const context = testContext(clock);
   const store = openStore(join(dir.path, `run-${++runs}.sqlite`), context);
-  const queue = await startQueue({ branch, config, db: store.db, bus, recordMinute: () => {} },
-    context);
+  const queue = await startQueue(
+    { branch, config, db: store.db, bus, recordMinute: () => {} },
+    context,
+  );
   const waiting = new Map<string, Ticket>();
   const held = new Map<string, string>();
   const trace: Trace = { issued: [], served: new Map(), violations: [] };
@@ -88,7 +95,8 @@ async function play(steps: Step[]): Promise<Trace> {
 
   const call = (counter: string) => {
     const eligible = [...waiting.values()].filter((ticket) =>
-      counterServices.get(counter)?.includes(ticket.service));
+      counterServices.get(counter)?.includes(ticket.service),
+    );
     const ticket = command(counter, 'call-next');
     if (!ticket) return void (eligible.length && trace.violations.push(`${counter} found none`));
 
@@ -110,8 +118,12 @@ async function play(steps: Step[]): Promise<Trace> {
   for (const entry of steps) {
     if (entry.kind === 'wait') await clock.advance(entry.ms);
     if (entry.kind === 'issue') {
-      const ticket = queue.issue({ requestId: nextId(), service: entry.service,
-        source: 'bus', ...(entry.segment ? { segment: entry.segment } : {}) });
+      const ticket = queue.issue({
+        requestId: nextId(),
+        service: entry.service,
+        source: 'bus',
+        ...(entry.segment ? { segment: entry.segment } : {}),
+      });
       waiting.set(ticket.id, ticket);
       trace.issued.push(ticket);
     }
@@ -121,8 +133,10 @@ async function play(steps: Step[]): Promise<Trace> {
 
   for (const counter of ['3', '4', '5']) {
     end(counter);
-    while (waiting.size && [...waiting.values()].some((ticket) =>
-      counterServices.get(counter)?.includes(ticket.service))) {
+    while (
+      waiting.size &&
+      [...waiting.values()].some((ticket) => counterServices.get(counter)?.includes(ticket.service))
+    ) {
       call(counter);
       end(counter);
     }
@@ -143,7 +157,9 @@ function checkChoice(called: Ticket, eligible: Ticket[], now: number, violations
     // Bounded ageing: a ticket is never overtaken by one issued a full class gap later.
     const gap = (classOf(called) - classOf(other) + 1) * stepMs;
     if (called.issuedAt - other.issuedAt >= gap) {
-      violations.push(`${called.number} overtook ${other.number} by ${called.issuedAt - other.issuedAt} ms`);
+      violations.push(
+        `${called.number} overtook ${other.number} by ${called.issuedAt - other.issuedAt} ms`,
+      );
     }
   }
 }
@@ -167,8 +183,9 @@ describe('calling rules (property-based)', () => {
         const trace = await play(steps);
 
         expect(trace.violations).toEqual([]);
-        expect(new Set(trace.issued.map((ticket) => ticket.number + ticket.day)).size)
-          .toBe(trace.issued.length);
+        expect(new Set(trace.issued.map((ticket) => ticket.number + ticket.day)).size).toBe(
+          trace.issued.length,
+        );
         for (const ticket of trace.issued) expect(trace.served.get(ticket.id)).toBe(1);
         expect(trace.served.size).toBe(trace.issued.length);
       }),

@@ -29,8 +29,15 @@ describe('queue restart', () => {
 
     expect(gateway.queue.state()).toEqual(before);
     expect(issue().number).toBe('A004');
-    expect(issue('kiosk-7')).toEqual({ ...first, state: 'called', calledAt: clock.now(), counter: '3' });
-    expect(gateway.queue.command('3', { requestId: 'c3-a', action: 'call-next' })?.id).toBe(first.id);
+    expect(issue('kiosk-7')).toEqual({
+      ...first,
+      state: 'called',
+      calledAt: clock.now(),
+      counter: '3',
+    });
+    expect(gateway.queue.command('3', { requestId: 'c3-a', action: 'call-next' })?.id).toBe(
+      first.id,
+    );
     expect(gateway.queue.stats()).toMatchObject({ issued: 1, waiting: 3, called: 1 });
   });
 });
