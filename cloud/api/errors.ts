@@ -28,7 +28,10 @@ interface BodyParserError {
   status?: number;
 }
 
-/** Our errors as `{ error: { code, message, path } }` with their status; anything else as 500 without a trace. */
+/**
+ * Our errors as `{ error: { code, message, path } }` with their status; anything else as a
+ * 500 without a trace.
+ */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, request, response, _next) => {
     const known = toKnownError(err as unknown);

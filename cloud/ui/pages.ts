@@ -84,7 +84,9 @@ export function branchesPage(options: {
   <h1>${escapeHtml(t('title'))}</h1>
   <span>${escapeHtml(t('user.signedInAs', { username: user.username, role: user.role }))}</span>
   ${languageLink(language, t)}
-  <form method="post" action="/api/logout"><button type="submit">${escapeHtml(t('user.logout'))}</button></form>
+  <form method="post" action="/api/logout">
+    <button type="submit">${escapeHtml(t('user.logout'))}</button>
+  </form>
 </header>
 <h2>${escapeHtml(t('branches.heading'))}</h2>
 <p>${escapeHtml(t('branches.summary', { online, total: branches.length }))}</p>

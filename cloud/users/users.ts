@@ -93,7 +93,8 @@ export async function ensureAdmin(
     // The one password that reaches a log line, once: without it nobody can log in at all.
     log.warn(
       { username: admin.username, generatedPassword: generated },
-      'admin password generated: set admin.password or admin.passwordHash in cloud.json and restart to change it',
+      'admin password generated: to change it, set admin.password or admin.passwordHash ' +
+        'in cloud.json and restart',
     );
   }
 }

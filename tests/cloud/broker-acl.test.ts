@@ -34,7 +34,7 @@ async function gateway(enrolment: EnrolResponse, clientId = enrolment.gateway) {
   return client;
 }
 
-/** Collects what a client receives; MQTT gives no "nothing came" event, so tests wait on a marker. */
+/** What a client receives. MQTT has no "nothing came" event, so tests wait on a marker. */
 function inbox(client: MqttClient) {
   const received: string[] = [];
   client.on('message', (name) => received.push(name));
@@ -110,7 +110,7 @@ describe('the cloud broker over TCP', () => {
     expect(northInbox).toEqual([]);
   });
 
-  it('disconnects a gateway that publishes on another branch, and the message goes nowhere', async () => {
+  it('disconnects a gateway publishing on another branch; the message goes nowhere', async () => {
     const southClient = await gateway(south, 'gw-south-listener');
     const southInbox = inbox(southClient);
     await southClient.subscribeAsync(topic('pullResponse', { branch: 'south/2' }), { qos: 1 });

@@ -27,7 +27,7 @@ async function post(path: string, body: unknown, raw?: string) {
 }
 
 describe('enrolment over HTTP', () => {
-  it('hands a gateway its own broker credentials and the manifest key for a good token', async () => {
+  it('gives the gateway of a good token its broker credentials and the manifest key', async () => {
     const token = await cloud.createEnrolmentToken('north#1');
     const answer = await post('/api/enrol', { token, gateway: 'gw-north', version: '0.1.0' });
 

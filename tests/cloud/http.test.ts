@@ -65,7 +65,7 @@ describe('HQ logins', () => {
     });
   });
 
-  it('refuses every login once the failed attempts of a window are spent, and lets them in after', async () => {
+  it('refuses logins once the failures of a window are spent, and admits them after', async () => {
     await login('admin', 'wrong again');
     await login('admin', 'and again');
 

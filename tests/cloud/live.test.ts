@@ -77,7 +77,7 @@ describe('the live channel', () => {
     expect((await cloud.stats()).gateways).toEqual({ enrolled: 2, online: 1, connected: 2 });
   });
 
-  it('refuses a status naming another gateway, and one failing its schema, keeping the last good one', async () => {
+  it('refuses a status for another gateway or failing its schema, keeping the last', async () => {
     await north.publish('liveStatus', status('gw-south', { people: 99 }));
     await north.publish('liveStatus', null, '{"gateway":"gw-north","people":-1}');
     await north.publish('liveStatus', null, 'not json');
@@ -130,7 +130,7 @@ describe('the HQ page', () => {
     expect(html).not.toContain('North');
   });
 
-  it('lists each branch with its latest figures, escaped, and marks a synthetic camera', async () => {
+  it('lists the latest figures of each branch, escaped, marking a synthetic camera', async () => {
     const html = await page('en');
 
     expect(html).toContain('North &lt;Main&gt; Street');

@@ -8,7 +8,7 @@ const folder = tempFolder();
 afterAll(() => folder.remove());
 
 describe('the first admin', () => {
-  it('gets a generated password printed once as a warn line, with only its hash stored', async () => {
+  it('gets a generated password, printed once in a warn line; only its hash is kept', async () => {
     const target = sqliteTarget(folder.path, 'admin.db');
     const config = { ...testConfig(target), admin: { username: 'chief' } };
     const first = loggingContext();
@@ -46,7 +46,7 @@ describe('the first admin', () => {
 });
 
 describe('refusals in the log', () => {
-  it('writes one line per refused enrolment with its code, and never the token or a password', async () => {
+  it('logs one line per refused enrolment with its code, never a token or password', async () => {
     const context = loggingContext();
     const cloud = await startCloud(testConfig(sqliteTarget(folder.path, 'logs.db')), context);
     const token = await cloud.createEnrolmentToken('north#1');

@@ -167,7 +167,7 @@ describe('the puller facing answers that do not match its pull', () => {
     expect(seqs(await h.cloud.records('gw-north', 'audience'))).toEqual([1, 2, 3, 4]);
   });
 
-  it('stores records arriving out of order once each, and none at or below the cursor', async () => {
+  it('stores records out of order once each, and none at or below the cursor', async () => {
     const h = await harness(target('sqlite', 'out-of-order'));
     h.peer.held.audience.push(...range(1, 3).map((seq) => audienceRecord(seq)));
     await pullRound(h, async () => (await cursorOf(h.cloud, 'audience')) === 3);

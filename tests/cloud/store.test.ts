@@ -127,7 +127,7 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
     expect(await readRecords(store.db, 'gw-race', 'audience')).toHaveLength(1);
   });
 
-  it('enrols with a token once, stores only its hash and a scrypt hash of the password', async () => {
+  it('enrols once per token, storing its hash and an scrypt hash of the password', async () => {
     const { token } = await createEnrolmentToken(store.db, 'north#1', 60_000, now);
     const enrolment = await enrolGateway(
       store.db,
