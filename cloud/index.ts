@@ -53,31 +53,62 @@ export interface Cloud {
 
 const sessionSweepMs = 3_600_000;
 
+/** What has started so far, stopped last first: on a failed start as on a normal stop. */
+function shutdownStack() {
+  const steps: Array<() => unknown> = [];
+  return {
+    push: (step: () => unknown) => steps.push(step),
+    async run() {
+      for (const step of steps.splice(0).reverse()) await step();
+    },
+  };
+}
+
 /**
  * Starts the control plane in order: store, branches and admin, signing key, broker, the
- * records and live channels, then the HTTP API. Stops in the reverse order.
+ * records and live channels, then the HTTP API. Stops in the reverse order; a start that
+ * fails half-way stops what it had started and rethrows.
  */
 export async function startCloud(
   input: CloudConfigInput | CloudConfig,
   context: ModuleContext,
 ): Promise<Cloud> {
   const config = parseConfig('cloud config', input, CloudConfig);
+  const shutdown = shutdownStack();
+  try {
+    return await startParts(config, context, shutdown);
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
+}
+
+async function startParts(
+  config: CloudConfig,
+  context: ModuleContext,
+  shutdown: ReturnType<typeof shutdownStack>,
+): Promise<Cloud> {
   const log = context.log.child({ module: 'cloud' });
   const store = await openStore(config.store, context);
+  shutdown.push(() => store.close());
   const { db } = store;
 
   await syncBranches(db, config.branches, context.clock.now());
   await ensureAdmin(db, config.admin, context);
   const signingKey = await loadSigningKey(db, config.signing.keyFile, context);
   const broker = await startBroker(config.broker, db, context);
+  shutdown.push(() => broker.close());
   const brokerUrl = config.broker.publicUrl ?? broker.url;
   const puller = startPuller(db, broker, config.pull, context);
   const live = startLiveChannel(db, broker, context);
+  shutdown.push(() => puller.stop());
+  shutdown.push(() => live.stop());
   const sweep = context.clock.every(sessionSweepMs, () => {
     dropExpiredSessions(db, context.clock.now()).catch((err) =>
       log.error({ err }, 'session sweep failed'),
     );
   });
+  shutdown.push(() => sweep.cancel());
 
   const ready = async () => {
     await sql`select 1`.execute(db);
@@ -85,6 +116,7 @@ export async function startCloud(
   };
   const app = createApp({ db, config, context, signingKey, brokerUrl: () => brokerUrl, ready });
   const server = await listen(app, config.http.host, config.http.port);
+  shutdown.push(() => server.close());
   log.info(
     { http: server.url, broker: broker.url, branches: config.branches.length },
     'cloud started',
@@ -92,12 +124,7 @@ export async function startCloud(
 
   let stopping: Promise<void> | null = null;
   const stop = async () => {
-    sweep.cancel();
-    await server.close();
-    await puller.stop();
-    await live.stop();
-    await broker.close();
-    await store.close();
+    await shutdown.run();
     log.info('cloud stopped');
   };
 
