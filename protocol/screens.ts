@@ -41,7 +41,14 @@ export const Repeat = z.strictObject({
 });
 
 export const AgeBand = z.enum([
-  'under 18', '18-24', '25-34', '35-44', '45-54', '55-64', '65+', 'unknown',
+  'under 18',
+  '18-24',
+  '25-34',
+  '35-44',
+  '45-54',
+  '55-64',
+  '65+',
+  'unknown',
 ]);
 
 /** One condition on a live aggregate; a rule holds while its condition does. */
@@ -50,19 +57,27 @@ export const RuleCondition = z.discriminatedUnion('metric', [
   z.strictObject({ metric: z.literal('zone.people'), zone: Id, above: z.number().nonnegative() }),
   /** Share (0..1) of a zone's viewers whose age band is `band` or older. */
   z.strictObject({
-    metric: z.literal('zone.ageShare'), zone: Id, band: AgeBand, above: z.number().min(0).max(1),
+    metric: z.literal('zone.ageShare'),
+    zone: Id,
+    band: AgeBand,
+    above: z.number().min(0).max(1),
   }),
   /** Tickets waiting, for one service or all. */
   z.strictObject({
-    metric: z.literal('queue.waiting'), service: Id.optional(), above: z.number().nonnegative(),
+    metric: z.literal('queue.waiting'),
+    service: Id.optional(),
+    above: z.number().nonnegative(),
   }),
   /** Expected wait of a ticket issued now for a service, in seconds. */
   z.strictObject({
-    metric: z.literal('queue.waitSeconds'), service: Id, above: z.number().nonnegative(),
+    metric: z.literal('queue.waitSeconds'),
+    service: Id,
+    above: z.number().nonnegative(),
   }),
   /** A ticket of the VIP segment was issued within the last `withinSeconds`. */
   z.strictObject({
-    metric: z.literal('queue.vipIssued'), withinSeconds: z.number().int().min(1).max(86_400),
+    metric: z.literal('queue.vipIssued'),
+    withinSeconds: z.number().int().min(1).max(86_400),
   }),
 ]);
 
@@ -118,7 +133,10 @@ export const ScreenOverride = z.strictObject({
   text: Text(2000).optional(),
   /** Content to show instead of the text. */
   content: Id.optional(),
-  minutes: z.number().min(0.1).max(24 * 60),
+  minutes: z
+    .number()
+    .min(0.1)
+    .max(24 * 60),
   /** True ends the override of that id early. Default false. */
   cancel: z.boolean().optional(),
 });
