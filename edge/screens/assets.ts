@@ -1,6 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync,
-  writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../../core/index.ts';
@@ -88,13 +97,22 @@ export function assetCache(options: AssetCacheOptions): AssetCache {
       options.log.info({ sha256, size: entry.size }, 'asset evicted from cache');
     }
     if (bytes > options.maxBytes) {
-      options.log.warn({ bytes, maxBytes: options.maxBytes }, 'scheduled assets exceed the cache limit');
+      options.log.warn(
+        { bytes, maxBytes: options.maxBytes },
+        'scheduled assets exceed the cache limit',
+      );
     }
   };
 
   const fetchOne = (wanted: WantedAsset) => {
-    if (stopped || !options.sourceUrl || index.has(wanted.sha256) || fetching.has(wanted.sha256)
-      || failed.has(wanted.sha256)) return;
+    if (
+      stopped ||
+      !options.sourceUrl ||
+      index.has(wanted.sha256) ||
+      fetching.has(wanted.sha256) ||
+      failed.has(wanted.sha256)
+    )
+      return;
 
     const abort = new AbortController();
     fetching.set(wanted.sha256, abort);
@@ -103,17 +121,23 @@ export function assetCache(options: AssetCacheOptions): AssetCache {
       .then((mime) => {
         renameInto(target, join(options.dir, wanted.sha256), options.dir);
         admit(wanted.sha256, wanted.size, mime);
-        options.log.info({ sha256: wanted.sha256, size: wanted.size }, 'asset fetched and verified');
+        options.log.info(
+          { sha256: wanted.sha256, size: wanted.size },
+          'asset fetched and verified',
+        );
       })
       .catch((err: Error) => {
         rmSync(target, { force: true });
         if (stopped) return;
 
         options.log.warn({ sha256: wanted.sha256, reason: err.message }, 'asset fetch failed');
-        failed.set(wanted.sha256, options.clock.after(options.retryMs, () => {
-          failed.delete(wanted.sha256);
-          fetchOne(wanted);
-        }));
+        failed.set(
+          wanted.sha256,
+          options.clock.after(options.retryMs, () => {
+            failed.delete(wanted.sha256);
+            fetchOne(wanted);
+          }),
+        );
       })
       .finally(() => fetching.delete(wanted.sha256));
   };
@@ -164,13 +188,15 @@ export function assetCache(options: AssetCacheOptions): AssetCache {
 function loadIndex(options: AssetCacheOptions, temporary: string): Map<string, Entry> {
   for (const name of readdirSync(temporary)) rmSync(join(temporary, name), { force: true });
 
-  const rows = options.db.prepare('SELECT sha256, size, mime, last_used_at AS lastUsedAt FROM screen_assets')
+  const rows = options.db
+    .prepare('SELECT sha256, size, mime, last_used_at AS lastUsedAt FROM screen_assets')
     .all() as ({ sha256: string } & Entry)[];
   const index = new Map<string, Entry>();
   const remove = options.db.prepare('DELETE FROM screen_assets WHERE sha256 = ?');
   for (const row of rows) {
     const size = fileSize(join(options.dir, row.sha256));
-    if (size === row.size) index.set(row.sha256, { size: row.size, mime: row.mime, lastUsedAt: row.lastUsedAt });
+    if (size === row.size)
+      index.set(row.sha256, { size: row.size, mime: row.mime, lastUsedAt: row.lastUsedAt });
     else remove.run(row.sha256);
   }
   return index;

@@ -39,7 +39,8 @@ export function audienceHistory(): AudienceHistory {
       if (samples.length === 0) return { viewers: 0, attentionSeconds: 0, ages: {} };
 
       const fullest = samples.reduce((best, sample) =>
-        (sample.viewers ?? sample.people) > (best.viewers ?? best.people) ? sample : best);
+        (sample.viewers ?? sample.people) > (best.viewers ?? best.people) ? sample : best,
+      );
       return {
         viewers: fullest.viewers ?? fullest.people,
         attentionSeconds: inside.reduce((sum, sample) => sum + (sample.attentionSeconds ?? 0), 0),

@@ -58,18 +58,24 @@ export function control(parts: ControlParts): Control {
   const { library, director, hub, log } = parts;
 
   const allThemes = (): Map<string, ThemePack> => {
-    const report = (file: string, problem: string) => log.warn({ file, problem }, 'theme pack refused');
-    const packs = [...shippedThemes(report),
+    const report = (file: string, problem: string) =>
+      log.warn({ file, problem }, 'theme pack refused');
+    const packs = [
+      ...shippedThemes(report),
       ...(parts.themesFolder ? readThemeFolder(parts.themesFolder, report) : []),
-      ...library.addedThemes()];
+      ...library.addedThemes(),
+    ];
     return new Map(packs.map((pack) => [pack.id, pack]));
   };
 
   const requireContent = (playlist: Playlist) => {
     const missing = playlist.items.findIndex((entry) => !library.content(entry.content));
     if (missing >= 0) {
-      throw new SmartBranchError('SB_ERR_INVALID_REQUEST',
-        `items.${missing}.content: no content ${playlist.items[missing]?.content}`, `items.${missing}.content`);
+      throw new SmartBranchError(
+        'SB_ERR_INVALID_REQUEST',
+        `items.${missing}.content: no content ${playlist.items[missing]?.content}`,
+        `items.${missing}.content`,
+      );
     }
   };
 
@@ -78,8 +84,13 @@ export function control(parts: ControlParts): Control {
     screen: (id) => library.screen(id),
     screenList: () => {
       const online = hub.online();
-      return library.screens().map((screen) => ({ ...screen, players: online.get(screen.id) ?? 0,
-        online: (online.get(screen.id) ?? 0) > 0 }));
+      return library
+        .screens()
+        .map((screen) => ({
+          ...screen,
+          players: online.get(screen.id) ?? 0,
+          online: (online.get(screen.id) ?? 0) > 0,
+        }));
     },
     registerScreen(screen) {
       library.saveScreen(screen, 'local');
@@ -89,7 +100,8 @@ export function control(parts: ControlParts): Control {
     },
     pairingCodes: () => parts.pairing.codes(library.screens().map((screen) => screen.id)),
     pair(screen, code) {
-      if (!library.screen(screen)) throw new SmartBranchError('SB_ERR_NOT_FOUND', `no screen ${screen}`, 'screen');
+      if (!library.screen(screen))
+        throw new SmartBranchError('SB_ERR_NOT_FOUND', `no screen ${screen}`, 'screen');
 
       const paired = parts.pairing.pair(screen, code);
       log.info({ screen, player: paired.player }, 'player paired');
@@ -107,7 +119,11 @@ export function control(parts: ControlParts): Control {
     contents: () => library.contents(),
     saveContent(content) {
       if (content.asset && !parts.assets.ready(content.asset)) {
-        throw new SmartBranchError('SB_ERR_INVALID_REQUEST', 'asset: not in the cache; upload the file', 'asset');
+        throw new SmartBranchError(
+          'SB_ERR_INVALID_REQUEST',
+          'asset: not in the cache; upload the file',
+          'asset',
+        );
       }
 
       library.saveContent(content, 'local');
@@ -116,11 +132,18 @@ export function control(parts: ControlParts): Control {
     },
     upload(meta, bytes) {
       const kind = checkUpload(meta.filename, bytes);
-      if ('problem' in kind) throw new SmartBranchError('SB_ERR_INVALID_REQUEST', kind.problem, 'body');
+      if ('problem' in kind)
+        throw new SmartBranchError('SB_ERR_INVALID_REQUEST', kind.problem, 'body');
 
       const sha256 = parts.assets.put(bytes, kind.mime);
-      const content: Content = { id: meta.id, name: meta.name, type: kind.type, asset: sha256,
-        size: bytes.length, mime: kind.mime };
+      const content: Content = {
+        id: meta.id,
+        name: meta.name,
+        type: kind.type,
+        asset: sha256,
+        size: bytes.length,
+        mime: kind.mime,
+      };
       library.saveContent(content, 'local');
       log.info({ content: meta.id, size: bytes.length, mime: kind.mime }, 'content uploaded');
       parts.changed();
@@ -156,8 +179,12 @@ export function control(parts: ControlParts): Control {
       parts.changed();
       return { id: override.id, endsAt };
     },
-    themes: () => [...allThemes().values()].map((pack) => ({ id: pack.id, name: pack.name,
-      current: director.theme()?.id === pack.id })),
+    themes: () =>
+      [...allThemes().values()].map((pack) => ({
+        id: pack.id,
+        name: pack.name,
+        current: director.theme()?.id === pack.id,
+      })),
     addTheme(pack) {
       library.saveTheme(pack);
       log.info({ theme: pack.id }, 'theme pack added');
@@ -177,11 +204,15 @@ export function control(parts: ControlParts): Control {
     },
     applyManifest(manifest) {
       const known = Number(library.setting('manifestVersion') ?? 0);
-      if (manifest.version <= known) return { applied: false, reason: `version ${manifest.version} is not newer than ${known}` };
+      if (manifest.version <= known)
+        return { applied: false, reason: `version ${manifest.version} is not newer than ${known}` };
 
       const { playlists, contents } = manifestPlaylists(manifest);
       library.replaceCampaigns(playlists, contents, manifest.version);
-      log.info({ version: manifest.version, campaigns: playlists.length }, 'campaign manifest applied');
+      log.info(
+        { version: manifest.version, campaigns: playlists.length },
+        'campaign manifest applied',
+      );
       parts.changed();
       return { applied: true };
     },

@@ -1,8 +1,14 @@
 import type { QueueState, ScreenOverride, ScreenRegistration } from '../../protocol/index.ts';
 import type { AssetCache } from './assets.ts';
 import type { Library } from './library.ts';
-import { type Content, minimumDurationMs, type Playlist, type PlaylistEntry, type Programme,
-  type ProgrammeItem } from './model.ts';
+import {
+  type Content,
+  minimumDurationMs,
+  type Playlist,
+  type PlaylistEntry,
+  type Programme,
+  type ProgrammeItem,
+} from './model.ts';
 import type { Proof } from './proof.ts';
 import type { LiveFigures, RuleBook } from './rules.ts';
 import { resolveProgramme } from './schedule.ts';
@@ -51,15 +57,16 @@ export function director(options: DirectorOptions): Director {
     return content.asset === undefined || options.assets.ready(content.asset);
   };
   const colours = () => theme?.pack.colours ?? noTheme;
-  const data = (content?: Content): TemplateData => templateData(options, theme?.pack ?? null,
-    content?.fields ?? {});
+  const data = (content?: Content): TemplateData =>
+    templateData(options, theme?.pack ?? null, content?.fields ?? {});
 
   const render = (entry: PlaylistEntry, playlist: Playlist): ProgrammeItem | null => {
     const content = contentOf(entry.content);
     if (!content) return null;
 
-    return itemOf(content, Math.max(minimumDurationMs, entry.durationMs), playlist.campaign,
-      () => templateDocument(renderFields(content.template ?? '', data(content)), colours()));
+    return itemOf(content, Math.max(minimumDurationMs, entry.durationMs), playlist.campaign, () =>
+      templateDocument(renderFields(content.template ?? '', data(content)), colours()),
+    );
   };
 
   const resolve = (screen: ScreenRegistration): Programme => {
@@ -71,15 +78,22 @@ export function director(options: DirectorOptions): Director {
       playlists: options.library.playlists(),
       overrides: options.library.overrides(),
       themePlaylist: theme?.playlist ?? null,
-      ruleHolds: (playlist) => !playlist.rule
-        || options.rules.holds(playlist.id, playlist.rule, options.figures, now),
+      ruleHolds: (playlist) =>
+        !playlist.rule || options.rules.holds(playlist.id, playlist.rule, options.figures, now),
       playable,
-      playsThisHour: (playlist) => options.proof.playsThisHour(screen.id,
-        playlist.items.map((entry) => entry.content)),
+      playsThisHour: (playlist) =>
+        options.proof.playsThisHour(
+          screen.id,
+          playlist.items.map((entry) => entry.content),
+        ),
       render,
       overrideItem: (override) => overrideItem(override, contentOf, playable, render),
-      idleItem: () => ({ id: 'idle', type: 'idle', durationMs: 60_000,
-        html: templateDocument(idleBody(options.branchName, theme?.pack ?? null), colours()) }),
+      idleItem: () => ({
+        id: 'idle',
+        type: 'idle',
+        durationMs: 60_000,
+        html: templateDocument(idleBody(options.branchName, theme?.pack ?? null), colours()),
+      }),
     });
   };
 
@@ -98,7 +112,11 @@ export function director(options: DirectorOptions): Director {
       }
 
       const { playlist, contents } = themePlaylist(pack);
-      theme = { pack, playlist, contents: new Map(contents.map((content) => [content.id, content])) };
+      theme = {
+        pack,
+        playlist,
+        contents: new Map(contents.map((content) => [content.id, content])),
+      };
     },
     theme: () => theme?.pack ?? null,
     tick() {
@@ -114,11 +132,15 @@ export function director(options: DirectorOptions): Director {
       return changed;
     },
     refreshAssets() {
-      const used = options.library.playlists().flatMap((playlist) => playlist.items)
+      const used = options.library
+        .playlists()
+        .flatMap((playlist) => playlist.items)
         .map((entry) => contentOf(entry.content))
         .filter((content): content is Content => content?.asset !== undefined);
       options.assets.pin(new Set(used.map((content) => content.asset as string)));
-      options.assets.want(used.map((content) => ({ sha256: content.asset as string, size: content.size ?? 0 })));
+      options.assets.want(
+        used.map((content) => ({ sha256: content.asset as string, size: content.size ?? 0 })),
+      );
     },
   };
 }
@@ -129,7 +151,12 @@ function itemOf(
   campaign: string | undefined,
   html: () => string,
 ): ProgrammeItem {
-  const base = { id: content.id, type: content.type, durationMs, ...(campaign ? { campaign } : {}) };
+  const base = {
+    id: content.id,
+    type: content.type,
+    durationMs,
+    ...(campaign ? { campaign } : {}),
+  };
   if (content.type === 'template') return { ...base, html: html() };
   if (content.type === 'web') return { ...base, url: content.url ?? 'about:blank' };
   return { ...base, src: `/screens/assets/${content.asset}` };
@@ -143,34 +170,56 @@ function overrideItem(
 ): ProgrammeItem {
   const durationMs = Math.max(minimumDurationMs, Math.round(override.minutes * 60_000));
   const content = override.content ? contentOf(override.content) : undefined;
-  const shown = content && playable(content.id)
-    ? render({ content: content.id, durationMs }, { id: override.id, name: override.title, priority: 0,
-      items: [] })
-    : null;
+  const shown =
+    content && playable(content.id)
+      ? render(
+          { content: content.id, durationMs },
+          { id: override.id, name: override.title, priority: 0, items: [] },
+        )
+      : null;
   if (shown) return { ...shown, id: `override:${override.id}` };
 
   const body = `<h1>${escapeHtml(override.title)}</h1>${override.text ? `<p>${escapeHtml(override.text)}</p>` : ''}`;
-  return { id: `override:${override.id}`, type: 'template', durationMs,
-    html: templateDocument(body, { background: '#b00020', text: '#ffffff', accent: '#ffffff' }) };
+  return {
+    id: `override:${override.id}`,
+    type: 'template',
+    durationMs,
+    html: templateDocument(body, { background: '#b00020', text: '#ffffff', accent: '#ffffff' }),
+  };
 }
 
 function resolveIdle(options: DirectorOptions, colours: typeof noTheme): Programme {
-  const items: ProgrammeItem[] = [{ id: 'idle', type: 'idle', durationMs: 60_000,
-    html: templateDocument(idleBody(options.branchName, null), colours) }];
+  const items: ProgrammeItem[] = [
+    {
+      id: 'idle',
+      type: 'idle',
+      durationMs: 60_000,
+      html: templateDocument(idleBody(options.branchName, null), colours),
+    },
+  ];
   return { key: 'idle', reason: 'idle', items };
 }
 
 function idleBody(branchName: string, pack: ThemePack | null): string {
-  const welcome = pack ? `<h2>${escapeHtml(pack.welcome.zh)}</h2><p>${escapeHtml(pack.welcome.en)}</p>`
+  const welcome = pack
+    ? `<h2>${escapeHtml(pack.welcome.zh)}</h2><p>${escapeHtml(pack.welcome.en)}</p>`
     : '<h2>欢迎光临</h2><p>Welcome</p>';
   return `<h1>${escapeHtml(branchName)}</h1>${welcome}`;
 }
 
-function templateData(options: DirectorOptions, pack: ThemePack | null, fields: Record<string, string>) {
+function templateData(
+  options: DirectorOptions,
+  pack: ThemePack | null,
+  fields: Record<string, string>,
+) {
   const queue = options.figures.queue;
   const benefits: TemplateData = {};
   for (const [index, benefit] of (pack?.benefits ?? []).entries()) {
-    benefits[String(index)] = { title: benefit.title, titleZh: benefit.titleZh ?? '', detail: benefit.detail ?? '' };
+    benefits[String(index)] = {
+      title: benefit.title,
+      titleZh: benefit.titleZh ?? '',
+      detail: benefit.detail ?? '',
+    };
   }
   const data: TemplateData = {
     branch: { name: options.branchName },

@@ -13,7 +13,8 @@ export async function download(
   signal: AbortSignal,
 ): Promise<string | null> {
   const response = await fetch(url, { signal });
-  if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} from the asset source`);
+  if (!response.ok || !response.body)
+    throw new Error(`HTTP ${response.status} from the asset source`);
 
   const hash = createHash('sha256');
   const handle = openSync(target, 'w');
@@ -22,7 +23,8 @@ export async function download(
   try {
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       received += chunk.length;
-      if (received > expected.size) throw new Error(`more than the ${expected.size} bytes announced`);
+      if (received > expected.size)
+        throw new Error(`more than the ${expected.size} bytes announced`);
 
       head ??= Buffer.from(chunk.subarray(0, 16));
       hash.update(chunk);
@@ -33,7 +35,8 @@ export async function download(
     closeSync(handle);
   }
 
-  if (received !== expected.size) throw new Error(`${received} bytes, the manifest says ${expected.size}`);
+  if (received !== expected.size)
+    throw new Error(`${received} bytes, the manifest says ${expected.size}`);
 
   const sha256 = hash.digest('hex');
   if (sha256 !== expected.sha256) throw new Error(`sha256 ${sha256} does not match the manifest`);

@@ -102,7 +102,8 @@ export function playerHub(options: HubOptions): Hub {
 
     const { version, width, height } = parsed.data;
     options.pairing.seen(data.player.id, {
-      ...(version ? { version } : {}), ...(width && height ? { screenSize: `${width}x${height}` } : {}),
+      ...(version ? { version } : {}),
+      ...(width && height ? { screenSize: `${width}x${height}` } : {}),
     });
   };
 
@@ -112,13 +113,23 @@ export function playerHub(options: HubOptions): Hub {
     const parsed = PlayReport.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return answer({ ok: false, error: { code: 'SB_ERR_INVALID_MESSAGE',
-        path: issue?.path.join('.') || '(root)', message: issue?.message ?? 'invalid' } });
+      return answer({
+        ok: false,
+        error: {
+          code: 'SB_ERR_INVALID_MESSAGE',
+          path: issue?.path.join('.') || '(root)',
+          message: issue?.message ?? 'invalid',
+        },
+      });
     }
 
     const problem = options.recordPlay(data.player, parsed.data);
     if (problem) log.debug({ player: data.player.id, problem }, 'play refused');
-    answer(problem ? { ok: false, error: { code: 'SB_ERR_INVALID_MESSAGE', message: problem } } : { ok: true });
+    answer(
+      problem
+        ? { ok: false, error: { code: 'SB_ERR_INVALID_MESSAGE', message: problem } }
+        : { ok: true },
+    );
   };
 
   const sweep: Timer = options.clock.every(1000, () => {
@@ -132,15 +143,27 @@ export function playerHub(options: HubOptions): Hub {
 
   return {
     attach(server) {
-      const io = new Server(server, { path: socketPath, serveClient: false, pingInterval: 2000,
-        pingTimeout: 3000, maxHttpBufferSize: 64 * 1024 });
+      const io = new Server(server, {
+        path: socketPath,
+        serveClient: false,
+        pingInterval: 2000,
+        pingTimeout: 3000,
+        maxHttpBufferSize: 64 * 1024,
+      });
       const namespace = io.of('/players');
       namespace.use((socket, next) => {
         const token = (socket.handshake.auth as { token?: unknown }).token;
         const player = typeof token === 'string' ? options.pairing.verify(token) : null;
         if (!player) {
-          log.warn({ address: socket.handshake.address }, 'player refused: token unknown or revoked');
-          return next(Object.assign(new Error('SB_ERR_UNAUTHENTICATED'), { data: { code: 'SB_ERR_UNAUTHENTICATED' } }));
+          log.warn(
+            { address: socket.handshake.address },
+            'player refused: token unknown or revoked',
+          );
+          return next(
+            Object.assign(new Error('SB_ERR_UNAUTHENTICATED'), {
+              data: { code: 'SB_ERR_UNAUTHENTICATED' },
+            }),
+          );
         }
 
         socket.data = { player, lastHeartbeatAt: options.clock.now() } satisfies PlayerSocketData;
@@ -152,7 +175,9 @@ export function playerHub(options: HubOptions): Hub {
     },
     push(screen, programme) {
       for (const namespace of namespaces) {
-        namespace.to(`screen:${screen}`).emit('programme', { ...programme, sentAt: options.clock.now() });
+        namespace
+          .to(`screen:${screen}`)
+          .emit('programme', { ...programme, sentAt: options.clock.now() });
       }
     },
     broadcast(event, payload) {

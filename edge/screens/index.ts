@@ -76,7 +76,10 @@ export interface Screens {
 /** How long after an hour ends its plays are rolled up: room for late reports, in ms. */
 const rollUpGraceMs = 120_000;
 
-export async function startScreens(options: ScreensOptions, context: ModuleContext): Promise<Screens> {
+export async function startScreens(
+  options: ScreensOptions,
+  context: ModuleContext,
+): Promise<Screens> {
   const log = context.log.child({ module: 'screens' });
   const { config, db, bus } = options;
   const clock = context.clock;
@@ -86,51 +89,116 @@ export async function startScreens(options: ScreensOptions, context: ModuleConte
 
   const figures = liveFigures();
   const audience = audienceHistory();
-  const proof = proofOfPlay({ db, clock, timeZone: config.timeZone, kAnonymity: config.kAnonymity,
-    recordPlay: options.recordPlay ?? (() => {}) });
+  const proof = proofOfPlay({
+    db,
+    clock,
+    timeZone: config.timeZone,
+    kAnonymity: config.kAnonymity,
+    recordPlay: options.recordPlay ?? (() => {}),
+  });
   const changed = () => {
     stage.refreshAssets();
     counts.programmesSent += stage.tick();
   };
-  const assets = assetCache({ dir: config.cacheDir, maxBytes: config.cacheMaxBytes, db, retryMs: config.assetRetryMs,
-    clock, log, onReady: () => changed(), ...(options.cloudAssetUrl ? { sourceUrl: options.cloudAssetUrl } : {}) });
+  const assets = assetCache({
+    dir: config.cacheDir,
+    maxBytes: config.cacheMaxBytes,
+    db,
+    retryMs: config.assetRetryMs,
+    clock,
+    log,
+    onReady: () => changed(),
+    ...(options.cloudAssetUrl ? { sourceUrl: options.cloudAssetUrl } : {}),
+  });
   const pairings = pairing({ db, clock, codeTtlMs: config.pairingCodeTtlMs });
   const branchName = options.branchName ?? options.branch;
-  const queueView = () => ({ nowServing: figures.queue?.nowServing ?? [],
-    waiting: (figures.queue?.waiting ?? []).reduce((sum, entry) => sum + entry.count, 0) });
+  const queueView = () => ({
+    nowServing: figures.queue?.nowServing ?? [],
+    waiting: (figures.queue?.waiting ?? []).reduce((sum, entry) => sum + entry.count, 0),
+  });
 
   const hub = playerHub({
-    pairing: pairings, clock, log, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    pairing: pairings,
+    clock,
+    log,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     screen: (id) => lib.screen(id),
-    hello: (player, screen) => ({ player: player.id, screen, branchName,
-      theme: stage.theme() ? { id: stage.theme()?.id ?? '', colours: stage.theme()?.colours ?? { background: '#fff', text: '#111', accent: '#05a' } } : null }),
+    hello: (player, screen) => ({
+      player: player.id,
+      screen,
+      branchName,
+      theme: stage.theme()
+        ? {
+            id: stage.theme()?.id ?? '',
+            colours: stage.theme()?.colours ?? { background: '#fff', text: '#111', accent: '#05a' },
+          }
+        : null,
+    }),
     programmeFor: (screen) => stage.programmeFor(screen),
     queueView,
     recordPlay: (player, report) => {
       const zone = lib.screen(player.screen)?.zone ?? '';
-      const problem = proof.record(player.id, player.screen, report,
-        audience.during(zone, report.startedAt, report.endedAt));
+      const problem = proof.record(
+        player.id,
+        player.screen,
+        report,
+        audience.during(zone, report.startedAt, report.endedAt),
+      );
       if (!problem) counts.plays += 1;
       return problem;
     },
     onPresence: (screen, players) => {
       log.info({ screen, players }, players > 0 ? 'screen player online' : 'screen offline');
-      void bus.publish('screenStatus', { screen }, { screen, at: clock.now(),
-        state: players > 0 ? 'online' : 'offline', players }, { retain: true }).catch(() => {});
+      void bus
+        .publish(
+          'screenStatus',
+          { screen },
+          { screen, at: clock.now(), state: players > 0 ? 'online' : 'offline', players },
+          { retain: true },
+        )
+        .catch(() => {});
     },
   });
-  const stage = director({ library: lib, assets, rules: ruleBook(), figures, proof, timeZone: config.timeZone,
-    branchName, now: () => clock.now(), publish: (screen, programme) => hub.push(screen, programme) });
-  const ctl = control({ library: lib, assets, director: stage, hub, pairing: pairings, proof, log, branchName,
-    now: () => clock.now(), themesFolder: config.themesFolder, changed, publishStatus: () => {} });
+  const stage = director({
+    library: lib,
+    assets,
+    rules: ruleBook(),
+    figures,
+    proof,
+    timeZone: config.timeZone,
+    branchName,
+    now: () => clock.now(),
+    publish: (screen, programme) => hub.push(screen, programme),
+  });
+  const ctl = control({
+    library: lib,
+    assets,
+    director: stage,
+    hub,
+    pairing: pairings,
+    proof,
+    log,
+    branchName,
+    now: () => clock.now(),
+    themesFolder: config.themesFolder,
+    changed,
+    publishStatus: () => {},
+  });
 
   initialTheme(ctl, lib, config.theme, log);
-  const unsubscribe = await subscribeScreens({ bus, control: ctl, figures, audience, log, clock,
+  const unsubscribe = await subscribeScreens({
+    bus,
+    control: ctl,
+    figures,
+    audience,
+    log,
+    clock,
     onQueue: () => {
       hub.broadcast('queue', queueView());
       changed();
     },
-    onFigures: changed });
+    onFigures: changed,
+  });
   changed();
 
   const ticker = clock.every(1000, () => {
@@ -140,16 +208,25 @@ export async function startScreens(options: ScreensOptions, context: ModuleConte
   log.info({ screens: lib.screens().length, theme: stage.theme()?.id ?? null }, 'screens started');
 
   return {
-    router: screensRouter({ control: ctl, uploadMaxBytes: config.uploadMaxBytes,
-      ...(options.guard ? { guard: options.guard } : {}) }),
+    router: screensRouter({
+      control: ctl,
+      uploadMaxBytes: config.uploadMaxBytes,
+      ...(options.guard ? { guard: options.guard } : {}),
+    }),
     attach: (server) => hub.attach(server),
     pairingCodes: () => ctl.pairingCodes(),
     control: ctl,
     stats: () => {
       const online = [...hub.online().values()];
-      return { screens: lib.screens().length, screensOnline: online.filter((n) => n > 0).length,
-        playersOnline: online.reduce((sum, n) => sum + n, 0), plays: counts.plays,
-        programmesSent: counts.programmesSent, theme: stage.theme()?.id ?? null, cache: assets.stats() };
+      return {
+        screens: lib.screens().length,
+        screensOnline: online.filter((n) => n > 0).length,
+        playersOnline: online.reduce((sum, n) => sum + n, 0),
+        plays: counts.plays,
+        programmesSent: counts.programmesSent,
+        theme: stage.theme()?.id ?? null,
+        cache: assets.stats(),
+      };
     },
     flush: () => proof.rollUp(Number.MAX_SAFE_INTEGER - 3_600_000),
     stop: async () => {

@@ -48,25 +48,39 @@ export function library(db: Db): Library {
   const overrides = new Map(loadOverrides(db).map((o) => [o.override.id, o]));
   const themes = new Map(read('screen_themes', ThemePack).map((t) => [t.id, t]));
 
-  const upsert = (table: Table) => db.prepare(
-    `INSERT OR REPLACE INTO ${table} (id, body, source) VALUES (?, ?, ?)`);
-  const saveRow = { screens: upsert('screens'), screen_content: upsert('screen_content'),
-    screen_playlists: upsert('screen_playlists') };
+  const upsert = (table: Table) =>
+    db.prepare(`INSERT OR REPLACE INTO ${table} (id, body, source) VALUES (?, ?, ?)`);
+  const saveRow = {
+    screens: upsert('screens'),
+    screen_content: upsert('screen_content'),
+    screen_playlists: upsert('screen_playlists'),
+  };
   const deleteSource = (table: Table) => db.prepare(`DELETE FROM ${table} WHERE source = ?`);
   const removePlaylist = db.prepare('DELETE FROM screen_playlists WHERE id = ?');
   const settingOf = db.prepare('SELECT value FROM screen_settings WHERE key = ?').pluck();
-  const writeSetting = db.prepare('INSERT OR REPLACE INTO screen_settings (key, value) VALUES (?, ?)');
+  const writeSetting = db.prepare(
+    'INSERT OR REPLACE INTO screen_settings (key, value) VALUES (?, ?)',
+  );
   const sources = new Map<string, Source>(
-    (db.prepare('SELECT id, source FROM screen_playlists').all() as { id: string; source: Source }[])
-      .map((row) => [row.id, row.source]));
+    (
+      db.prepare('SELECT id, source FROM screen_playlists').all() as {
+        id: string;
+        source: Source;
+      }[]
+    ).map((row) => [row.id, row.source]),
+  );
 
-  const replaceCampaigns = db.transaction((next: Playlist[], nextContents: Content[], version: number) => {
-    deleteSource('screen_playlists').run('campaign');
-    deleteSource('screen_content').run('campaign');
-    for (const playlist of next) saveRow.screen_playlists.run(playlist.id, JSON.stringify(playlist), 'campaign');
-    for (const content of nextContents) saveRow.screen_content.run(content.id, JSON.stringify(content), 'campaign');
-    writeSetting.run('manifestVersion', String(version));
-  });
+  const replaceCampaigns = db.transaction(
+    (next: Playlist[], nextContents: Content[], version: number) => {
+      deleteSource('screen_playlists').run('campaign');
+      deleteSource('screen_content').run('campaign');
+      for (const playlist of next)
+        saveRow.screen_playlists.run(playlist.id, JSON.stringify(playlist), 'campaign');
+      for (const content of nextContents)
+        saveRow.screen_content.run(content.id, JSON.stringify(content), 'campaign');
+      writeSetting.run('manifestVersion', String(version));
+    },
+  );
 
   return {
     screens: () => [...screens.values()],
@@ -104,8 +118,9 @@ export function library(db: Db): Library {
     },
     overrides: () => [...overrides.values()],
     saveOverride(active) {
-      db.prepare('INSERT OR REPLACE INTO screen_overrides (id, body, ends_at) VALUES (?, ?, ?)')
-        .run(active.override.id, JSON.stringify(active.override), active.endsAt);
+      db.prepare(
+        'INSERT OR REPLACE INTO screen_overrides (id, body, ends_at) VALUES (?, ?, ?)',
+      ).run(active.override.id, JSON.stringify(active.override), active.endsAt);
       overrides.set(active.override.id, active);
     },
     cancelOverride(id) {
@@ -114,8 +129,10 @@ export function library(db: Db): Library {
     },
     addedThemes: () => [...themes.values()],
     saveTheme(pack) {
-      db.prepare('INSERT OR REPLACE INTO screen_themes (id, body) VALUES (?, ?)')
-        .run(pack.id, JSON.stringify(pack));
+      db.prepare('INSERT OR REPLACE INTO screen_themes (id, body) VALUES (?, ?)').run(
+        pack.id,
+        JSON.stringify(pack),
+      );
       themes.set(pack.id, pack);
     },
     setting: (key) => settingOf.get(key) as string | undefined,
@@ -124,8 +141,10 @@ export function library(db: Db): Library {
 }
 
 function loadOverrides(db: Db): ActiveOverride[] {
-  const rows = db.prepare('SELECT body, ends_at AS endsAt FROM screen_overrides').all() as
-    { body: string; endsAt: number }[];
+  const rows = db.prepare('SELECT body, ends_at AS endsAt FROM screen_overrides').all() as {
+    body: string;
+    endsAt: number;
+  }[];
   return rows.flatMap((row) => {
     const parsed = ScreenOverride.safeParse(JSON.parse(row.body));
     return parsed.success ? [{ override: parsed.data, endsAt: row.endsAt }] : [];

@@ -22,8 +22,15 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   if (format) return format;
 
   format = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short',
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    weekday: 'short',
   });
   formatters.set(timeZone, format);
   return format;
@@ -75,7 +82,9 @@ export function weekdayOf(date: string): number {
 /** Offset of local time from UTC at an instant, in milliseconds. */
 export function offsetMs(epochMs: number, timeZone: string): number {
   const local = localParts(epochMs, timeZone);
-  const asUtc = Date.parse(`${local.date}T${pad(local.hour)}:${pad(local.minute)}:${pad(local.second)}Z`);
+  const asUtc = Date.parse(
+    `${local.date}T${pad(local.hour)}:${pad(local.minute)}:${pad(local.second)}Z`,
+  );
   return asUtc - Math.floor(epochMs / 1000) * 1000;
 }
 
@@ -86,8 +95,11 @@ export function offsetMs(epochMs: number, timeZone: string): number {
 export function instantsAt(date: string, hour: number, minute: number, timeZone: string): number[] {
   const wall = Date.parse(`${date}T${pad(hour)}:${pad(minute)}:00Z`);
   // Real offsets lie within ±14 h; the offsets around the wall time are the only candidates.
-  const offsets = new Set([offsetMs(wall - 86_400_000, timeZone), offsetMs(wall, timeZone),
-    offsetMs(wall + 86_400_000, timeZone)]);
+  const offsets = new Set([
+    offsetMs(wall - 86_400_000, timeZone),
+    offsetMs(wall, timeZone),
+    offsetMs(wall + 86_400_000, timeZone),
+  ]);
   const found = [...offsets]
     .map((offset) => wall - offset)
     .filter((instant) => {

@@ -12,7 +12,10 @@ type ManifestItem = ManifestCampaign['items'][number];
  * only play once their asset is in the cache with the manifest's sha256; until then the
  * scheduler passes them by and the rest of the campaign plays.
  */
-export function manifestPlaylists(manifest: CampaignManifest): { playlists: Playlist[]; contents: Content[] } {
+export function manifestPlaylists(manifest: CampaignManifest): {
+  playlists: Playlist[];
+  contents: Content[];
+} {
   const contents = manifest.campaigns.flatMap((campaign) => campaign.items.map(contentOf));
   const playlists = manifest.campaigns
     .filter((campaign) => campaign.items.length > 0)
@@ -24,7 +27,11 @@ function contentOf(item: ManifestItem): Content {
   const base = { id: item.id, name: item.name ?? item.id, type: item.type };
   if (item.type === 'web') return { ...base, url: item.url ?? 'about:blank' };
   if (item.type === 'template') {
-    return { ...base, template: item.template ?? '', ...(item.fields ? { fields: item.fields } : {}) };
+    return {
+      ...base,
+      template: item.template ?? '',
+      ...(item.fields ? { fields: item.fields } : {}),
+    };
   }
   return { ...base, asset: item.sha256, size: item.size };
 }

@@ -20,7 +20,10 @@ export const Content = z
     name: z.string().min(1).max(200),
     type: ContentType,
     /** sha256 of the asset in the gateway's cache, for images and videos. */
-    asset: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    asset: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     size: z.number().int().nonnegative().optional(),
     mime: z.string().max(100).optional(),
     url: z.string().url().max(2000).optional(),
@@ -32,7 +35,11 @@ export const Content = z
     const needs = { image: 'asset', video: 'asset', web: 'url', template: 'template' } as const;
     const field = needs[content.type];
     if (content[field] === undefined) {
-      context.addIssue({ code: 'custom', path: [field], message: `${content.type} content ${content.id} needs ${field}` });
+      context.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `${content.type} content ${content.id} needs ${field}`,
+      });
     }
   });
 
@@ -64,8 +71,11 @@ export const Playlist = z
     playlist.items.forEach((entry, index) => {
       const problem = durationProblem(entry.durationMs);
       if (problem) {
-        context.addIssue({ code: 'custom', path: ['items', index, 'durationMs'],
-          message: `item ${entry.content} (items.${index}) ${problem}` });
+        context.addIssue({
+          code: 'custom',
+          path: ['items', index, 'durationMs'],
+          message: `item ${entry.content} (items.${index}) ${problem}`,
+        });
       }
     });
   })
@@ -75,10 +85,12 @@ export const Playlist = z
   }));
 
 export function durationProblem(value: unknown): string | null {
-  if (typeof value !== 'number') return `duration must be a number of milliseconds, got ${typeof value}`;
+  if (typeof value !== 'number')
+    return `duration must be a number of milliseconds, got ${typeof value}`;
   if (!Number.isFinite(value)) return `duration must be finite, got ${value}`;
   if (!Number.isInteger(value)) return `duration must be whole milliseconds, got ${value}`;
-  if (value < minimumDurationMs) return `duration must be at least ${minimumDurationMs} ms, got ${value}`;
+  if (value < minimumDurationMs)
+    return `duration must be at least ${minimumDurationMs} ms, got ${value}`;
   return null;
 }
 

@@ -56,16 +56,21 @@ export function pairing(options: PairingOptions): Pairing {
   const maxAttempts = options.maxAttempts ?? 5;
   const lockoutMs = options.lockoutMs ?? 60_000;
   const insert = options.db.prepare(
-    'INSERT INTO screen_players (id, screen, token_hash, paired_at) VALUES (?, ?, ?, ?)');
+    'INSERT INTO screen_players (id, screen, token_hash, paired_at) VALUES (?, ?, ?, ?)',
+  );
   const byHash = options.db.prepare(
-    'SELECT id, screen FROM screen_players WHERE token_hash = ? AND revoked_at IS NULL');
+    'SELECT id, screen FROM screen_players WHERE token_hash = ? AND revoked_at IS NULL',
+  );
 
   const codeFor = (screen: string): PairingCode => {
     const known = current.get(screen);
     if (known && known.expiresAt > options.clock.now()) return known;
 
-    const fresh = { screen, code: String(randomInt(0, 1_000_000)).padStart(6, '0'),
-      expiresAt: options.clock.now() + options.codeTtlMs };
+    const fresh = {
+      screen,
+      code: String(randomInt(0, 1_000_000)).padStart(6, '0'),
+      expiresAt: options.clock.now() + options.codeTtlMs,
+    };
     current.set(screen, fresh);
     return fresh;
   };
@@ -77,16 +82,25 @@ export function pairing(options: PairingOptions): Pairing {
     codes: (screens) => screens.map(codeFor),
     pair(screen, code) {
       if (recentFailures(screen).length >= maxAttempts) {
-        throw new SmartBranchError('SB_ERR_RATE_LIMITED', `pairing of screen ${screen} is locked for a while`);
+        throw new SmartBranchError(
+          'SB_ERR_RATE_LIMITED',
+          `pairing of screen ${screen} is locked for a while`,
+        );
       }
 
       const expected = current.get(screen);
-      const matches = expected !== undefined && expected.expiresAt > options.clock.now()
-        && code.length === expected.code.length
-        && timingSafeEqual(Buffer.from(code), Buffer.from(expected.code));
+      const matches =
+        expected !== undefined &&
+        expected.expiresAt > options.clock.now() &&
+        code.length === expected.code.length &&
+        timingSafeEqual(Buffer.from(code), Buffer.from(expected.code));
       if (!matches) {
         failures.set(screen, [...recentFailures(screen), options.clock.now()]);
-        throw new SmartBranchError('SB_ERR_UNAUTHENTICATED', 'pairing code wrong or expired', 'code');
+        throw new SmartBranchError(
+          'SB_ERR_UNAUTHENTICATED',
+          'pairing code wrong or expired',
+          'code',
+        );
       }
 
       current.delete(screen);
@@ -100,14 +114,19 @@ export function pairing(options: PairingOptions): Pairing {
 
       return (byHash.get(hashOf(token)) as PairedPlayer | undefined) ?? null;
     },
-    revoke: (player) => options.db.prepare(
-      'UPDATE screen_players SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-      .run(options.clock.now(), player).changes > 0,
-    players: () => options.db.prepare(`SELECT id, screen, paired_at AS pairedAt,
+    revoke: (player) =>
+      options.db
+        .prepare('UPDATE screen_players SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(options.clock.now(), player).changes > 0,
+    players: () =>
+      options.db
+        .prepare(`SELECT id, screen, paired_at AS pairedAt,
       revoked_at AS revokedAt, last_seen_at AS lastSeenAt, version, screen_size AS screenSize
-      FROM screen_players ORDER BY paired_at`).all() as PlayerRecord[],
+      FROM screen_players ORDER BY paired_at`)
+        .all() as PlayerRecord[],
     seen(player, details) {
-      options.db.prepare(`UPDATE screen_players SET last_seen_at = ?,
+      options.db
+        .prepare(`UPDATE screen_players SET last_seen_at = ?,
         version = coalesce(?, version), screen_size = coalesce(?, screen_size) WHERE id = ?`)
         .run(options.clock.now(), details.version ?? null, details.screenSize ?? null, player);
     },

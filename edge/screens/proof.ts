@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/index.ts';
-import { type AgeBand, Id, type PlayHour, PlayHour as PlayHourSchema } from '../../protocol/index.ts';
+import {
+  type AgeBand,
+  Id,
+  type PlayHour,
+  PlayHour as PlayHourSchema,
+} from '../../protocol/index.ts';
 import type { Db } from '../store/index.ts';
 import type { PlayAudience } from './audience.ts';
 import { localHourStart } from './local-time.ts';
@@ -63,23 +68,30 @@ export function proofOfPlay(options: ProofOptions): Proof {
   const pending = db.prepare(`SELECT screen, item, campaign, hour, ended_at - started_at AS ms,
     completed, viewers, attention_seconds AS attention, ages FROM screen_plays
     WHERE rolled_up = 0 AND hour + 3600000 <= ?`);
-  const markDone = db.prepare('UPDATE screen_plays SET rolled_up = 1 WHERE rolled_up = 0 AND hour + 3600000 <= ?');
+  const markDone = db.prepare(
+    'UPDATE screen_plays SET rolled_up = 1 WHERE rolled_up = 0 AND hour + 3600000 <= ?',
+  );
 
   const problemOf = (player: string, report: PlayReport): string | null => {
     const now = options.clock.now();
     const length = report.endedAt - report.startedAt;
-    if (length < minimumDurationMs) return `play of ${length} ms is shorter than ${minimumDurationMs} ms`;
+    if (length < minimumDurationMs)
+      return `play of ${length} ms is shorter than ${minimumDurationMs} ms`;
     if (length > longestPlayMs) return `play of ${length} ms is longer than a day`;
-    if (report.endedAt > now + 5000 || report.endedAt < now - lateLimitMs) return 'play ends outside the accepted time';
+    if (report.endedAt > now + 5000 || report.endedAt < now - lateLimitMs)
+      return 'play ends outside the accepted time';
 
     const previousEnd = lastEnd.get(player) as number | null;
     // Plays of one player follow each other; one overlapping the last stored is made up.
-    return previousEnd !== null && report.startedAt < previousEnd - 1000 ? 'play overlaps an earlier play' : null;
+    return previousEnd !== null && report.startedAt < previousEnd - 1000
+      ? 'play overlaps an earlier play'
+      : null;
   };
 
   const rollUp = db.transaction((beforeMs: number) => {
     const groups = groupPlays(pending.all(beforeMs) as PendingRow[]);
-    for (const group of groups.values()) options.recordPlay(PlayHourSchema.parse(anonymise(group, options.kAnonymity)));
+    for (const group of groups.values())
+      options.recordPlay(PlayHourSchema.parse(anonymise(group, options.kAnonymity)));
     markDone.run(beforeMs);
     return groups.size;
   });
@@ -92,22 +104,39 @@ export function proofOfPlay(options: ProofOptions): Proof {
       const problem = problemOf(player, report);
       if (problem) return problem;
 
-      insert.run(player, report.playId, screen, report.item, report.campaign ?? null, report.startedAt,
-        report.endedAt, report.completed ? 1 : 0, audience.viewers, audience.attentionSeconds,
-        JSON.stringify(audience.ages), localHourStart(report.startedAt, options.timeZone));
+      insert.run(
+        player,
+        report.playId,
+        screen,
+        report.item,
+        report.campaign ?? null,
+        report.startedAt,
+        report.endedAt,
+        report.completed ? 1 : 0,
+        audience.viewers,
+        audience.attentionSeconds,
+        JSON.stringify(audience.ages),
+        localHourStart(report.startedAt, options.timeZone),
+      );
       return null;
     },
     playsThisHour(screen, items) {
       if (items.length === 0) return 0;
 
       const hour = localHourStart(options.clock.now(), options.timeZone);
-      return db.prepare(`SELECT count(*) FROM screen_plays WHERE screen = ? AND hour = ?
-        AND item IN (${items.map(() => '?').join(',')})`).pluck().get(screen, hour, ...items) as number;
+      return db
+        .prepare(`SELECT count(*) FROM screen_plays WHERE screen = ? AND hour = ?
+        AND item IN (${items.map(() => '?').join(',')})`)
+        .pluck()
+        .get(screen, hour, ...items) as number;
     },
     rollUp: (beforeMs) => rollUp(beforeMs),
-    plays: (screen) => db.prepare(`SELECT player, play_id AS playId, screen, item, campaign,
+    plays: (screen) =>
+      db
+        .prepare(`SELECT player, play_id AS playId, screen, item, campaign,
       started_at AS startedAt, ended_at AS endedAt, completed, viewers FROM screen_plays
-      ${screen ? 'WHERE screen = ?' : ''} ORDER BY started_at`).all(...(screen ? [screen] : [])) as PlayRow[],
+      ${screen ? 'WHERE screen = ?' : ''} ORDER BY started_at`)
+        .all(...(screen ? [screen] : [])) as PlayRow[],
     total: () => db.prepare('SELECT count(*) FROM screen_plays').pluck().get() as number,
   };
 }
@@ -130,9 +159,19 @@ function groupPlays(rows: PendingRow[]): Map<string, Group> {
   const groups = new Map<string, Group>();
   for (const row of rows) {
     const key = JSON.stringify([row.screen, row.item, row.campaign, row.hour]);
-    const group = groups.get(key) ?? { screen: row.screen, item: row.item, hour: row.hour, plays: 0,
-      completed: 0, cut: 0, playedMs: 0, viewers: 0, attentionSeconds: 0, ages: {},
-      ...(row.campaign ? { campaign: row.campaign } : {}) };
+    const group = groups.get(key) ?? {
+      screen: row.screen,
+      item: row.item,
+      hour: row.hour,
+      plays: 0,
+      completed: 0,
+      cut: 0,
+      playedMs: 0,
+      viewers: 0,
+      attentionSeconds: 0,
+      ages: {},
+      ...(row.campaign ? { campaign: row.campaign } : {}),
+    };
     group.plays += 1;
     group.completed += row.completed;
     group.cut += 1 - row.completed;

@@ -16,9 +16,12 @@ export function occurrencesOn(repeat: Repeat, date: string, timeZone: string): n
   const cached = perDate.get(key);
   if (cached) return cached;
 
-  const found = repeat.every === 'hour'
-    ? Array.from({ length: 24 }, (_, hour) => instantsAt(date, hour, repeat.minute, timeZone)).flat()
-    : [dailyInstant(date, repeat.hour ?? 0, repeat.minute, timeZone)];
+  const found =
+    repeat.every === 'hour'
+      ? Array.from({ length: 24 }, (_, hour) =>
+          instantsAt(date, hour, repeat.minute, timeZone),
+        ).flat()
+      : [dailyInstant(date, repeat.hour ?? 0, repeat.minute, timeZone)];
   if (perDate.size >= cacheLimit) perDate.clear();
   perDate.set(key, found);
   return found;
@@ -28,7 +31,9 @@ function dailyInstant(date: string, hour: number, minute: number, timeZone: stri
   const [first] = instantsAt(date, hour, minute, timeZone);
   if (first !== undefined) return first;
 
-  const wall = Date.parse(`${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00Z`);
+  const wall = Date.parse(
+    `${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00Z`,
+  );
   return wall - offsetMs(wall - 86_400_000, timeZone);
 }
 

@@ -1,9 +1,19 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { isSmartBranchError, packageFolder, SmartBranchError, toErrorBody } from '../../core/index.ts';
+import {
+  isSmartBranchError,
+  packageFolder,
+  SmartBranchError,
+  toErrorBody,
+} from '../../core/index.ts';
 import { Id, ScreenOverride, ScreenRegistration, ThemeSelection } from '../../protocol/index.ts';
 import type { Control } from './control.ts';
 import { Content, Playlist } from './model.ts';
@@ -20,7 +30,10 @@ export interface RouterOptions {
   uploadMaxBytes: number;
 }
 
-const PairBody = z.strictObject({ screen: Id, code: z.string().regex(/^\d{6}$/, 'must be six digits') });
+const PairBody = z.strictObject({
+  screen: Id,
+  code: z.string().regex(/^\d{6}$/, 'must be six digits'),
+});
 const UploadQuery = z.strictObject({
   id: Id,
   name: z.string().min(1).max(200),
@@ -34,7 +47,11 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 
   const issue = result.error.issues[0];
   const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
-  throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message ?? 'invalid'}`, path);
+  throw new SmartBranchError(
+    'SB_ERR_INVALID_REQUEST',
+    `${path}: ${issue?.message ?? 'invalid'}`,
+    path,
+  );
 }
 
 /**
@@ -45,8 +62,10 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 export function screensRouter(options: RouterOptions): express.Router {
   const router = express.Router();
   const { control } = options;
-  const refuse: RequestHandler = (_req, res) => void res.status(401).json({ error:
-    { code: 'SB_ERR_UNAUTHENTICATED', message: 'log in first' } });
+  const refuse: RequestHandler = (_req, res) =>
+    void res
+      .status(401)
+      .json({ error: { code: 'SB_ERR_UNAUTHENTICATED', message: 'log in first' } });
   const guard = options.guard ?? refuse;
   const json = express.json({ limit: '256kb' });
 
@@ -64,7 +83,9 @@ export function screensRouter(options: RouterOptions): express.Router {
   });
   router.use('/screens/static', express.static(publicFolder, { fallthrough: false }));
   router.get('/screens/assets/:sha256', (req, res) => {
-    const file = /^[0-9a-f]{64}$/.test(req.params.sha256) ? control.assetFile(req.params.sha256) : null;
+    const file = /^[0-9a-f]{64}$/.test(req.params.sha256)
+      ? control.assetFile(req.params.sha256)
+      : null;
     if (!file) throw new SmartBranchError('SB_ERR_NOT_FOUND', 'asset not in the cache');
 
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
@@ -83,18 +104,32 @@ export function screensRouter(options: RouterOptions): express.Router {
   return router;
 }
 
-function technicianRoutes(api: express.Router, control: Control, json: RequestHandler, uploadMax: number) {
+function technicianRoutes(
+  api: express.Router,
+  control: Control,
+  json: RequestHandler,
+  uploadMax: number,
+) {
   api.get('/screens', (_req, res) => void res.json(control.screenList()));
-  api.post('/screens', json, (req, res) => void res.status(201).json(
-    control.registerScreen(parse(ScreenRegistration, req.body))));
+  api.post(
+    '/screens',
+    json,
+    (req, res) =>
+      void res.status(201).json(control.registerScreen(parse(ScreenRegistration, req.body))),
+  );
   api.get('/pairing-codes', (_req, res) => void res.json(control.pairingCodes()));
   api.get('/players', (_req, res) => void res.json(control.players()));
   api.delete('/players/:player', (req, res) => {
-    if (!control.revoke(req.params.player)) throw new SmartBranchError('SB_ERR_NOT_FOUND', 'no such player');
+    if (!control.revoke(req.params.player))
+      throw new SmartBranchError('SB_ERR_NOT_FOUND', 'no such player');
     res.status(204).end();
   });
   api.get('/content', (_req, res) => void res.json(control.contents()));
-  api.post('/content', json, (req, res) => void res.status(201).json(control.saveContent(parse(Content, req.body))));
+  api.post(
+    '/content',
+    json,
+    (req, res) => void res.status(201).json(control.saveContent(parse(Content, req.body))),
+  );
   api.post('/content/upload', express.raw({ type: () => true, limit: uploadMax }), (req, res) => {
     const query = parse(UploadQuery, req.query);
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
@@ -108,23 +143,49 @@ function technicianRoutes(api: express.Router, control: Control, json: RequestHa
     res.json(control.savePlaylist(playlist));
   });
   api.delete('/playlists/:id', (req, res) => {
-    if (!control.deletePlaylist(req.params.id)) throw new SmartBranchError('SB_ERR_NOT_FOUND', 'no such playlist');
+    if (!control.deletePlaylist(req.params.id))
+      throw new SmartBranchError('SB_ERR_NOT_FOUND', 'no such playlist');
     res.status(204).end();
   });
-  api.post('/overrides', json, (req, res) => void res.status(201).json(control.override(parse(ScreenOverride, req.body))));
+  api.post(
+    '/overrides',
+    json,
+    (req, res) => void res.status(201).json(control.override(parse(ScreenOverride, req.body))),
+  );
   api.get('/themes', (_req, res) => void res.json(control.themes()));
-  api.post('/themes', json, (req, res) => void res.status(201).json(control.addTheme(parse(ThemePack, req.body))));
-  api.put('/theme', json, (req, res) => void res.json(control.setTheme(parse(ThemeSelection, req.body).theme)));
-  api.get('/plays', (req, res) => void res.json(control.plays(typeof req.query.screen === 'string' ? req.query.screen : undefined)));
+  api.post(
+    '/themes',
+    json,
+    (req, res) => void res.status(201).json(control.addTheme(parse(ThemePack, req.body))),
+  );
+  api.put(
+    '/theme',
+    json,
+    (req, res) => void res.json(control.setTheme(parse(ThemeSelection, req.body).theme)),
+  );
+  api.get(
+    '/plays',
+    (req, res) =>
+      void res.json(
+        control.plays(typeof req.query.screen === 'string' ? req.query.screen : undefined),
+      ),
+  );
   api.get('/stats', (_req, res) => void res.json(control.stats()));
 }
 
 function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction) {
   const body = toErrorBody(err);
   const status = isSmartBranchError(err) ? err.status : httpStatusOf(err);
-  if (status === 413) return void res.status(413).json({ error: { code: 'SB_ERR_PAYLOAD_TOO_LARGE', message: 'upload over the size limit' } });
+  if (status === 413)
+    return void res
+      .status(413)
+      .json({ error: { code: 'SB_ERR_PAYLOAD_TOO_LARGE', message: 'upload over the size limit' } });
   if (status === 400 && !isSmartBranchError(err)) {
-    return void res.status(400).json({ error: { code: 'SB_ERR_INVALID_REQUEST', message: 'body is not valid JSON', path: 'body' } });
+    return void res
+      .status(400)
+      .json({
+        error: { code: 'SB_ERR_INVALID_REQUEST', message: 'body is not valid JSON', path: 'body' },
+      });
   }
   res.status(status).json({ error: body });
 }

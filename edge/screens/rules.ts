@@ -27,7 +27,12 @@ export function noteAudienceCount(figures: LiveFigures, count: AudienceCount) {
   const known = figures.zones.get(count.camera);
   if (known && known.at > count.at) return;
 
-  figures.zones.set(count.camera, { ...known, zone: count.camera, at: count.at, people: count.people });
+  figures.zones.set(count.camera, {
+    ...known,
+    zone: count.camera,
+    at: count.at,
+    people: count.people,
+  });
 }
 
 export function noteQueueEvent(figures: LiveFigures, event: QueueEvent) {
@@ -46,7 +51,11 @@ const olderBands: Record<AgeBand, AgeBand[]> = {
 };
 
 /** A condition's figure now; null when nothing has been heard yet (the condition is off). */
-export function figureOf(condition: RuleCondition, figures: LiveFigures, now: number): number | null {
+export function figureOf(
+  condition: RuleCondition,
+  figures: LiveFigures,
+  now: number,
+): number | null {
   switch (condition.metric) {
     case 'zone.people':
       return figures.zones.get(condition.zone)?.people ?? null;
@@ -55,8 +64,10 @@ export function figureOf(condition: RuleCondition, figures: LiveFigures, now: nu
     case 'queue.waiting':
       return queueWaiting(figures.queue, condition.service);
     case 'queue.waitSeconds':
-      return figures.queue?.estimates?.find((entry) => entry.service === condition.service)
-        ?.waitSeconds ?? null;
+      return (
+        figures.queue?.estimates?.find((entry) => entry.service === condition.service)
+          ?.waitSeconds ?? null
+      );
     case 'queue.vipIssued': {
       const at = figures.lastVipIssuedAt;
       return at !== null && now - at <= condition.withinSeconds * 1000 ? 1 : 0;
@@ -78,7 +89,9 @@ function ageShare(zone: ZoneAudience | undefined, band: AgeBand): number | null 
 function queueWaiting(queue: QueueState | null, service: string | undefined): number | null {
   if (!queue) return null;
 
-  const entries = service ? queue.waiting.filter((entry) => entry.service === service) : queue.waiting;
+  const entries = service
+    ? queue.waiting.filter((entry) => entry.service === service)
+    : queue.waiting;
   return entries.reduce((sum, entry) => sum + entry.count, 0);
 }
 
@@ -118,7 +131,8 @@ export function ruleBook(): RuleBook {
     holds(key, rule, figures, now) {
       const previous = memory.get(key) ?? { conditions: [], on: false, onSince: 0 };
       const conditions = rule.conditions.map((condition, index) =>
-        conditionHolds(condition, figures, now, previous.conditions[index] ?? false));
+        conditionHolds(condition, figures, now, previous.conditions[index] ?? false),
+      );
       const wanted = rule.match === 'any' ? conditions.some(Boolean) : conditions.every(Boolean);
       const heldLongEnough = now - previous.onSince >= rule.minOnSeconds * 1000;
       const on = wanted || (previous.on && !heldLongEnough);

@@ -1,4 +1,9 @@
-import type { Daypart, ScheduleWindow, ScreenOverride, ScreenTarget } from '../../protocol/index.ts';
+import type {
+  Daypart,
+  ScheduleWindow,
+  ScreenOverride,
+  ScreenTarget,
+} from '../../protocol/index.ts';
 import { localParts, previousDate, weekdayOf } from './local-time.ts';
 import type { Playlist, PlaylistEntry, Programme, ProgrammeItem } from './model.ts';
 import { occurrenceAt } from './repeat.ts';
@@ -45,8 +50,11 @@ export function resolveProgramme(input: ResolveInput): Programme {
 
 function overrideLayer(input: ResolveInput): Unkeyed | null {
   const mine = input.overrides
-    .filter(({ override, endsAt }) => endsAt > input.now
-      && (!override.screens?.length || override.screens.includes(input.screen.id)))
+    .filter(
+      ({ override, endsAt }) =>
+        endsAt > input.now &&
+        (!override.screens?.length || override.screens.includes(input.screen.id)),
+    )
     .sort((a, b) => b.endsAt - a.endsAt || a.override.id.localeCompare(b.override.id));
   const active = mine[0];
   if (!active) return null;
@@ -63,8 +71,12 @@ function spotLayer(input: ResolveInput): Unkeyed | null {
       const item = startedAt === null ? null : input.render(entry, playlist);
       if (startedAt === null || !item) continue;
 
-      return { reason: 'spot', playlist: playlist.id, items: [item],
-        until: startedAt + entry.durationMs };
+      return {
+        reason: 'spot',
+        playlist: playlist.id,
+        items: [item],
+        until: startedAt + entry.durationMs,
+      };
     }
   }
   return null;
@@ -75,12 +87,15 @@ function loopLayer(input: ResolveInput): Unkeyed | null {
     .map((playlist) => ({ playlist, items: loopItems(playlist, input) }))
     .filter((candidate) => candidate.items.length > 0);
   const shared = playing.filter(({ playlist }) => playlist.shareOfVoice?.share !== undefined);
-  const base = playing.find(({ playlist }) => playlist.shareOfVoice?.share === undefined)
-    ?? themeCandidate(input);
+  const base =
+    playing.find(({ playlist }) => playlist.shareOfVoice?.share === undefined) ??
+    themeCandidate(input);
   if (!base && shared.length === 0) return null;
 
-  const items = blendShares(base?.items ?? [], shared.map(({ playlist, items }) =>
-    ({ share: playlist.shareOfVoice?.share ?? 0, items })));
+  const items = blendShares(
+    base?.items ?? [],
+    shared.map(({ playlist, items }) => ({ share: playlist.shareOfVoice?.share ?? 0, items })),
+  );
   const reason = base?.playlist === input.themePlaylist ? 'theme' : 'playlist';
   return base ? { reason, playlist: base.playlist.id, items } : { reason, items };
 }
@@ -105,10 +120,13 @@ function idle(input: ResolveInput): Unkeyed {
 /** Playlists that may play on this screen now, best first: priority, specificity, id. */
 function eligible(input: ResolveInput): Playlist[] {
   return input.playlists
-    .filter((playlist) => targets(playlist.target, input.screen)
-      && inWindow(playlist.schedule, input.now, input.timeZone)
-      && (!playlist.rule || input.ruleHolds(playlist))
-      && underHourlyCap(playlist, input))
+    .filter(
+      (playlist) =>
+        targets(playlist.target, input.screen) &&
+        inWindow(playlist.schedule, input.now, input.timeZone) &&
+        (!playlist.rule || input.ruleHolds(playlist)) &&
+        underHourlyCap(playlist, input),
+    )
     .sort(byPrecedence);
 }
 
@@ -118,10 +136,12 @@ function underHourlyCap(playlist: Playlist, input: ResolveInput): boolean {
 }
 
 export function byPrecedence(a: Playlist, b: Playlist): number {
-  return b.priority - a.priority
-    || windowMinutes(a.schedule) - windowMinutes(b.schedule)
-    || dateSpanDays(a.schedule) - dateSpanDays(b.schedule)
-    || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return (
+    b.priority - a.priority ||
+    windowMinutes(a.schedule) - windowMinutes(b.schedule) ||
+    dateSpanDays(a.schedule) - dateSpanDays(b.schedule) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 export function targets(target: ScreenTarget | undefined, screen: ScreenInfo): boolean {
@@ -133,14 +153,18 @@ export function targets(target: ScreenTarget | undefined, screen: ScreenInfo): b
 /** Whether a schedule window holds at an instant, read on the branch's wall clock. */
 export function inWindow(schedule: ScheduleWindow | undefined, at: number, timeZone: string) {
   const local = localParts(at, timeZone);
-  const datesOk = (date: string) => (!schedule?.startDate || date >= schedule.startDate)
-    && (!schedule?.endDate || date <= schedule.endDate);
+  const datesOk = (date: string) =>
+    (!schedule?.startDate || date >= schedule.startDate) &&
+    (!schedule?.endDate || date <= schedule.endDate);
   if (!schedule?.dayparts) return datesOk(local.date);
 
   return schedule.dayparts.some((daypart) => {
     const startDate = daypartStartDate(daypart, local.date, local.minuteOfDay);
-    return startDate !== null && datesOk(startDate)
-      && (!daypart.days || daypart.days.includes(weekdayOf(startDate)));
+    return (
+      startDate !== null &&
+      datesOk(startDate) &&
+      (!daypart.days || daypart.days.includes(weekdayOf(startDate)))
+    );
   });
 }
 

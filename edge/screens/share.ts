@@ -9,7 +9,8 @@ export interface SharedCampaign {
 /** How many times the base playlist may repeat in one loop to bring shares close. */
 const maxBaseRounds = 6;
 
-const total = (items: readonly ProgrammeItem[]) => items.reduce((sum, item) => sum + item.durationMs, 0);
+const total = (items: readonly ProgrammeItem[]) =>
+  items.reduce((sum, item) => sum + item.durationMs, 0);
 
 /**
  * One loop in which each shared campaign takes close to its share of the time, its plays
@@ -23,8 +24,10 @@ export function blendShares(base: ProgrammeItem[], shared: SharedCampaign[]): Pr
   const shareSum = campaigns.reduce((sum, campaign) => sum + campaign.share, 0);
   const withBase = base.length > 0 && shareSum < 1;
   const plan = withBase ? bestPlan(base, campaigns, shareSum) : onlyShared(campaigns, shareSum);
-  return interleave(plan.baseRounds > 0 ? repeat(base, plan.baseRounds) : [],
-    campaigns.map((campaign, index) => repeat(campaign.items, plan.plays[index] ?? 1)));
+  return interleave(
+    plan.baseRounds > 0 ? repeat(base, plan.baseRounds) : [],
+    campaigns.map((campaign, index) => repeat(campaign.items, plan.plays[index] ?? 1)),
+  );
 }
 
 interface Plan {
@@ -37,11 +40,19 @@ function bestPlan(base: ProgrammeItem[], campaigns: SharedCampaign[], shareSum: 
   for (let rounds = 1; rounds <= maxBaseRounds; rounds++) {
     const loop = (total(base) * rounds) / (1 - shareSum);
     const plays = campaigns.map((campaign) =>
-      Math.max(1, Math.round((campaign.share * loop) / total(campaign.items))));
-    const actual = total(base) * rounds + campaigns.reduce((sum, campaign, index) =>
-      sum + total(campaign.items) * (plays[index] ?? 1), 0);
-    const error = campaigns.reduce((sum, campaign, index) =>
-      sum + Math.abs((total(campaign.items) * (plays[index] ?? 1)) / actual - campaign.share), 0);
+      Math.max(1, Math.round((campaign.share * loop) / total(campaign.items))),
+    );
+    const actual =
+      total(base) * rounds +
+      campaigns.reduce(
+        (sum, campaign, index) => sum + total(campaign.items) * (plays[index] ?? 1),
+        0,
+      );
+    const error = campaigns.reduce(
+      (sum, campaign, index) =>
+        sum + Math.abs((total(campaign.items) * (plays[index] ?? 1)) / actual - campaign.share),
+      0,
+    );
     if (!best || error < best.error - 1e-9) best = { plan: { baseRounds: rounds, plays }, error };
   }
   return best?.plan ?? { baseRounds: 1, plays: campaigns.map(() => 1) };
@@ -50,8 +61,13 @@ function bestPlan(base: ProgrammeItem[], campaigns: SharedCampaign[], shareSum: 
 function onlyShared(campaigns: SharedCampaign[], shareSum: number): Plan {
   const shortest = Math.min(...campaigns.map((campaign) => total(campaign.items)));
   const plays = campaigns.map((campaign) =>
-    Math.max(1, Math.round(((campaign.share / shareSum) * shortest * campaigns.length)
-      / total(campaign.items))));
+    Math.max(
+      1,
+      Math.round(
+        ((campaign.share / shareSum) * shortest * campaigns.length) / total(campaign.items),
+      ),
+    ),
+  );
   return { baseRounds: 0, plays };
 }
 
@@ -62,7 +78,8 @@ function repeat(items: ProgrammeItem[], times: number): ProgrammeItem[] {
 /** Merges the lists by each element's relative position in its own list, base first on ties. */
 function interleave(base: ProgrammeItem[], others: ProgrammeItem[][]): ProgrammeItem[] {
   const placed = [base, ...others].flatMap((list, listIndex) =>
-    list.map((item, index) => ({ item, at: (index + 0.5) / list.length, listIndex })));
+    list.map((item, index) => ({ item, at: (index + 0.5) / list.length, listIndex })),
+  );
   placed.sort((a, b) => a.at - b.at || a.listIndex - b.listIndex);
   return placed.map(({ item }) => item);
 }

@@ -20,7 +20,8 @@ const byExtension: Record<string, Kind> = {
 const startsWith = (bytes: Buffer, prefix: number[], offset = 0) =>
   prefix.every((byte, index) => bytes[offset + index] === byte);
 
-const ascii = (bytes: Buffer, from: number, to: number) => bytes.subarray(from, to).toString('latin1');
+const ascii = (bytes: Buffer, from: number, to: number) =>
+  bytes.subarray(from, to).toString('latin1');
 
 function sniffMime(bytes: Buffer): string | null {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
@@ -40,7 +41,9 @@ export function checkUpload(filename: string, bytes: Buffer): Kind | { problem: 
 
   const actual = sniffMime(bytes);
   if (actual !== claimed.mime) {
-    return { problem: `${filename} is not a ${claimed.mime} file (its bytes say ${actual ?? 'unknown'})` };
+    return {
+      problem: `${filename} is not a ${claimed.mime} file (its bytes say ${actual ?? 'unknown'})`,
+    };
   }
   return claimed;
 }

@@ -9,7 +9,12 @@ export type TemplateData = { [key: string]: string | number | TemplateData | rea
 const fieldPattern = /\{\{\s*([A-Za-z0-9_.-]{1,120})\s*\}\}/g;
 
 const entities: Record<string, string> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
 };
 
 export function escapeHtml(value: string): string {

@@ -29,20 +29,35 @@ export async function subscribeScreens(options: WiringOptions): Promise<() => Pr
       action();
     } catch (err) {
       const code = isSmartBranchError(err) ? err.code : 'SB_ERR_INTERNAL';
-      warn(`${kind}:${code}`, { kind, code, reason: (err as Error).message }, 'screens command refused');
+      warn(
+        `${kind}:${code}`,
+        { kind, code, reason: (err as Error).message },
+        'screens command refused',
+      );
     }
   };
 
   const subscriptions = await Promise.all([
     bus.subscribe('screenRegistration', {}, (message) =>
-      guarded('registration', () => control.registerScreen(message))()),
-    bus.subscribe('screenOverride', {}, (message) => guarded('override', () => control.override(message))()),
-    bus.subscribe('screenTheme', {}, (message) => guarded('theme', () => control.setTheme(message.theme))()),
+      guarded('registration', () => control.registerScreen(message))(),
+    ),
+    bus.subscribe('screenOverride', {}, (message) =>
+      guarded('override', () => control.override(message))(),
+    ),
+    bus.subscribe('screenTheme', {}, (message) =>
+      guarded('theme', () => control.setTheme(message.theme))(),
+    ),
     // Only the uplink publishes manifests here, after checking their signature.
-    bus.subscribe('campaignManifest', {}, (message) => guarded('manifest', () => {
-      const result = control.applyManifest(message);
-      if (!result.applied) options.log.debug({ version: message.version, reason: result.reason }, 'manifest ignored');
-    })()),
+    bus.subscribe('campaignManifest', {}, (message) =>
+      guarded('manifest', () => {
+        const result = control.applyManifest(message);
+        if (!result.applied)
+          options.log.debug(
+            { version: message.version, reason: result.reason },
+            'manifest ignored',
+          );
+      })(),
+    ),
     bus.subscribe('queueState', {}, (message) => {
       figures.queue = message;
       options.onQueue();

@@ -5,8 +5,11 @@
   const root = document.querySelector('main.screen-player');
   const screen = root.dataset.screen;
   const stage = root.querySelector('.stage');
-  const keys = { token: `sb.screens.${screen}.token`, programme: `sb.screens.${screen}.programme`,
-    plays: `sb.screens.${screen}.plays` };
+  const keys = {
+    token: `sb.screens.${screen}.token`,
+    programme: `sb.screens.${screen}.programme`,
+    plays: `sb.screens.${screen}.plays`,
+  };
   const version = 'player-1';
   // A player never advances faster than once a second, whatever a programme says.
   const minimumMs = 1000;
@@ -31,8 +34,11 @@
   root.querySelector('.pairing form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const code = new FormData(event.target).get('code');
-    const response = await fetch('/screens/api/pair', { method: 'POST',
-      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ screen, code }) });
+    const response = await fetch('/screens/api/pair', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ screen, code }),
+    });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) return showPairing(body.error?.message ?? 'pairing failed');
 
@@ -42,8 +48,12 @@
   });
 
   function connect(token) {
-    const socket = io('/players', { path: '/screens/socket.io', auth: { token },
-      transports: ['websocket', 'polling'], reconnectionDelayMax: 3000 });
+    const socket = io('/players', {
+      path: '/screens/socket.io',
+      auth: { token },
+      transports: ['websocket', 'polling'],
+      reconnectionDelayMax: 3000,
+    });
     state.socket = socket;
     socket.on('connect_error', (err) => {
       if (err.message !== 'SB_ERR_UNAUTHENTICATED') return;
@@ -64,8 +74,13 @@
   }
 
   function heartbeat() {
-    state.socket?.connected && state.socket.emit('heartbeat', { version,
-      width: window.innerWidth, height: window.innerHeight, playing: state.current?.item.id });
+    state.socket?.connected &&
+      state.socket.emit('heartbeat', {
+        version,
+        width: window.innerWidth,
+        height: window.innerHeight,
+        playing: state.current?.item.id,
+      });
   }
   setInterval(heartbeat, 2000);
 
@@ -81,17 +96,24 @@
 
   function showQueue(view) {
     const list = root.querySelector('.serving');
-    list.replaceChildren(...(view?.nowServing ?? []).map((entry) => {
-      const item = document.createElement('li');
-      item.textContent = `${entry.number} → ${entry.counter}`;
-      item.dataset.number = entry.number;
-      return item;
-    }));
+    list.replaceChildren(
+      ...(view?.nowServing ?? []).map((entry) => {
+        const item = document.createElement('li');
+        item.textContent = `${entry.number} → ${entry.counter}`;
+        item.dataset.number = entry.number;
+        return item;
+      }),
+    );
     root.querySelector('.waiting').textContent = String(view?.waiting ?? 0);
   }
 
-  const sameItems = (a, b) => a && b && a.items.length === b.items.length
-    && a.items.every((item, index) => item.id === b.items[index].id && item.type === b.items[index].type);
+  const sameItems = (a, b) =>
+    a &&
+    b &&
+    a.items.length === b.items.length &&
+    a.items.every(
+      (item, index) => item.id === b.items[index].id && item.type === b.items[index].type,
+    );
 
   function receive(programme) {
     window.__sbPlayer.lastReceivedAt = Date.now();
@@ -127,7 +149,11 @@
     if (items.length === 0) return;
 
     const item = items[state.index % items.length];
-    state.current = { item, startedAt: Date.now(), playId: crypto.randomUUID?.() ?? String(Math.random()) };
+    state.current = {
+      item,
+      startedAt: Date.now(),
+      playId: crypto.randomUUID?.() ?? String(Math.random()),
+    };
     void render(item);
     log.push({ item: item.id, event: 'start', at: state.current.startedAt });
     state.timer = setTimeout(advance, Math.max(minimumMs, Number(item.durationMs) || minimumMs));
@@ -143,12 +169,24 @@
     const { item, startedAt, playId } = state.current;
     const endedAt = Date.now();
     state.current = null;
-    log.push({ item: item.id, event: 'end', at: endedAt, completed, durationMs: endedAt - startedAt });
+    log.push({
+      item: item.id,
+      event: 'end',
+      at: endedAt,
+      completed,
+      durationMs: endedAt - startedAt,
+    });
     // Plays under a second are not plays; the gateway would refuse them anyway.
     if (endedAt - startedAt < minimumMs || item.type === 'idle') return;
 
-    const play = { playId, item: item.id, startedAt, endedAt, completed,
-      ...(item.campaign ? { campaign: item.campaign } : {}) };
+    const play = {
+      playId,
+      item: item.id,
+      startedAt,
+      endedAt,
+      completed,
+      ...(item.campaign ? { campaign: item.campaign } : {}),
+    };
     const pending = readJson(keys.plays, []);
     pending.push(play);
     localStorage.setItem(keys.plays, JSON.stringify(pending.slice(-5000)));
@@ -162,7 +200,8 @@
     for (const play of readJson(keys.plays, [])) {
       socket.timeout(5000).emit('play', play, (err, reply) => {
         if (err) return;
-        if (!reply.ok) window.__sbPlayer.refused = [...(window.__sbPlayer.refused ?? []), reply.error];
+        if (!reply.ok)
+          window.__sbPlayer.refused = [...(window.__sbPlayer.refused ?? []), reply.error];
 
         const rest = readJson(keys.plays, []).filter((entry) => entry.playId !== play.playId);
         localStorage.setItem(keys.plays, JSON.stringify(rest));
@@ -229,8 +268,16 @@
   // The shell was loaded before the worker existed: put it in the worker's cache ourselves, so a
   // reload while the gateway is away still finds the page and its scripts.
   if ('caches' in window) {
-    caches.open('sb-screens-shell').then((cache) => cache.addAll([location.pathname,
-      '/screens/static/player.js', '/screens/static/player.css', '/screens/static/socket.io.min.js']))
+    caches
+      .open('sb-screens-shell')
+      .then((cache) =>
+        cache.addAll([
+          location.pathname,
+          '/screens/static/player.js',
+          '/screens/static/player.css',
+          '/screens/static/socket.io.min.js',
+        ]),
+      )
       .catch(() => {});
   }
 

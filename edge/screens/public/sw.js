@@ -9,7 +9,8 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith('/screens/socket.io') || url.pathname.startsWith('/screens/api/')) return;
+  if (url.pathname.startsWith('/screens/socket.io') || url.pathname.startsWith('/screens/api/'))
+    return;
 
   if (url.pathname.startsWith('/screens/assets/')) {
     event.respondWith(cacheFirst(event.request));

@@ -18,9 +18,16 @@ function cacheIn(dir: string, maxBytes: number, sourceUrl?: string) {
   const context = testContext(manualClock());
   const store = openStore(join(dir, 'gateway.db'), context);
   const ready: string[] = [];
-  const cache = assetCache({ dir: join(dir, 'cache'), maxBytes, db: store.db, retryMs: 100_000,
-    clock: context.clock, log: context.log, onReady: (hash) => void ready.push(hash),
-    ...(sourceUrl ? { sourceUrl } : {}) });
+  const cache = assetCache({
+    dir: join(dir, 'cache'),
+    maxBytes,
+    db: store.db,
+    retryMs: 100_000,
+    clock: context.clock,
+    log: context.log,
+    onReady: (hash) => void ready.push(hash),
+    ...(sourceUrl ? { sourceUrl } : {}),
+  });
   cleanup(() => store.close());
   return { cache, ready, clock: context.clock as ReturnType<typeof manualClock>, store };
 }
@@ -64,13 +71,41 @@ describe('the on-disk asset cache', () => {
 });
 
 describe('a 50 MB video, the gateway killed at 60% of its download', () => {
-  const video = Buffer.concat([Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]),
-    Buffer.alloc(50 * 1024 * 1024 - 8, 3)]);
-  const manifest: CampaignManifest = { branch: 'b-screens', version: 7, issuedAt: 1, keyId: 'k1', signature: 'c2ln',
-    campaigns: [{ id: 'autumn', name: 'Autumn', priority: 10, items: [
-      { id: 'autumn-video', type: 'video', sha256: sha(video), size: video.length, durationMs: 15_000 },
-      { id: 'autumn-text', type: 'template', sha256: 'd'.repeat(64), size: 1, durationMs: 5000,
-        template: '<h1>Autumn rates</h1>' }] }] };
+  const video = Buffer.concat([
+    Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]),
+    Buffer.alloc(50 * 1024 * 1024 - 8, 3),
+  ]);
+  const manifest: CampaignManifest = {
+    branch: 'b-screens',
+    version: 7,
+    issuedAt: 1,
+    keyId: 'k1',
+    signature: 'c2ln',
+    campaigns: [
+      {
+        id: 'autumn',
+        name: 'Autumn',
+        priority: 10,
+        items: [
+          {
+            id: 'autumn-video',
+            type: 'video',
+            sha256: sha(video),
+            size: video.length,
+            durationMs: 15_000,
+          },
+          {
+            id: 'autumn-text',
+            type: 'template',
+            sha256: 'd'.repeat(64),
+            size: 1,
+            durationMs: 5000,
+            template: '<h1>Autumn rates</h1>',
+          },
+        ],
+      },
+    ],
+  };
   let harness: Harness | undefined;
   afterAll(async () => harness?.stop());
 
@@ -84,7 +119,8 @@ describe('a 50 MB video, the gateway killed at 60% of its download', () => {
           const chunk = video.subarray(offset, offset + 256 * 1024);
           offset += chunk.length;
           onSent?.(offset);
-          if (!res.write(chunk)) return void res.once('drain', () => setTimeout(pump, onSent ? 5 : 0));
+          if (!res.write(chunk))
+            return void res.once('drain', () => setTimeout(pump, onSent ? 5 : 0));
         }
         res.end();
       };
@@ -101,9 +137,18 @@ describe('a 50 MB video, the gateway killed at 60% of its download', () => {
     const manifestFile = join(dir.path, 'manifest.json');
     writeFileSync(manifestFile, JSON.stringify(manifest));
 
-    const child = spawn(process.execPath, ['--import', 'tsx',
-      new URL('./fixtures/gateway-download.ts', import.meta.url).pathname, dir.path,
-      `http://127.0.0.1:${port}`, manifestFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        new URL('./fixtures/gateway-download.ts', import.meta.url).pathname,
+        dir.path,
+        `http://127.0.0.1:${port}`,
+        manifestFile,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const killed = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const first = await cloud(port, (sent) => {
       if (sent >= video.length * 0.6) child.kill('SIGKILL');
@@ -125,12 +170,19 @@ describe('a 50 MB video, the gateway killed at 60% of its download', () => {
     player.on('programme', (programme) => programmes.push(programme));
     const second = await cloud(port);
     cleanup(() => new Promise((resolve) => second.close(resolve)));
-    await eventually(() => programmes.some((p) => p.items.some((item) => item.id === 'autumn-video')),
-      'the video once fetched', 30_000);
+    await eventually(
+      () => programmes.some((p) => p.items.some((item) => item.id === 'autumn-video')),
+      'the video once fetched',
+      30_000,
+    );
 
     const file = join(dir.path, 'cache', sha(video));
     expect(sha(readFileSync(file))).toBe(sha(video));
-    expect(harness.store.db.prepare('SELECT size FROM screen_assets WHERE sha256 = ?').pluck()
-      .get(sha(video))).toBe(video.length);
+    expect(
+      harness.store.db
+        .prepare('SELECT size FROM screen_assets WHERE sha256 = ?')
+        .pluck()
+        .get(sha(video)),
+    ).toBe(video.length);
   }, 90_000);
 });

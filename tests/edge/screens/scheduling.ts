@@ -1,4 +1,8 @@
-import { type ActiveOverride, resolveProgramme, type ScreenInfo } from '../../../edge/screens/schedule.ts';
+import {
+  type ActiveOverride,
+  resolveProgramme,
+  type ScreenInfo,
+} from '../../../edge/screens/schedule.ts';
 import { Playlist } from '../../../edge/screens/model.ts';
 import type { Programme } from '../../../edge/screens/model.ts';
 
@@ -31,9 +35,18 @@ export function programmeAt(scene: Scene, now: number, target: ScreenInfo = scre
     ruleHolds: scene.rules ?? (() => true),
     playable: (id) => !(scene.unavailable ?? []).includes(id),
     playsThisHour: scene.playsThisHour ?? (() => 0),
-    render: (entry, list) => ({ id: entry.content, type: 'template', durationMs: entry.durationMs,
-      html: entry.content, ...(list.campaign ? { campaign: list.campaign } : {}) }),
-    overrideItem: (override) => ({ id: `override:${override.id}`, type: 'template', durationMs: 60_000 }),
+    render: (entry, list) => ({
+      id: entry.content,
+      type: 'template',
+      durationMs: entry.durationMs,
+      html: entry.content,
+      ...(list.campaign ? { campaign: list.campaign } : {}),
+    }),
+    overrideItem: (override) => ({
+      id: `override:${override.id}`,
+      type: 'template',
+      durationMs: 60_000,
+    }),
     idleItem: () => ({ id: 'idle', type: 'idle', durationMs: 60_000 }),
   });
 }
