@@ -1,13 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../../cloud/index.ts';
-import { adminPassword, loggingContext, sqliteTarget, tempFolder, testConfig } from './support.ts';
+import { openStore } from '../../cloud/store/index.ts';
+import { createUser } from '../../cloud/users/index.ts';
+import { hashPassword } from '../../core/index.ts';
+import {
+  adminPassword,
+  loggingContext,
+  sqliteTarget,
+  tempFolder,
+  testConfig,
+  testContext,
+} from './support.ts';
 
 const folder = tempFolder();
 const context = loggingContext();
 let cloud: Cloud;
 
+const target = sqliteTarget(folder.path);
+
 beforeAll(async () => {
-  const config = testConfig(sqliteTarget(folder.path), {
+  const config = testConfig(target, {
     login: { attempts: 3, windowMs: 60_000, sessionTtlMs: 600_000 },
   });
   cloud = await startCloud(config, context);
@@ -117,6 +129,20 @@ describe('sessions', () => {
       lastSeenAt: null,
       recordsStored: 0,
     });
+  });
+
+  it('refuses /api/branches to a merchant with SB_ERR_FORBIDDEN', async () => {
+    // No user API exists yet: the merchant is written through a second handle on the store.
+    const store = await openStore(target, testContext());
+    const passwordHash = await hashPassword('merchant pass');
+    await createUser(store.db, { username: 'shop', passwordHash, role: 'merchant' }, Date.now());
+    await store.close();
+    const cookie = sessionCookie(await login('shop', 'merchant pass'));
+
+    const response = await fetch(`${cloud.httpUrl}/api/branches`, { headers: { cookie } });
+
+    expect(response.status).toBe(403);
+    expect((await response.json()).error.code).toBe('SB_ERR_FORBIDDEN');
   });
 
   it('ends a session at logout', async () => {

@@ -148,6 +148,21 @@ describe('the HQ page', () => {
     expect(north).toContain('gw-north');
   });
 
+  it('sends a failed form login back to the form with its error', async () => {
+    const login = await fetch(`${cloud.httpUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'admin', password: 'not it' }),
+      redirect: 'manual',
+    });
+    const html = await (await fetch(`${cloud.httpUrl}/?error=login&lang=en`)).text();
+
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/?error=login');
+    expect(login.headers.get('set-cookie')).toBeNull();
+    expect(html).toContain('role="alert"');
+  });
+
   it('switches to Chinese', async () => {
     const html = await page('zh');
 
