@@ -62,11 +62,15 @@ export async function openLink(options: LinkOptions, clock: Clock, log: Logger):
     connectTimeout: 10_000,
     ...(options.will ? { will: { ...options.will, qos: 1 as const } } : {}),
   };
-  const publish = (topic: string, payload: Buffer, retain = false) => {
-    client.publish(topic, payload, { qos: 1, retain }, (err) => {
+  const publish = (topic: string, payload: Buffer, retain = false, qos: 0 | 1 = 1) => {
+    client.publish(topic, payload, { qos, retain }, (err) => {
       if (err) log.debug({ topic, reason: err.message }, 'simulator publish failed');
     });
   };
+  // A request goes at QoS 0: its answer is its acknowledgement and it is resent until one
+  // comes. A PUBACK written just ahead of the answer would also hold the answer back some
+  // 40 ms where the broker's socket keeps Nagle's algorithm on.
+  const sendRequest = (topic: string, payload: Buffer) => publish(topic, payload, false, 0);
   const client = await connected(mqtt.connect(options.url, settings), log);
 
   noDelay(client);
@@ -91,9 +95,9 @@ export async function openLink(options: LinkOptions, clock: Clock, log: Logger):
       new Promise((resolve) => {
         // The queue answers a repeated request id with its first answer, so resending a
         // request whose reply was lost (a broker restart) never issues or calls twice.
-        const resend = clock.every(options.replyTimeoutMs, () => publish(topic, payload));
+        const resend = clock.every(options.replyTimeoutMs, () => sendRequest(topic, payload));
         waiting.set(requestId, { resolve, resend });
-        publish(topic, payload);
+        sendRequest(topic, payload);
       }),
     pending: () => waiting.size,
     idle: () =>

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SmartBranchError } from '../../core/index.ts';
+import {
+  type ErrorBody,
+  type ErrorCode,
+  isSmartBranchError,
+  SmartBranchError,
+} from '../../core/index.ts';
 import type { QueueCounterCommand, QueueEvent, QueueIssue, Ticket } from '../../protocol/index.ts';
 import type { Db } from '../store/index.ts';
 import type { QueueConfig, QueueService } from './config.ts';
@@ -57,6 +62,7 @@ export function decisions(
   const repeated = (scope: string, requestId: string): Outcome | null => {
     const answer = ledger.answered(scope, requestId);
     if (!answer) return null;
+    if (answer.error !== null) throw refusalFrom(answer.error);
 
     const ticket = answer.ticketId === null ? null : (ledger.ticket(answer.ticketId) ?? null);
     return { ticket, events: [], changed: false };
@@ -127,11 +133,37 @@ export function decisions(
     }));
   });
 
+  // A refusal is remembered outside the refused transaction, which wrote nothing.
+  const remembered = <T>(scope: string, requestId: string, now: number, run: () => T): T => {
+    try {
+      return run();
+    } catch (err) {
+      if (isSmartBranchError(err) && !transientCodes.has(err.code)) {
+        ledger.refuse(scope, requestId, JSON.stringify(err.toBody()), now);
+      }
+      throw err;
+    }
+  };
+
   return {
-    issue: (request, now) => issue.immediate(request, now),
-    command: (counter, request, now) => command.immediate(counter, request, now),
+    issue: (request, now) =>
+      remembered('issue', request.requestId, now, () => issue.immediate(request, now)),
+    command: (counter, request, now) =>
+      remembered(`counter:${counter}`, request.requestId, now, () =>
+        command.immediate(counter, request, now),
+      ),
     closeEarlierDays: (now) => closeEarlierDays.immediate(now),
   };
+}
+
+/** Failures that a repeat of the same request may not meet again: never remembered. */
+const transientCodes = new Set<ErrorCode>(['SB_ERR_INTERNAL', 'SB_ERR_UNAVAILABLE']);
+
+function refusalFrom(stored: string): SmartBranchError {
+  const body = JSON.parse(stored) as ErrorBody;
+  const error = new SmartBranchError(body.code, undefined, body.path);
+  error.message = body.message;
+  return error;
 }
 
 interface ActionInput {

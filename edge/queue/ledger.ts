@@ -82,7 +82,11 @@ export function ledger(db: Db) {
          @ageingStepMs, 'waiting', @issuedAt, @targetWaitMs, @estimatedWaitMs)`,
     ),
     request: db.prepare(
-      'SELECT ticket_id AS ticketId FROM queue_requests WHERE scope = ? AND request_id = ?',
+      `SELECT ticket_id AS ticketId, error FROM queue_requests
+       WHERE scope = ? AND request_id = ?`,
+    ),
+    refuse: db.prepare(
+      `INSERT OR IGNORE INTO queue_requests (scope, request_id, error, at) VALUES (?, ?, ?, ?)`,
     ),
     remember: db.prepare(
       'INSERT INTO queue_requests (scope, request_id, ticket_id, at) VALUES (?, ?, ?, ?)',
@@ -133,7 +137,11 @@ export function ledger(db: Db) {
       (statements.bumpNumber.get(service, day) as { last_seq: number }).last_seq,
     insert: (ticket: NewTicket) => void statements.insertTicket.run(ticket),
     answered: (scope: string, requestId: string) =>
-      statements.request.get(scope, requestId) as { ticketId: string | null } | undefined,
+      statements.request.get(scope, requestId) as
+        | { ticketId: string | null; error: string | null }
+        | undefined,
+    refuse: (scope: string, requestId: string, error: string, at: number) =>
+      void statements.refuse.run(scope, requestId, error, at),
     remember: (scope: string, requestId: string, ticketId: string | null, at: number) =>
       void statements.remember.run(scope, requestId, ticketId, at),
     forgetRequestsBefore: (at: number) => statements.forgetBefore.run(at).changes,

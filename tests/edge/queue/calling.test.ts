@@ -121,6 +121,16 @@ describe('calling', () => {
     expect(gateway.queue.stats()).toMatchObject({ waiting: 1, called: 0 });
   });
 
+  it('gives a repeated call-next that found the queue empty the same refusal later', () => {
+    const empty = { requestId: 'c3-empty', action: 'call-next' as const };
+    expect(codeOf(() => gateway.queue.command('3', empty))).toBe('SB_ERR_QUEUE_EMPTY');
+    issue('cash');
+
+    // A QoS 1 redelivery of the first call must not call a ticket nobody will hear about.
+    expect(codeOf(() => gateway.queue.command('3', empty))).toBe('SB_ERR_QUEUE_EMPTY');
+    expect(gateway.queue.stats()).toMatchObject({ waiting: 1, called: 0 });
+  });
+
   it('refuses an unknown counter', () => {
     expect(codeOf(() => command('99', 'call-next'))).toBe('SB_ERR_UNKNOWN_COUNTER');
   });

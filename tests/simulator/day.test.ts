@@ -1,0 +1,94 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  SimulatorConfig,
+  type SimulatorConfigInput,
+  simulatorBusClients,
+  startSimulator,
+} from '../../simulator/index.ts';
+import { branch, startGateway } from '../edge/queue/harness.ts';
+import { manualClock, tempDir, testContext } from '../support/context.ts';
+
+// A branch open 08:00–17:00 in Berlin, busiest at lunchtime.
+const arrivalsByHour = [
+  0, 0, 0, 0, 0, 0, 0, 0, 12, 18, 22, 22, 28, 24, 18, 16, 10, 0, 0, 0, 0, 0, 0, 0,
+];
+const input: SimulatorConfigInput = {
+  seed: 2026,
+  branch,
+  gateway: {
+    brokerUrl: 'mqtt://127.0.0.1:1',
+    clients: {
+      kiosk: { username: 'sim-kiosk', password: 'kiosk-pw' },
+      door: { username: 'sim-door', password: 'door-pw' },
+      counter: { username: 'sim-counter', password: 'counter-pw' },
+    },
+  },
+  customers: {
+    arrivalsPerHour: 0,
+    arrivalsByHour,
+    timeZone: 'Europe/Berlin',
+    serviceMix: { cash: 3, cards: 1 },
+    segments: { vip: 0.05, elderly: 0.1 },
+  },
+  counters: [
+    { id: '3', serviceMinutesMean: 4 },
+    { id: '4', serviceMinutesMean: 5 },
+  ],
+  idlePollSeconds: 60,
+};
+
+const dir = tempDir('sb-sim-day-');
+afterAll(() => dir.remove());
+
+describe('a full simulated day', () => {
+  it('ends with queue KPIs that match what the simulator itself recorded', async () => {
+    // 06:00 UTC is 07:00 in Berlin, an hour before opening.
+    const clock = manualClock(Date.parse('2026-01-05T06:00:00Z'));
+    const config = SimulatorConfig.parse(input);
+    const gateway = await startGateway({
+      dir: dir.path,
+      clock,
+      clients: simulatorBusClients(branch, config),
+    });
+    const simulator = await startSimulator(
+      { ...config, gateway: { ...config.gateway, brokerUrl: gateway.bus.url } },
+      testContext(clock),
+    );
+
+    // Until 18:00 in Berlin, then until the last customer has left.
+    while (clock.now() < Date.parse('2026-01-05T17:00:00Z') || simulator.inBranch() > 0) {
+      await clock.advance(30_000);
+      await simulator.settled();
+    }
+    gateway.queue.flush();
+    const recorded = simulator.byService();
+    await simulator.stop();
+    await gateway.stop();
+
+    const kpis = totals(gateway.minutes);
+    const first = Math.min(...gateway.minutes.map((minute) => minute.minute));
+    expect(simulator.stats().customersArrived).toBeGreaterThan(100);
+    expect(simulator.stats().errors).toBe(0);
+    expect(Object.keys(kpis).sort()).toEqual(Object.keys(recorded).sort());
+    for (const [service, figures] of Object.entries(recorded)) {
+      expect(kpis[service]?.issued).toBe(figures.issued);
+      expect(kpis[service]?.served).toBe(figures.served);
+      expect(kpis[service]?.waitSecondsTotal).toBeCloseTo(figures.waitSecondsTotal, 3);
+    }
+    expect(first).toBeGreaterThanOrEqual(Date.parse('2026-01-05T07:00:00Z'));
+  });
+});
+
+function totals(
+  minutes: { service: string; issued: number; served: number; waitSecondsTotal: number }[],
+) {
+  const byService: Record<string, { issued: number; served: number; waitSecondsTotal: number }> =
+    {};
+  for (const minute of minutes) {
+    const entry = (byService[minute.service] ??= { issued: 0, served: 0, waitSecondsTotal: 0 });
+    entry.issued += minute.issued;
+    entry.served += minute.served;
+    entry.waitSecondsTotal += minute.waitSecondsTotal;
+  }
+  return byService;
+}
