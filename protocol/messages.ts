@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id } from './ids.ts';
 import {
+  AgeBand,
   PlayHour,
   Repeat,
   ScheduleWindow,
@@ -177,6 +178,100 @@ export const QueueMinute = z.strictObject({
   estimateErrorSecondsTotal: z.number().nonnegative().optional(),
 });
 
+// Audience aggregates per zone, line and hour: counts and histograms, never a person --------
+
+const Count = z.number().int().nonnegative();
+
+/** Dwell in the buckets the audience-measurement trade uses in front of screens, in seconds. */
+export const DwellSeconds = z.strictObject({
+  '0-5': Count, '5-15': Count, '15-30': Count, '30-60': Count, '60+': Count,
+});
+
+/** Dwell in waiting and service-point zones, in minutes. */
+export const DwellMinutes = z.strictObject({
+  '0-2': Count, '2-5': Count, '5-10': Count, '10-20': Count, '20+': Count,
+});
+
+export const ZoneKindName = z.enum(['service-point', 'waiting', 'passing']);
+
+/** One zone of one camera over one clock minute. */
+export const AudienceZoneMinute = z.strictObject({
+  camera: Id,
+  zone: Id,
+  zoneKind: ZoneKindName,
+  minute: Timestamp,
+  frames: Count,
+  /** People who came into the zone in the minute, and people who left it. */
+  entries: Count,
+  exits: Count,
+  occupancyMean: z.number().nonnegative(),
+  occupancyMax: Count,
+  /** Visits that ended in the minute; the dwell histograms count the same visits. */
+  visits: Count,
+  dwellSeconds: DwellSeconds,
+  /** Waiting and service-point zones only. */
+  dwellMinutes: DwellMinutes.optional(),
+  /** Seconds of frontal faces in the zone, summed over people: a screen's attention. */
+  attentionSeconds: z.number().nonnegative(),
+  /** Passing zones only: people who walked through in the minute, and those who stopped. */
+  passersBy: Count.optional(),
+  stops: Count.optional(),
+  source: CameraSource,
+  confidence: z.number().min(0).max(1),
+  lineage: Lineage,
+});
+
+/** One counting line of one camera over one clock minute. */
+export const AudienceLineMinute = z.strictObject({
+  camera: Id,
+  line: Id,
+  minute: Timestamp,
+  /** Crossings from the line's left to its right (`in`) and back (`out`). */
+  entries: Count,
+  exits: Count,
+  source: CameraSource,
+  confidence: z.number().min(0).max(1),
+  lineage: Lineage,
+});
+
+export const KnownAgeBand = AgeBand.exclude(['unknown']);
+
+/** Adjacent age bands counted together because one of them alone held fewer than k people. */
+export const AgeRange = z.strictObject({ from: KnownAgeBand, to: KnownAgeBand, people: Count });
+
+/**
+ * The people whose visit to a zone ended in one clock hour, by age band and gender, with
+ * k-anonymity: a bucket of fewer than `k` people is merged into its neighbour band and, still
+ * under k, counted only in the `suppressed` figures.
+ */
+export const AudienceDemographicsHour = z.strictObject({
+  camera: Id,
+  zone: Id,
+  hour: Timestamp,
+  people: Count,
+  k: z.number().int().min(2).max(100),
+  ages: z.array(AgeRange).max(7),
+  agesUnknown: Count,
+  agesSuppressed: Count,
+  genders: z.strictObject({ male: Count, female: Count, unknown: Count }),
+  gendersSuppressed: Count,
+  source: CameraSource,
+  /** Mean confidence of the verdicts counted, 0..1. */
+  confidence: z.number().min(0).max(1),
+  lineage: Lineage,
+});
+
+/** Moves from zone to zone of one camera in one clock hour: counts only, no one's path. */
+export const AudienceFlowHour = z.strictObject({
+  camera: Id,
+  hour: Timestamp,
+  flows: z.array(z.strictObject({ from: Id, to: Id, moves: z.number().int().positive() }))
+    .max(4096),
+  source: CameraSource,
+  confidence: z.number().min(0).max(1),
+  lineage: Lineage,
+});
+
 export const UplinkRecord = z.discriminatedUnion('kind', [
   z.strictObject({
     seq: z.number().int().positive(),
@@ -196,6 +291,30 @@ export const UplinkRecord = z.discriminatedUnion('kind', [
     kind: z.literal('screen.play-hour'),
     data: PlayHour,
   }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('audience.zone-minute'),
+    data: AudienceZoneMinute,
+  }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('audience.line-minute'),
+    data: AudienceLineMinute,
+  }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('audience.demographics-hour'),
+    data: AudienceDemographicsHour,
+  }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('audience.flow-hour'),
+    data: AudienceFlowHour,
+  }),
 ]);
 
 /** Which stream each record kind travels in. */
@@ -203,6 +322,10 @@ export const streamOfKind = {
   'audience.minute': 'audience',
   'queue.minute': 'queue',
   'screen.play-hour': 'plays',
+  'audience.zone-minute': 'audience',
+  'audience.line-minute': 'audience',
+  'audience.demographics-hour': 'audience',
+  'audience.flow-hour': 'audience',
 } as const satisfies Record<z.infer<typeof UplinkRecord>['kind'], z.infer<typeof Stream>>;
 
 /**
@@ -324,6 +447,15 @@ export type StreamName = z.output<typeof Stream>;
 export type Stream = StreamName;
 export type AudienceMinute = z.output<typeof AudienceMinute>;
 export type QueueMinute = z.output<typeof QueueMinute>;
+export type AudienceZoneMinute = z.output<typeof AudienceZoneMinute>;
+export type AudienceLineMinute = z.output<typeof AudienceLineMinute>;
+export type AudienceDemographicsHour = z.output<typeof AudienceDemographicsHour>;
+export type AudienceFlowHour = z.output<typeof AudienceFlowHour>;
+export type DwellSeconds = z.output<typeof DwellSeconds>;
+export type DwellMinutes = z.output<typeof DwellMinutes>;
+export type ZoneKindName = z.output<typeof ZoneKindName>;
+export type KnownAgeBand = z.output<typeof KnownAgeBand>;
+export type AgeRange = z.output<typeof AgeRange>;
 export type PullRequest = z.output<typeof PullRequest>;
 export type PullResponse = z.output<typeof PullResponse>;
 export type LiveStatus = z.output<typeof LiveStatus>;
