@@ -1,39 +1,25 @@
 import { sql } from 'kysely';
-import { type ModuleContext, parseConfig } from '../core/index.ts';
-import type { LiveStatus, StreamName, UplinkRecord } from '../protocol/index.ts';
+import { loadConfigFile, type ModuleContext, parseConfig } from '../core/index.ts';
+import type { StreamName, UplinkRecord } from '../protocol/index.ts';
 import { createApp, issueToken, listen } from './api/index.ts';
 import { loadSigningKey } from './campaigns/index.ts';
 import { CloudConfig, type CloudConfigInput } from './config.ts';
-import { listGateways } from './fleet/gateways.ts';
-import { readStatuses, startBroker, startLiveChannel, syncBranches } from './fleet/index.ts';
-import {
-  type PullerFigures,
-  readRecords,
-  type StreamFigures,
-  startPuller,
-  streamFigures,
-} from './insights/index.ts';
+import { startBroker, startLiveChannel, syncBranches } from './fleet/index.ts';
+import { readRecords, startPuller } from './insights/index.ts';
+import { type CloudStats, cloudStats } from './stats.ts';
 import { openStore } from './store/index.ts';
 import { dropExpiredSessions, ensureAdmin } from './users/index.ts';
 
-export { CloudConfig, type CloudConfigInput } from './config.ts';
+export { type BranchConfig, CloudConfig, type CloudConfigInput } from './config.ts';
+export type { BranchFigures } from './fleet/index.ts';
+export type { PullerFigures, StreamFigures } from './insights/index.ts';
+export type { CloudStats, GatewayFigures } from './stats.ts';
 export { catalogues, languages } from './ui/index.ts';
+export { Role } from './users/index.ts';
 
-export interface GatewayFigures {
-  gateway: string;
-  branch: string;
-  online: boolean;
-  connected: boolean;
-  lastSeenAt: number | null;
-  status: LiveStatus | null;
-}
-
-export interface CloudStats {
-  gateways: { enrolled: number; online: number; connected: number };
-  /** Records stored and the cursor, per gateway and stream. */
-  streams: StreamFigures[];
-  perGateway: GatewayFigures[];
-  pulls: PullerFigures;
+/** Reads cloud.json (or YAML) and checks it, every error named by its path in the file. */
+export function loadCloudConfig(file: string): CloudConfig {
+  return loadConfigFile(file, CloudConfig);
 }
 
 export interface Cloud {
@@ -140,34 +126,8 @@ async function startParts(
       );
       return issued.token;
     },
-    async stats() {
-      const connected = new Set(broker.connectedGateways());
-      const [gateways, statuses, streams] = await Promise.all([
-        listGateways(db),
-        readStatuses(db),
-        streamFigures(db),
-      ]);
-      const now = context.clock.now();
-      const perGateway = gateways.map(({ gateway, branch }) => {
-        const seen = statuses.get(gateway);
-        const online = seen !== undefined && now - seen.lastSeenAt <= config.fleet.offlineAfterMs;
-        return {
-          gateway,
-          branch,
-          online,
-          connected: connected.has(gateway),
-          lastSeenAt: seen?.lastSeenAt ?? null,
-          status: seen?.status ?? null,
-        };
-      });
-      const online = perGateway.filter((gateway) => gateway.online).length;
-      return {
-        gateways: { enrolled: gateways.length, online, connected: connected.size },
-        streams,
-        perGateway,
-        pulls: puller.figures(),
-      };
-    },
+    stats: () =>
+      cloudStats(db, broker, puller.figures(), config.fleet.offlineAfterMs, context.clock.now()),
     records: (gateway, stream) => readRecords(db, gateway, stream),
     stop: () => {
       stopping ??= stop();

@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CloudConfig } from '../../cloud/index.ts';
+import { CloudConfig, loadCloudConfig } from '../../cloud/index.ts';
 import { ConfigError, parseConfig } from '../../core/index.ts';
+import { tempFolder } from './support.ts';
 
 describe('cloud config', () => {
   it('fills in every default from an empty file', () => {
@@ -44,5 +47,16 @@ describe('cloud config', () => {
 
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['branches', 1, 'id']);
+  });
+
+  it('reads cloud.json from disk and names the path of a bad field in it', () => {
+    const folder = tempFolder();
+    const file = join(folder.path, 'cloud.json');
+    writeFileSync(file, JSON.stringify({ http: { port: 70_000 } }));
+
+    expect(() => loadCloudConfig(file)).toThrow(/http\.port: /);
+    writeFileSync(file, JSON.stringify({ http: { port: 8080 } }));
+    expect(loadCloudConfig(file).http).toEqual({ host: '127.0.0.1', port: 8080 });
+    folder.remove();
   });
 });

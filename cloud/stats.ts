@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { LiveStatus } from '../protocol/index.ts';
+import type { CloudBroker } from './fleet/index.ts';
+import { listGateways, readStatuses } from './fleet/index.ts';
+import { type PullerFigures, type StreamFigures, streamFigures } from './insights/index.ts';
+import type { Database } from './store/index.ts';
+
+export interface GatewayFigures {
+  gateway: string;
+  branch: string;
+  /** Heard from within `fleet.offlineAfterMs`. */
+  online: boolean;
+  /** Holds a connection to this cloud's broker now. */
+  connected: boolean;
+  lastSeenAt: number | null;
+  status: LiveStatus | null;
+}
+
+export interface CloudStats {
+  gateways: { enrolled: number; online: number; connected: number };
+  /** Records stored and the cursor, per gateway and stream. */
+  streams: StreamFigures[];
+  perGateway: GatewayFigures[];
+  pulls: PullerFigures;
+}
+
+export async function cloudStats(
+  db: Kysely<Database>,
+  broker: CloudBroker,
+  pulls: PullerFigures,
+  offlineAfterMs: number,
+  now: number,
+): Promise<CloudStats> {
+  const connected = new Set(broker.connectedGateways());
+  const [gateways, statuses, streams] = await Promise.all([
+    listGateways(db),
+    readStatuses(db),
+    streamFigures(db),
+  ]);
+  const perGateway = gateways.map(({ gateway, branch }) => {
+    const seen = statuses.get(gateway);
+    return {
+      gateway,
+      branch,
+      online: seen !== undefined && now - seen.lastSeenAt <= offlineAfterMs,
+      connected: connected.has(gateway),
+      lastSeenAt: seen?.lastSeenAt ?? null,
+      status: seen?.status ?? null,
+    };
+  });
+  const online = perGateway.filter((gateway) => gateway.online).length;
+  return {
+    gateways: { enrolled: gateways.length, online, connected: connected.size },
+    streams,
+    perGateway,
+    pulls,
+  };
+}
