@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { QueueMinute } from '../../protocol/index.ts';
 import {
+  type ServiceTally,
   SimulatorConfig,
   type SimulatorConfigInput,
   simulatorBusClients,
@@ -79,13 +81,12 @@ describe('a full simulated day', () => {
   });
 });
 
-function totals(
-  minutes: { service: string; issued: number; served: number; waitSecondsTotal: number }[],
-) {
-  const byService: Record<string, { issued: number; served: number; waitSecondsTotal: number }> =
-    {};
+/** The day's figures per service, summed over its minute records. */
+function totals(minutes: QueueMinute[]) {
+  const byService: Record<string, ServiceTally> = {};
   for (const minute of minutes) {
-    const entry = (byService[minute.service] ??= { issued: 0, served: 0, waitSecondsTotal: 0 });
+    const entry = byService[minute.service] ?? { issued: 0, served: 0, waitSecondsTotal: 0 };
+    byService[minute.service] = entry;
     entry.issued += minute.issued;
     entry.served += minute.served;
     entry.waitSecondsTotal += minute.waitSecondsTotal;
