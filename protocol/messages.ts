@@ -77,6 +77,8 @@ export const QueueIssue = z.strictObject({
   service: Id,
   segment: Segment.optional(),
   source: IssueSource,
+  /** The check-in code of a booked appointment; its service then decides the ticket's. */
+  appointment: z.string().regex(/^[A-Za-z0-9-]{4,32}$/).optional(),
 });
 
 export const QueueCounterCommand = z.strictObject({
@@ -111,6 +113,8 @@ export const Ticket = z.strictObject({
   transferredFrom: Id.optional(),
   /** The wait expected when it was issued, in seconds; absent when no open counter served it. */
   estimatedWaitSeconds: z.number().nonnegative().optional(),
+  /** True for an appointment checked in within its slot: called before walk-ins of its class. */
+  appointment: z.boolean().optional(),
 });
 
 export const QueueEvent = z.strictObject({
