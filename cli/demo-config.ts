@@ -29,6 +29,13 @@ export const demoQueue = {
   ],
 };
 
+export const demoScreens = [
+  { id: 'lobby', name: '等候区电视 Waiting-area TV', zone: 'waiting', resolution: '1920x1080',
+    orientation: 'landscape', role: 'signage' },
+  { id: 'board', name: '叫号屏 Queue board', zone: 'waiting', resolution: '1920x1080',
+    orientation: 'landscape', role: 'queue-board' },
+] as const;
+
 export type CameraChoice =
   | { kind: 'folder'; path: string }
   | { kind: 'file'; path: string; loop: boolean }

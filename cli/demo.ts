@@ -15,6 +15,7 @@ import {
   chooseCamera,
   demoBranch,
   demoQueue,
+  demoScreens,
   demoSecrets,
 } from './demo-config.ts';
 import { processContext, untilSignal } from './process.ts';
@@ -106,6 +107,8 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
     technicians: [{ username: 'tech', password: secrets.hashes.technician }],
     cameras: [{ id: 'lobby-cam', source: cameraSource(camera), fps: 4 }],
     queue: demoQueue,
+    screens: { timeZone: demoBranch.timeZone, cacheDir: join(dataDir, 'gateway', 'screens-cache'),
+      screens: demoScreens },
     uplink: { cloudUrl: cloud.httpUrl, brokerUrl: cloud.brokerUrl,
       enrolmentToken: await cloud.createEnrolmentToken(demoBranch.id), statusIntervalMs: 2000 },
   }, GatewayConfig), child(context, 'gateway'));
@@ -133,7 +136,9 @@ function printWelcome(running: Running, dataDir: string, logFile: string) {
     'SmartBranch demo: cloud, one branch gateway and its simulated customers',
     `  HQ page          ${running.cloud.httpUrl}/          (admin, see ${dataDir}/logins.json)`,
     `  technician page  ${running.gateway.httpUrl}/          (tech, same file)`,
-    `  screen player    ${running.gateway.httpUrl}/player/lobby`,
+    ...running.gateway.pairingCodes().map((pairing) =>
+      `  screen player    ${running.gateway.httpUrl}/screens/player/${pairing.screen}` +
+      `   (pairing code ${pairing.code})`),
     `  camera           ${source}`,
     `  logs             ${logFile}`,
     'Ctrl-C stops everything.',

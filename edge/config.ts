@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id } from '../protocol/index.ts';
 import { BusClient } from './bus/index.ts';
 import { QueueConfig } from './queue/index.ts';
+import { ScreensConfig } from './screens/index.ts';
 import { CameraConfig } from './sensing/index.ts';
 import { Technician } from './ui/index.ts';
 import { UplinkConfig } from './uplink/index.ts';
@@ -26,6 +27,11 @@ export const GatewayConfig = z.strictObject({
   technicians: z.array(Technician).default([]),
   cameras: z.array(CameraConfig).default([]),
   queue: QueueConfig,
+  /**
+   * Screens, players and scenes. Default: no screens registered yet, the queue's time zone,
+   * the asset cache in the data folder.
+   */
+  screens: ScreensConfig.optional(),
   /** Without it the gateway runs alone: the branch works, nothing goes to HQ. */
   uplink: UplinkConfig.optional(),
   /** How often the live people count goes on the bus, in milliseconds. Default 1000. */

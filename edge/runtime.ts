@@ -10,9 +10,10 @@ import {
 import { type Bus, startBus } from './bus/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { type Queue, startQueue } from './queue/index.ts';
+import { type Screens, ScreensConfig, startScreens } from './screens/index.ts';
 import { type Sensing, startSensing } from './sensing/index.ts';
 import { type Outbox, openStore, outbox, type Store } from './store/index.ts';
-import { type GatewayHttp, startGatewayHttp } from './ui/index.ts';
+import { type GatewayHttp, gatewayWeb } from './ui/index.ts';
 import { startUplink, type Uplink } from './uplink/index.ts';
 
 export { GatewayConfig } from './config.ts';
@@ -25,6 +26,7 @@ export interface GatewayStats {
   people: number;
   cameras: ReturnType<Sensing['stats']>['cameras'];
   queue: ReturnType<Queue['stats']>;
+  screens: ReturnType<Screens['stats']>;
   bus: ReturnType<Bus['stats']>;
   uplink: ReturnType<Uplink['stats']> | { state: 'offline' };
   backlog: Record<string, number>;
@@ -38,6 +40,8 @@ export interface Gateway {
   stats(): GatewayStats;
   /** The outbox, for the demo's summary: what the gateway stored and the cloud confirmed. */
   readonly outbox: Outbox;
+  /** Each screen's current pairing code, as the technician page shows them. */
+  pairingCodes(): ReturnType<Screens['pairingCodes']>;
   /** Closes the open minutes of sensing and queue into the outbox, for a run that ends. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -49,6 +53,7 @@ interface Parts {
   bus: Bus;
   queue: Queue;
   sensing: Sensing;
+  screens: Screens;
   uplink: Uplink | null;
   http: GatewayHttp;
   devices: Map<string, DeviceState['state']>;
@@ -73,18 +78,25 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     recordMinute: (data) => parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(),
       data }) }, context);
   parts.sensing = await startSensing(sensingOptions(config, parts, context), context);
+
+  const stats = () => gatewayStats(config, parts, (context.clock.now() - startedAt) / 1000);
+  const web = gatewayWeb({ ...config.http, technicians: config.technicians,
+    status: () => ({ ...stats(), branchName: config.branchName,
+      nowServing: parts.queue.state().nowServing, pairingCodes: parts.screens.pairingCodes() }),
+    metrics: () => context.registry.metrics() }, context);
+  parts.screens = await startScreens({ branch: config.branch, config: screensConfig(config),
+    db: parts.store.db, bus: parts.bus, branchName: config.branchName, guard: web.guard,
+    recordPlay: (data) => parts.outbox.append({ kind: 'screen.play-hour',
+      at: context.clock.now(), data }) }, context);
+  web.mount(parts.screens.router);
+  parts.http = await web.listen();
+  parts.screens.attach(parts.http.server);
+
   parts.uplink = config.uplink
     ? await startUplink({ gateway: config.gateway, branch: config.branch, config: config.uplink,
         credentialsFile: join(config.dataDir, 'credentials.json'), outbox: parts.outbox,
         status: () => liveStatus(parts) }, context)
     : null;
-
-  const stats = () => gatewayStats(config, parts, (context.clock.now() - startedAt) / 1000);
-  parts.http = await startGatewayHttp({ ...config.http, branchName: config.branchName,
-    technicians: config.technicians, queueState: () => parts.queue.state(),
-    status: () => ({ ...stats(), branchName: config.branchName,
-      nowServing: parts.queue.state().nowServing }),
-    metrics: () => context.registry.metrics() }, context);
 
   const retention = context.clock.every(3600_000, () => {
     const pruned = parts.outbox.prune(context.clock.now() - config.confirmedRetentionHours * 3600_000);
@@ -98,14 +110,17 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     busUrl: parts.bus.url,
     outbox: parts.outbox,
     stats,
+    pairingCodes: () => parts.screens.pairingCodes(),
     flush: async () => {
       parts.sensing.flush();
       parts.queue.flush();
+      parts.screens.flush();
     },
     stop: async () => {
       retention.cancel();
-      await parts.http.close();
       await parts.uplink?.stop();
+      await parts.screens.stop();
+      await parts.http.close();
       await parts.sensing.stop();
       await parts.queue.stop();
       await parts.bus.close();
@@ -173,6 +188,7 @@ function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number
     people: cameras.reduce((sum, camera) => sum + camera.people, 0),
     cameras,
     queue: parts.queue.stats(),
+    screens: parts.screens.stats(),
     bus: parts.bus.stats(),
     uplink: parts.uplink?.stats() ?? { state: 'offline' },
     backlog: Object.fromEntries(positions.map(([stream, p]) => [stream, p.backlog])),
@@ -182,4 +198,10 @@ function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number
       total: parts.devices.size,
     },
   };
+}
+
+/** The screens section as given, or one with no screens yet, cached in the data folder. */
+function screensConfig(config: GatewayConfig): ScreensConfig {
+  return config.screens ?? ScreensConfig.parse({ timeZone: config.queue.timeZone,
+    cacheDir: join(config.dataDir, 'screens-cache') });
 }

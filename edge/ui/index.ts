@@ -11,10 +11,8 @@ import {
   toErrorBody,
   verifyPassword,
 } from '../../core/index.ts';
-import type { QueueState } from '../../protocol/index.ts';
 import { pickLanguage } from './i18n.ts';
 import { styles } from './pages/layout.ts';
-import { playerPage } from './pages/player.ts';
 import { loginPage, overviewPage } from './pages/technician.ts';
 import { cookieValue, sessionStore } from './sessions.ts';
 
@@ -31,11 +29,9 @@ export type Technician = z.output<typeof Technician>;
 export interface GatewayHttpOptions {
   host: string;
   port: number;
-  branchName: string;
   technicians: readonly Technician[];
   /** The overview's figures; any JSON the overview page knows how to show. */
   status: () => unknown;
-  queueState: () => QueueState;
   metrics: () => Promise<string>;
   /** Session lifetime in milliseconds. Default eight hours, one shift. */
   sessionTtlMs?: number;
@@ -43,17 +39,26 @@ export interface GatewayHttpOptions {
 
 export interface GatewayHttp {
   url: string;
+  server: Server;
   close(): Promise<void>;
+}
+
+/**
+ * The gateway's web surface before it listens: other modules mount their routers on it and
+ * protect their technician routes with `guard`, then `listen` opens the port.
+ */
+export interface GatewayWeb {
+  /** Admits a request with a technician session; refuses others with 401 or the login page. */
+  guard: express.RequestHandler;
+  mount(router: express.Router): void;
+  listen(): Promise<GatewayHttp>;
 }
 
 const cookieName = 'sb_gateway_session';
 const assets = fileURLToPath(new URL('./assets/', import.meta.url));
 
-/** The gateway's web surface: technician pages behind a login, screen players, metrics. */
-export async function startGatewayHttp(
-  options: GatewayHttpOptions,
-  context: ModuleContext,
-): Promise<GatewayHttp> {
+/** The gateway's web surface: technician pages behind a login, metrics, mounted modules. */
+export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext): GatewayWeb {
   const log = context.log.child({ module: 'ui' });
   const sessions = sessionStore(context.clock, options.sessionTtlMs ?? 8 * 3600_000);
   const app = express();
@@ -89,10 +94,6 @@ export async function startGatewayHttp(
     res.clearCookie(cookieName).redirect(303, '/login');
   });
 
-  app.get('/player/:screen', (req, res) =>
-    void res.send(playerPage(language(req), req.params.screen, options.branchName)));
-  app.get('/api/player/:screen/state', (_req, res) => void res.json(options.queueState()));
-
   const requireSession = (req: Request, res: Response, next: NextFunction) => {
     if (signedIn(req)) return next();
     if (req.path.startsWith('/api/')) {
@@ -104,25 +105,32 @@ export async function startGatewayHttp(
 
   app.get('/', requireSession, (req, res) => void res.send(overviewPage(language(req))));
   app.get('/api/status', requireSession, (_req, res) => void res.json(options.status()));
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const body = toErrorBody(err);
-    const status = isSmartBranchError(err) ? err.status : httpStatusOf(err);
-    if (status >= 500) log.error({ err }, 'request failed');
-    res.status(status).json({ error: body });
-  });
-
-  const server = await listen(app, options.host, options.port);
-  const address = server.address() as AddressInfo;
-  const url = `http://${options.host}:${address.port}`;
-  log.info({ url }, 'technician web UI listening');
 
   return {
-    url,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    guard: requireSession,
+    mount: (router) => void app.use(router),
+    listen: async () => {
+      app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+        const body = toErrorBody(err);
+        const status = isSmartBranchError(err) ? err.status : httpStatusOf(err);
+        if (status >= 500) log.error({ err }, 'request failed');
+        res.status(status).json({ error: body });
+      });
+
+      const server = await listen(app, options.host, options.port);
+      const address = server.address() as AddressInfo;
+      const url = `http://${options.host}:${address.port}`;
+      log.info({ url }, 'technician web UI listening');
+      return { url, server, close: () => closeServer(server) };
+    },
   };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }
 
 function listen(app: express.Express, host: string, port: number): Promise<Server> {
