@@ -8,7 +8,7 @@ export const styles = `
   header a, header button { color: white; background: none; border: 1px solid #fff6;
     border-radius: .3rem; padding: .3rem .6rem; font: inherit; text-decoration: none; }
   main { padding: 1rem; max-width: 64rem; margin: 0 auto; }
-  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .8rem; }
+  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .8rem; }
   .card { background: white; border-radius: .5rem; padding: .8rem; box-shadow: 0 1px 3px #0002; }
   .card .label { font-size: .85rem; color: #556; }
   .card .value { font-size: 1.6rem; font-weight: 600; margin-top: .2rem; }
