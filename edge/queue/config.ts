@@ -80,6 +80,12 @@ export const QueueConfig = z
       .array(z.strictObject({ lang: z.string().min(2).max(16), template: DisplayText(300) }))
       .max(8)
       .default(defaultAnnouncements),
+    /**
+     * Minutes before its slot from which an appointment's check-in counts as on time.
+     * On time (up to the slot's end) it is called before walk-ins of its class; else it is
+     * a walk-in. Default 15.
+     */
+    appointmentEarlyMinutes: z.number().min(0).max(240).default(15),
     /** Recalls after which a `recall` turns the ticket into a no-show. Default 3. */
     maxRecalls: z.number().int().min(0).max(20).default(3),
     /** How often the retained state is published again even without a change, in ms. */

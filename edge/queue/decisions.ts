@@ -9,6 +9,7 @@ import type { QueueCounterCommand, QueueEvent, QueueIssue, Ticket } from '../../
 import type { Db } from '../store/index.ts';
 import type { QueueConfig, QueueService } from './config.ts';
 import { announcementsFor } from './announce.ts';
+import type { AppointmentBook } from './appointments.ts';
 import { localDay } from './day.ts';
 import type { CounterRow, Ledger } from './ledger.ts';
 
@@ -42,6 +43,7 @@ export function decisions(
   config: QueueConfig,
   db: Db,
   ledger: Ledger,
+  book: AppointmentBook,
   /** Expected wait of a ticket issued now for a service, in seconds; null when none serves it. */
   estimateOf: (service: string) => number | null,
 ): Decisions {
@@ -68,11 +70,33 @@ export function decisions(
     return { ticket, events: [], changed: false };
   };
 
+  /** The appointment a request checks in, or its ticket when it is checked in already. */
+  const appointmentOf = (request: QueueIssue, now: number) => {
+    if (request.appointment === undefined) return { appointment: undefined, ticket: undefined };
+
+    const appointment = book.byCode(localDay(now, config.timeZone), request.appointment);
+    if (!appointment || appointment.state === 'cancelled') {
+      throw new SmartBranchError('SB_ERR_NOT_FOUND', 'no such appointment today', 'appointment');
+    }
+    const ticket = appointment.ticketId === null ? undefined : ledger.ticket(appointment.ticketId);
+    return { appointment, ticket };
+  };
+
   const issue = db.transaction((request: QueueIssue, now: number): Outcome => {
     const earlier = repeated('issue', request.requestId);
     if (earlier) return earlier;
 
-    const service = serviceOf(request.service);
+    const checkIn = appointmentOf(request, now);
+    if (checkIn.ticket) {
+      ledger.remember('issue', request.requestId, checkIn.ticket.id, now);
+      return { ticket: checkIn.ticket, events: [], changed: false };
+    }
+
+    const { appointment } = checkIn;
+    const earlyMs = config.appointmentEarlyMinutes * minuteMs;
+    const onTime =
+      appointment && now >= appointment.slotStart - earlyMs && now <= appointment.slotEnd;
+    const service = serviceOf(appointment?.service ?? request.service);
     const estimate = estimateOf(service.id);
     const day = localDay(now, config.timeZone);
     const seq = ledger.nextNumber(service.id, day);
@@ -90,7 +114,9 @@ export function decisions(
       issuedAt: now,
       targetWaitMs: Math.round(service.targetWaitMinutes * minuteMs),
       estimatedWaitMs: estimate === null ? null : Math.round(estimate * 1000),
+      appointment: onTime ? 1 : 0,
     });
+    if (appointment) book.checkIn(appointment.id, id);
     ledger.remember('issue', request.requestId, id, now);
 
     const ticket = ledger.ticket(id) as Ticket;

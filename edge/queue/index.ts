@@ -16,8 +16,9 @@ import type {
 } from '../../protocol/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Db } from '../store/index.ts';
+import { type Appointment, appointmentBook } from './appointments.ts';
 import { QueueConfig } from './config.ts';
-import { nextDayStart } from './day.ts';
+import { localDay, nextDayStart } from './day.ts';
 import { decisions, type Outcome } from './decisions.ts';
 import { ledger } from './ledger.ts';
 import { minuteCloser, minuteOf } from './minutes.ts';
@@ -25,6 +26,12 @@ import { stateReader } from './state.ts';
 import { attachBusSurface } from './surface.ts';
 
 export { QueueConfig, isTimeZone, type QueueConfigInput } from './config.ts';
+export {
+  type Appointment,
+  AppointmentBooking,
+  type AppointmentBookingInput,
+  AppointmentImportError,
+} from './appointments.ts';
 export { type Announcement, announcementsFor, characterCount, truncateText } from './announce.ts';
 export { dayStart, localDay, nextDayStart } from './day.ts';
 export { ticketNumber } from './decisions.ts';
@@ -53,6 +60,12 @@ export interface Queue {
   command(counter: string, command: QueueCounterCommand): Ticket | null;
   state(): QueueState;
   stats(): QueueStats;
+  /** Books one appointment (an `AppointmentBooking`); throws SB_ERR_INVALID_REQUEST by path. */
+  book(booking: unknown): Appointment;
+  /** Imports a booking system's CSV export, all lines or none (`AppointmentImportError`). */
+  importAppointments(csv: string): Appointment[];
+  /** The appointments of a local day (`YYYY-MM-DD`), default today, by slot. */
+  appointments(day?: string): Appointment[];
   /** Hands the open minute's KPIs over now, for a run that ends without a stop. */
   flush(): void;
   stop(): Promise<void>;
@@ -66,9 +79,12 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   // Whole milliseconds: a sped-up clock reads fractions, which no timestamp schema accepts.
   const clock = { ...context.clock, now: () => Math.floor(context.clock.now()) };
   const log = context.log.child({ module: 'queue' });
-  const book = ledger(options.db);
+  const tickets = ledger(options.db);
   const reader = stateReader(config, options.db);
-  const decide = decisions(config, options.db, book, reader.estimate);
+  const appointments = appointmentBook(options.db, config.timeZone, (id) =>
+    config.services.some((service) => service.id === id),
+  );
+  const decide = decisions(config, options.db, tickets, appointments, reader.estimate);
   const minutes = minuteCloser(options.db, options.recordMinute);
   const figures = queueMetrics(context.registry);
   const counts = { issued: 0, served: 0 };
@@ -136,7 +152,7 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
 
   const startDay = () => {
     const events = decide.closeEarlierDays(clock.now());
-    book.forgetRequestsBefore(clock.now() - requestMemoryMs);
+    tickets.forgetRequestsBefore(clock.now() - requestMemoryMs);
     if (events.length) log.info({ cancelled: events.length }, 'queue day closed');
     announce({ ticket: null, events, changed: true });
   };
@@ -153,6 +169,9 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
       return outcome.ticket;
     },
     state: () => reader.state(clock.now()),
+    book: (booking) => appointments.book(booking, clock.now()),
+    importAppointments: (csv) => appointments.importCsv(csv, clock.now()),
+    appointments: (day) => appointments.ofDay(day ?? localDay(clock.now(), config.timeZone)),
     stats: () => ({ ...counts, ...reader.counts() }),
     flush: () => closeMinutes(clock.now() + 1),
     stop: async () => {

@@ -22,6 +22,7 @@ interface TicketRow {
   transferred_from: string | null;
   target_wait_ms: number;
   estimated_wait_ms: number | null;
+  appointment: number;
 }
 
 export interface NewTicket {
@@ -37,6 +38,8 @@ export interface NewTicket {
   issuedAt: number;
   targetWaitMs: number;
   estimatedWaitMs: number | null;
+  /** 1 for an appointment checked in within its slot. */
+  appointment: 0 | 1;
 }
 
 export interface CounterRow {
@@ -62,6 +65,7 @@ function toTicket(row: TicketRow): Ticket {
   if (row.recalls > 0) ticket.recalls = row.recalls;
   if (row.transferred_from !== null) ticket.transferredFrom = row.transferred_from;
   if (row.estimated_wait_ms !== null) ticket.estimatedWaitSeconds = row.estimated_wait_ms / 1000;
+  if (row.appointment === 1) ticket.appointment = true;
   return ticket;
 }
 
@@ -77,9 +81,9 @@ export function ledger(db: Db) {
     ),
     insertTicket: db.prepare(
       `INSERT INTO queue_tickets (id, service, day, seq, number, segment, source, priority,
-         ageing_step_ms, state, issued_at, target_wait_ms, estimated_wait_ms)
+         ageing_step_ms, state, issued_at, target_wait_ms, estimated_wait_ms, appointment)
        VALUES (@id, @service, @day, @seq, @number, @segment, @source, @priority,
-         @ageingStepMs, 'waiting', @issuedAt, @targetWaitMs, @estimatedWaitMs)`,
+         @ageingStepMs, 'waiting', @issuedAt, @targetWaitMs, @estimatedWaitMs, @appointment)`,
     ),
     request: db.prepare(
       `SELECT ticket_id AS ticketId, error FROM queue_requests
@@ -109,12 +113,13 @@ export function ledger(db: Db) {
        WHERE id = @id`,
     ),
     // The calling rule: highest class first, where waiting one ageing step raises the class by
-    // one; among equals the longest waiting. CAST keeps the ageing an integer step count.
+    // one; among equals an appointment in its slot, then the longest waiting. CAST keeps the
+    // ageing an integer step count.
     next: db.prepare(
       `SELECT * FROM queue_tickets
        WHERE state = 'waiting' AND service IN (SELECT value FROM json_each(?))
        ORDER BY priority + CAST((? - issued_at) / ageing_step_ms AS INTEGER) DESC,
-         issued_at, seq
+         appointment DESC, issued_at, seq
        LIMIT 1`,
     ),
     announce: db.prepare(
