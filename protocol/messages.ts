@@ -118,7 +118,11 @@ export const Ticket = z.strictObject({
 });
 
 export const QueueEvent = z.strictObject({
-  type: z.enum(['issued', 'called', 'served', 'recalled', 'no-show', 'cancelled', 'transferred']),
+  /** `no-show-suspected`: the called ticket's counter zone stayed empty (camera counts only). */
+  type: z.enum([
+    'issued', 'called', 'served', 'recalled', 'no-show', 'cancelled', 'transferred',
+    'no-show-suspected',
+  ]),
   at: Timestamp,
   ticket: Ticket,
   /** For calls and recalls: the text a board shows and speaks, one per language, NFC. */
@@ -141,6 +145,8 @@ export const QueueState = z.strictObject({
   estimates: z
     .array(z.strictObject({ service: Id, waitSeconds: z.number().nonnegative() }))
     .optional(),
+  /** People estimated to have left the waiting zone without being called, last 60 minutes. */
+  walkAwaysLastHour: z.number().int().nonnegative().optional(),
 });
 
 export const Reply = z.strictObject({
