@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+
+interface TokenOptions {
+  cloud: string;
+  branch: string;
+  user: string;
+  ttlHours?: string;
+}
+
+/**
+ * `enrolment-token`: what an HQ admin runs to let one new gateway in. The password comes from
+ * SB_HQ_PASSWORD or standard input, never from the command line where `ps` would show it.
+ */
+export function registerHq(program: Command): void {
+  program
+    .command('enrolment-token')
+    .description('log in to HQ as an admin and print a one-time enrolment token for a branch')
+    .requiredOption('--cloud <url>', 'the cloud\'s HTTP address, e.g. http://127.0.0.1:8000')
+    .requiredOption('--branch <id>', 'the branch the new gateway serves')
+    .option('--user <name>', 'HQ admin user name', 'admin')
+    .option('--ttl-hours <hours>', 'how long the token stays valid (default: the cloud\'s)')
+    .action(async (options: TokenOptions) => {
+      const password = process.env.SB_HQ_PASSWORD ?? (await readStdin());
+      const cookie = await login(options.cloud, options.user, password);
+      const body: Record<string, unknown> = { branch: options.branch };
+      if (options.ttlHours) body.ttlMs = Math.round(Number(options.ttlHours) * 3600_000);
+
+      const answer = await call(options.cloud, '/api/enrolment-tokens', body, cookie);
+      const token = answer.body as { token: string; expiresAt: number };
+      console.log(token.token);
+      console.error(`valid until ${new Date(token.expiresAt).toISOString()}, once`);
+    });
+}
+
+async function login(cloud: string, username: string, password: string): Promise<string> {
+  const answer = await call(cloud, '/api/login', { username, password });
+  const cookie = answer.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) fail('the cloud answered the login without a session');
+  return cookie;
+}
+
+async function call(cloud: string, path: string, body: unknown, cookie?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (cookie) headers.cookie = cookie;
+
+  const response = await fetch(new URL(path, cloud), { method: 'POST', headers,
+    body: JSON.stringify(body) }).catch((err: Error) => fail(`${cloud} unreachable: ${err.message}`));
+  const json: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    fail(`${path} refused (${response.status} ${error?.code ?? ''}): ${error?.message ?? ''}`);
+  }
+  return { headers: response.headers, body: json };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+function fail(message: string): never {
+  console.error(`smartbranch: ${message}`);
+  process.exit(1);
+}
