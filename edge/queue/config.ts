@@ -42,6 +42,8 @@ export const QueueCounter = z.strictObject({
   services: z.array(Id).min(1),
   /** The state a counter starts in the first time the gateway sees it. Default open. */
   initialState: CounterStateName.default('open'),
+  /** The camera zone in front of the counter, to notice a called customer who never came. */
+  zone: Id.optional(),
 });
 
 const defaultAnnouncements = [
@@ -86,6 +88,17 @@ export const QueueConfig = z
      * a walk-in. Default 15.
      */
     appointmentEarlyMinutes: z.number().min(0).max(240).default(15),
+    /** The camera zone where customers wait, for the walk-away estimate. */
+    waitingZone: Id.optional(),
+    /** A called ticket whose counter zone stays empty this long is a suspected no-show. */
+    noShowWatch: z
+      .strictObject({
+        /** Seconds the counter zone must stay empty after the call. Default 60. */
+        emptySeconds: z.number().positive().max(3600).default(60),
+        /** Recall the ticket on suspicion (no-show after `maxRecalls`). Default false. */
+        autoRecall: z.boolean().default(false),
+      })
+      .default({ emptySeconds: 60, autoRecall: false }),
     /** Recalls after which a `recall` turns the ticket into a no-show. Default 3. */
     maxRecalls: z.number().int().min(0).max(20).default(3),
     /** How often the retained state is published again even without a change, in ms. */

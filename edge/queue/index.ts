@@ -20,10 +20,11 @@ import { type Appointment, appointmentBook } from './appointments.ts';
 import { QueueConfig } from './config.ts';
 import { localDay, nextDayStart } from './day.ts';
 import { decisions, type Outcome } from './decisions.ts';
-import { ledger } from './ledger.ts';
+import { type Ledger, ledger } from './ledger.ts';
 import { minuteCloser, minuteOf } from './minutes.ts';
 import { stateReader } from './state.ts';
 import { attachBusSurface } from './surface.ts';
+import { type ZoneWatch, watchZones } from './watch.ts';
 
 export { QueueConfig, isTimeZone, type QueueConfigInput } from './config.ts';
 export {
@@ -90,9 +91,15 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   const counts = { issued: 0, served: 0 };
   const timers: Timer[] = [];
   let detachSurface = async () => {};
+  let watch: ZoneWatch | null = null;
+
+  const currentState = (): QueueState => {
+    const state = reader.state(clock.now());
+    return watch ? { ...state, walkAwaysLastHour: watch.walkAwaysLastHour() } : state;
+  };
 
   const publishState = () => {
-    const state = reader.state(clock.now());
+    const state = currentState();
     figures.waiting.set(state.waiting.reduce((sum, entry) => sum + entry.count, 0));
     return options.bus
       .publish('queueState', {}, state, { retain: true })
@@ -103,6 +110,7 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
     if (!outcome.changed) return;
 
     for (const event of outcome.events) countEvent(event);
+    for (const event of outcome.events) watch?.noteEvent(event);
     publishEvents(outcome.events);
     void publishState();
   };
@@ -157,6 +165,18 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
     announce({ ticket: null, events, changed: true });
   };
 
+  const suspectNoShow = (counter: string, ticket: Ticket) => {
+    publishEvents([{ type: 'no-show-suspected', at: clock.now(), ticket }]);
+    if (!config.noShowWatch.autoRecall) return;
+
+    const requestId = `auto-recall:${ticket.id}:${ticket.recalls ?? 0}`;
+    try {
+      queue.command(counter, { requestId, action: 'recall' });
+    } catch (err) {
+      log.warn({ counter, reason: (err as Error).message }, 'queue automatic recall refused');
+    }
+  };
+
   const queue: Queue = {
     issue: (request) => {
       const outcome = decide.issue(request, clock.now());
@@ -168,7 +188,7 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
       announce(outcome);
       return outcome.ticket;
     },
-    state: () => reader.state(clock.now()),
+    state: currentState,
     book: (booking) => appointments.book(booking, clock.now()),
     importAppointments: (csv) => appointments.importCsv(csv, clock.now()),
     appointments: (day) => appointments.ofDay(day ?? localDay(clock.now(), config.timeZone)),
@@ -177,6 +197,7 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
     stop: async () => {
       for (const timer of timers) timer.cancel();
       await detachSurface();
+      await watch?.stop();
       closeMinutes(clock.now() + 1);
       log.info(counts, 'queue stopped');
     },
@@ -188,8 +209,28 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   scheduleDay();
   timers.push(clock.every(config.stateRefreshMs, () => void publishState()));
   detachSurface = (await attachBusSurface(options.bus, queue, log, clock.now)).detach;
+  if (config.waitingZone !== undefined || config.counters.some((counter) => counter.zone)) {
+    watch = await watchZones({
+      config,
+      bus: options.bus,
+      clock,
+      log,
+      heldTickets: () => heldTickets(tickets),
+      suspect: (counter, ticket) => suspectNoShow(counter, ticket),
+    });
+  }
   log.info({ services: config.services.length, counters: config.counters.length }, 'queue started');
   return queue;
+}
+
+/** The ticket each counter holds in state `called`. */
+function heldTickets(tickets: Ledger): Map<string, Ticket> {
+  const held = new Map<string, Ticket>();
+  for (const row of tickets.counters()) {
+    const ticket = row.ticketId === null ? undefined : tickets.ticket(row.ticketId);
+    if (ticket?.state === 'called') held.set(row.id, ticket);
+  }
+  return held;
 }
 
 function queueMetrics(registry: Registry) {
