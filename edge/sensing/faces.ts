@@ -75,11 +75,28 @@ export interface Demographics {
   views: number;
 }
 
+export interface DemographicsOptions {
+  /** Face descriptions at most per track. Default unlimited (the `sense` diagnostic). */
+  maxDescriptions?: number;
+  /** Frames of face detection at most for a track that never shows a usable view. Default
+   * unlimited; a person seen only from behind stays `unknown` without costing every frame. */
+  maxLooks?: number;
+}
+
 /** The best few face views of each track, and the verdict they support. */
-export function demographicsKeeper() {
+export function demographicsKeeper(options: DemographicsOptions = {}) {
+  const maxDescriptions = options.maxDescriptions ?? Number.POSITIVE_INFINITY;
+  const maxLooks = options.maxLooks ?? Number.POSITIVE_INFINITY;
   const views = new Map<number, View[]>();
+  const effort = new Map<number, { descriptions: number; looks: number }>();
+  const effortOf = (track: number) => {
+    const entry = effort.get(track) ?? { descriptions: 0, looks: 0 };
+    effort.set(track, entry);
+    return entry;
+  };
 
   const add = (track: number, face: FaceDetection) => {
+    effortOf(track).descriptions += 1;
     // faceres answering no gender at all is no vote: counting it as 0 drags a clear verdict
     // toward unknown (seen on the mirrored head-pose clip).
     if (!isView(face) || face.age === null || face.gender === 'unknown') return;
@@ -112,12 +129,32 @@ export function demographicsKeeper() {
    * coming closer). A person sitting still is described a few times, then no more.
    */
   const wants = (track: number, face: FaceDetection) => {
+    if (effortOf(track).descriptions >= maxDescriptions) return false;
+
     const best = views.get(track) ?? [];
     const worst = best.at(-1);
     return best.length < bestViews || !worst || viewQuality(face) > worst.quality;
   };
 
-  return { add, verdict, wants, tracks: () => [...views.keys()] };
+  /** Whether more face work on this track would be spent in vain. */
+  const settled = (track: number) => {
+    const spent = effortOf(track);
+    const best = views.get(track)?.length ?? 0;
+    return best >= bestViews || spent.descriptions >= maxDescriptions || spent.looks >= maxLooks;
+  };
+
+  /** Counts a frame on which faces were looked for while this track was in view. */
+  const looked = (track: number) => {
+    effortOf(track).looks += 1;
+  };
+
+  /** Lets an ended track's views go: only its verdict, taken before, outlives it. */
+  const forget = (track: number) => {
+    views.delete(track);
+    effort.delete(track);
+  };
+
+  return { add, verdict, wants, settled, looked, forget };
 }
 
 export function ageBand(age: number): AgeBand {

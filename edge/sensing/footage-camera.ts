@@ -10,9 +10,10 @@ import {
 } from '../../devices/camera/index.ts';
 import type { CameraState } from './camera-state.ts';
 import { type CameraConfig, clipExtensions } from './config.ts';
-import type { Detector } from './detector.ts';
+import { faceLineage, type Detector } from './detector.ts';
 import type { SensingMetrics } from './metrics.ts';
-import { countConfidence, peopleInFrame } from './people.ts';
+import type { Analyser } from './pipeline.ts';
+import { tiledDetector } from './tiling.ts';
 
 const firstRetryMs = 1000;
 const maxRetryMs = 60_000;
@@ -23,6 +24,8 @@ export interface FootageDeps {
   detector: () => Promise<Detector>;
   metrics: SensingMetrics;
   context: ModuleContext;
+  /** The camera's tracker, zones and lines, fed at the camera's rate. */
+  analyser: Analyser;
 }
 
 export interface Runner {
@@ -42,6 +45,8 @@ export function runFootageCamera(deps: FootageDeps): Runner {
   let stopped = false;
   let stream: FrameStream | null = null;
   let wake: { timer: Timer; resolve: () => void } | null = null;
+  const startedAt = context.clock.now();
+  const detect = tiledDetector(config.tiling);
 
   const sleepUntil = (at: number) =>
     new Promise<void>((resolve) => {
@@ -57,15 +62,18 @@ export function runFootageCamera(deps: FootageDeps): Runner {
     state.stats.backend = detector.backend;
     const { fps, width, height } = config;
     stream = openFrames({ input, fps, width, height, live });
-    const startedAt = context.clock.now();
+    const clipStartedAt = context.clock.now();
     let frames = 0;
     for (;;) {
       const frame = await stream.next();
       if (!frame || stopped) break;
 
-      const due = startedAt + frame.t * 1000;
+      const due = clipStartedAt + frame.t * 1000;
       // Behind by more than a frame: drop it, as a live camera would, rather than lag.
-      if (!live && context.clock.now() - due > 1000 / fps) continue;
+      if (!live && context.clock.now() - due > 1000 / fps) {
+        state.stats.framesDropped += 1;
+        continue;
+      }
 
       if (!live) await sleepUntil(due);
       if (stopped) break;
@@ -78,16 +86,21 @@ export function runFootageCamera(deps: FootageDeps): Runner {
   };
 
   const analyse = async (detector: Detector, frame: RawFrame, clip: string | undefined) => {
-    const detections = await detector.detect(frame);
+    const arrivedAt = context.clock.now();
+    const { analyser } = deps;
+    const detections = await detect(detector, frame, analyser.nextFaceWork());
     deps.metrics.detected(detections.ms / 1000);
-    const people = peopleInFrame(detections.bodies);
-    const lineage = {
+    const outcome = analyser.frame((arrivedAt - startedAt) / 1000, detections);
+    const people = {
       model: detector.model.name,
       modelVersion: detector.model.version,
       backend: detector.backend,
     };
-    state.counted(people.length, countConfidence(people, detections.bodies), lineage, clip);
+    state.observe(outcome, { people, faces: faceLineage(detector) }, arrivedAt, clip);
     if (state.stats.state !== 'online' && !clipTrouble) state.setState('online');
+
+    // After the figures are out: a description only sharpens the verdicts of later frames.
+    if (analyser.wantsDescription()) analyser.described(await detector.describeLast());
   };
 
   let clipTrouble = false;

@@ -3,7 +3,7 @@
  * a worker thread → people counts on the bus and minute aggregates for the store.
  * Frames live only in memory; nothing per person leaves this module.
  */
-import type { ModuleContext } from '../../core/index.ts';
+import { isSmartBranchError, loadConfigFile, type ModuleContext } from '../../core/index.ts';
 import type { CameraSourceName } from '../../protocol/index.ts';
 import {
   type CameraOutputs,
@@ -15,7 +15,9 @@ import type { CameraConfig } from './config.ts';
 import { type Detector, startDetector } from './detector.ts';
 import { type Runner, runFootageCamera } from './footage-camera.ts';
 import { type SensingMetrics, sensingMetrics } from './metrics.ts';
+import { type Analyser, createAnalyser } from './pipeline.ts';
 import { runSyntheticCamera } from './synthetic-source.ts';
+import { wholeFrameZone, ZoneFile } from './zones.ts';
 
 export type { ModuleContext } from '../../core/index.ts';
 export type { CameraStats, ClipStats, DeviceStateName } from './camera-state.ts';
@@ -25,6 +27,7 @@ export {
   type Detections,
   type Detector,
   type ModelInfo,
+  faceLineage,
   peopleModel,
   startDetector,
 } from './detector.ts';
@@ -65,21 +68,37 @@ export async function startSensing(
     startCamera(config, options, moduleContext, metrics, detector.get),
   );
   const minuteTimer = context.clock.every(minuteCheckMs, () => {
-    for (const camera of cameras) camera.state.minutes.closeIfPast(context.clock.now());
+    for (const camera of cameras) camera.state.closeIfPast(context.clock.now());
   });
 
   return {
     stats: () => ({ cameras: cameras.map((camera) => ({ ...camera.state.stats })) }),
     flush: () => {
-      for (const camera of cameras) camera.state.minutes.flush();
+      for (const camera of cameras) camera.state.flush();
     },
     async stop() {
       minuteTimer.cancel();
       await Promise.all(cameras.map((camera) => camera.runner.stop()));
-      for (const camera of cameras) camera.state.minutes.flush();
+      for (const camera of cameras) camera.state.flush();
       await detector.close();
     },
   };
+}
+
+/**
+ * A camera's zone file, or the whole frame as one zone named after the camera. A file that
+ * cannot be read or fails its schema is the camera's fault alone: it is reported, not thrown.
+ */
+function cameraZones(config: CameraConfig): { zones: ZoneFile; problem: string | null } {
+  if (!config.zones) return { zones: wholeFrameZone(config.id), problem: null };
+
+  try {
+    return { zones: loadConfigFile(config.zones, ZoneFile), problem: null };
+  } catch (err) {
+    const message = isSmartBranchError(err) || err instanceof Error ? err.message : String(err);
+    const problem = `zone file ${message.replace(/\n\s*/g, '; ')}`.slice(0, 300);
+    return { zones: wholeFrameZone(config.id), problem };
+  }
 }
 
 function startCamera(
@@ -95,14 +114,34 @@ function startCamera(
       : config.source.kind === 'url'
         ? 'camera'
         : 'footage';
-  const state = cameraState(config, source, outputs, context, metrics);
-  if (config.source.kind === 'synthetic') {
-    metrics.backend(config.id, 'none');
-    return { state, runner: runSyntheticCamera(config.source.seed, config.fps, state, context) };
+  const { zones, problem } = cameraZones(config);
+  const state = cameraState(config, source, zones, outputs, context, metrics);
+  if (problem) {
+    state.setState('offline', problem);
+    return { state, runner: { stop: async () => {} } };
   }
 
-  return { state, runner: runFootageCamera({ config, state, detector, metrics, context }) };
+  const analyser: Analyser = createAnalyser(zones, {
+    frameSeconds: 1 / config.fps,
+    history: false,
+    demographics: liveFaceEffort,
+  });
+  if (config.source.kind === 'synthetic') {
+    metrics.backend(config.id, 'none');
+    const seed = config.source.seed;
+    return { state, runner: runSyntheticCamera(seed, config.fps, state, analyser, context) };
+  }
+
+  const runner = runFootageCamera({ config, state, detector, metrics, context, analyser });
+  return { state, runner };
 }
+
+/**
+ * Face work a live camera spends on one person: a few descriptions (the best views of a
+ * walker coming closer) and, for someone who never turns to the camera, face detection on
+ * at most 20 frames while nobody stands in a screen's viewing zone.
+ */
+const liveFaceEffort = { maxDescriptions: 4, maxLooks: 20 };
 
 /** One detector worker for all cameras, started on first use; a failed start is retried. */
 function sharedDetector(options: SensingOptions, log: ModuleContext['log']) {
@@ -139,9 +178,21 @@ export { type Crossing, lineCounter, type Visit, visitKeeper } from './events.ts
 export { ageBand, ageBands, genderThreshold, minimumFaceWidth } from './faces.ts';
 export {
   type Analyser,
+  type AnalyserOptions,
   type AnalysisSummary,
   createAnalyser,
+  type EndedTrack,
   type FrameOutcome,
 } from './pipeline.ts';
 export { createTracker, type Track, type Tracker } from './tracker.ts';
-export { CountingLine, wholeFrame, Zone, ZoneFile } from './zones.ts';
+export { CountingLine, wholeFrame, wholeFrameZone, Zone, ZoneFile } from './zones.ts';
+export {
+  type Aggregator,
+  type AudienceRecord,
+  aggregator,
+  dwellMinutes,
+  dwellSeconds,
+  type FrameLineage,
+} from './aggregates.ts';
+export { anonymousAges, anonymousGenders, defaultK } from './anonymity.ts';
+export { cut, tiledDetector } from './tiling.ts';

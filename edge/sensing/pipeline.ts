@@ -1,7 +1,22 @@
-import type { Detections } from './detector.ts';
-import { type Crossing, lineCounter, type Move, type Visit, visitKeeper } from './events.ts';
-import { type Demographics, demographicsKeeper, faceOwner, isFrontal, isView } from './faces.ts';
-import { peopleInFrame } from './people.ts';
+import type { AgeBand } from '../../protocol/index.ts';
+import type { Detections, FaceWork } from './detector.ts';
+import {
+  type Crossing,
+  lineCounter,
+  type Move,
+  type Visit,
+  visitKeeper,
+  type ZoneEvents,
+} from './events.ts';
+import {
+  type Demographics,
+  type DemographicsOptions,
+  demographicsKeeper,
+  faceOwner,
+  isFrontal,
+  isView,
+} from './faces.ts';
+import { countConfidence, peopleInFrame } from './people.ts';
 import { createTracker, type Track } from './tracker.ts';
 import { boxCentre, footPoint, inside, type Zone, type ZoneFile } from './zones.ts';
 
@@ -16,8 +31,27 @@ export interface FrameOutcome {
   zonePeople: Record<string, number>;
   /** Zone name → people looking at its screen. */
   zoneLooking: Record<string, number>;
+  /** Zone name → age bands of the people standing in it whose band is known. */
+  zoneAges: Record<string, Partial<Record<AgeBand, number>>>;
   /** Mean score of the people counted, 0..1. */
   confidence: number;
+  /** Visits begun and ended, and moves between zones, on this frame. */
+  events: ZoneEvents;
+  /** Tracks that ended on this frame: their verdict and the zones they visited. */
+  ended: EndedTrack[];
+}
+
+export interface EndedTrack {
+  demographics: Demographics;
+  zones: string[];
+}
+
+export interface AnalyserOptions {
+  /** Seconds between processed frames, so a track missed on one frame stays in view. */
+  frameSeconds?: number;
+  /** Keep every visit, move and verdict for `finish` (the `sense` diagnostic). Default true. */
+  history?: boolean;
+  demographics?: DemographicsOptions;
 }
 
 export interface Analyser {
@@ -26,7 +60,12 @@ export interface Analyser {
   wantsDescription(): boolean;
   /** The described faces of the latest frame (age and gender), from `describeLast`. */
   described(detections: Detections): void;
-  /** Closes open visits; per-track results for the diagnostic `sense` output only. */
+  /**
+   * The face work the next frame needs: boxes while someone stands in a viewing zone or a
+   * track still wants views, nothing otherwise.
+   */
+  nextFaceWork(): FaceWork;
+  /** Ends every track; per-track results for the diagnostic `sense` output only. */
   finish(): AnalysisSummary;
 }
 
@@ -35,29 +74,38 @@ export interface AnalysisSummary {
   visits: Visit[];
   faces: Demographics[];
   moves: Move[];
+  /** What ending the run closed: the events and tracks of this last step alone. */
+  last: { events: ZoneEvents; ended: EndedTrack[] };
 }
 
 /**
- * One camera's frames → tracks → events. Per-track state stays inside; what leaves for the
- * bus and the store is aggregated by aggregates.ts.
+ * One camera's frames → tracks → events. Per-track state stays inside and is let go when a
+ * track ends; what leaves for the bus and the store is aggregated by aggregates.ts.
  */
-export function createAnalyser(zones: ZoneFile): Analyser {
-  const tracker = createTracker();
+export function createAnalyser(zones: ZoneFile, options: AnalyserOptions = {}): Analyser {
+  const frameSeconds = options.frameSeconds ?? 0;
+  const tracker = createTracker({ coastSeconds: Math.max(0.5, 1.5 * frameSeconds) });
   const lines = lineCounter(zones.lines);
   const visits = visitKeeper(zones.zones);
-  const demographics = demographicsKeeper();
+  const demographics = demographicsKeeper(options.demographics);
   const screens = zones.zones.filter((zone) => zone.screen !== undefined);
-  const viewing = screens.length ? screens : null;
+  // Without a screen named, the camera is taken to sit on the screen its zones face.
+  const viewing = screens.length ? screens : zones.zones;
+  const history = options.history === false ? null : emptyHistory();
   let inView: Track[] = [];
   let viewWanted = false;
 
-  const frame = (t: number, detections: Detections): FrameOutcome => {
-    const people = peopleInFrame(detections.bodies);
-    inView = tracker.update(
-      t,
-      people.map((body) => body.box),
-    );
-    visits.observe(t, inView);
+  const endTracks = (ended: readonly Track[]): EndedTrack[] => {
+    const zonesOf = visits.endTracks(ended.map((track) => track.id));
+    return ended.map((track) => {
+      const verdict = demographics.verdict(track.id);
+      demographics.forget(track.id);
+      lines.forget(track.id);
+      return { demographics: verdict, zones: zonesOf.get(track.id) ?? [] };
+    });
+  };
+
+  const faces = (detections: Detections) => {
     const zoneLooking: Record<string, number> = {};
     let looking = 0;
     viewWanted = false;
@@ -67,19 +115,38 @@ export function createAnalyser(zones: ZoneFile): Analyser {
       if (!isFrontal(face)) continue;
 
       const where = owner ? footPoint(owner.box) : boxCentre(face.box);
-      const zonesSeen = viewing ? viewing.filter((zone) => inside(where, zone.polygon)) : [];
-      if (viewing && zonesSeen.length === 0) continue;
+      const zonesSeen = viewing.filter((zone) => inside(where, zone.polygon));
+      if (zonesSeen.length === 0) continue;
 
       looking += 1;
       for (const zone of zonesSeen) zoneLooking[zone.name] = (zoneLooking[zone.name] ?? 0) + 1;
     }
+    return { looking, zoneLooking };
+  };
 
-    const confidence = people.length
-      ? people.reduce((sum, body) => sum + body.score, 0) / people.length
-      : 1;
+  const frame = (t: number, detections: Detections): FrameOutcome => {
+    const people = peopleInFrame(detections.bodies);
+    inView = tracker.update(
+      t,
+      people.map((body) => body.box),
+    );
+    const events = visits.observe(t, inView);
+    const ended = endTracks(tracker.takeEnded());
+    const { looking, zoneLooking } = faces(detections);
+    if (lookedForFaces(detections)) noteLooks();
+
+    const confidence = countConfidence(people, detections.bodies);
     const zonePeople = countInZones(inView, zones.zones);
+    const zoneAges = agesInZones(inView, zones.zones, demographics.verdict);
     const crossings = lines(t, inView);
-    return { t, people: inView.length, looking, crossings, zonePeople, zoneLooking, confidence };
+    const outcome = { t, people: inView.length, looking, crossings, zonePeople, zoneLooking,
+      zoneAges, confidence, events, ended };
+    if (history) remember(history, outcome);
+    return outcome;
+  };
+
+  const noteLooks = () => {
+    for (const track of inView) if (track.confirmed) demographics.looked(track.id);
   };
 
   // Describing faces costs more than finding people: only when this frame shows a face big
@@ -91,19 +158,48 @@ export function createAnalyser(zones: ZoneFile): Analyser {
     }
   };
 
+  const nextFaceWork = (): FaceWork => {
+    const confirmed = inView.filter((track) => track.confirmed);
+    const watching = confirmed.some((track) =>
+      viewing.some((zone) => inside(footPoint(track.box), zone.polygon)),
+    );
+    const wanting = confirmed.some((track) => !demographics.settled(track.id));
+    return watching || wanting ? 'detect' : 'none';
+  };
+
   const finish = (): AnalysisSummary => {
-    visits.finish();
-    const confirmed = tracker.ended().map((track) => track.id);
-    const faces = confirmed.map((id) => demographics.verdict(id));
+    const ended = endTracks(tracker.endAll());
+    const events = visits.take();
+    inView = [];
+    if (history) remember(history, { events, ended });
     return {
       tracks: tracker.confirmedCount(),
-      visits: visits.visits(),
-      faces,
-      moves: visits.moves(),
+      visits: history?.visits ?? events.visits,
+      faces: history?.faces ?? ended.map((track) => track.demographics),
+      moves: history?.moves ?? events.moves,
+      last: { events, ended },
     };
   };
 
-  return { frame, wantsDescription: () => viewWanted, described, finish };
+  return { frame, wantsDescription: () => viewWanted, described, nextFaceWork, finish };
+}
+
+/** A frame on which the detector was asked for faces reports its face time; none otherwise. */
+function lookedForFaces(detections: Detections): boolean {
+  return detections.faceWork !== undefined && detections.faceWork !== 'none';
+}
+
+function emptyHistory() {
+  return { visits: [] as Visit[], moves: [] as Move[], faces: [] as Demographics[] };
+}
+
+function remember(
+  history: ReturnType<typeof emptyHistory>,
+  outcome: { events: ZoneEvents; ended: EndedTrack[] },
+) {
+  history.visits.push(...outcome.events.visits);
+  history.moves.push(...outcome.events.moves);
+  history.faces.push(...outcome.ended.map((track) => track.demographics));
 }
 
 function countInZones(tracks: readonly Track[], zones: readonly Zone[]): Record<string, number> {
@@ -112,4 +208,23 @@ function countInZones(tracks: readonly Track[], zones: readonly Zone[]): Record<
     counts[zone.name] = tracks.filter((track) => inside(footPoint(track.box), zone.polygon)).length;
   }
   return counts;
+}
+
+function agesInZones(
+  tracks: readonly Track[],
+  zones: readonly Zone[],
+  verdict: (track: number) => Demographics,
+): FrameOutcome['zoneAges'] {
+  const ages: FrameOutcome['zoneAges'] = {};
+  for (const zone of zones) {
+    const bands: Partial<Record<AgeBand, number>> = {};
+    for (const track of tracks.filter((one) => one.confirmed)) {
+      if (!inside(footPoint(track.box), zone.polygon)) continue;
+
+      const band = verdict(track.id).ageBand;
+      if (band !== 'unknown') bands[band] = (bands[band] ?? 0) + 1;
+    }
+    ages[zone.name] = bands;
+  }
+  return ages;
 }

@@ -27,8 +27,13 @@ export interface Track {
 export interface Tracker {
   /** Associates one frame's people with the tracks; returns the tracks in view after it. */
   update(t: number, boxes: readonly Box[]): Track[];
-  /** Tracks dropped so far (left the view or unseen too long), confirmed ones only. */
-  ended(): Track[];
+  /**
+   * Confirmed tracks dropped since the last call (left the view or unseen too long); each is
+   * handed out once, so a tracker running for days keeps only its live tracks.
+   */
+  takeEnded(): Track[];
+  /** Ends every live track now (a run that ends) and returns the confirmed ones. */
+  endAll(): Track[];
   /** Every confirmed track, live or ended. */
   confirmedCount(): number;
 }
@@ -46,7 +51,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const maxGap = options.maxGapSeconds ?? 1.5;
   const coast = options.coastSeconds ?? 0.5;
   let live: Track[] = [];
-  const done: Track[] = [];
+  let done: Track[] = [];
   let nextId = 1;
   let confirmed = 0;
 
@@ -74,11 +79,19 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return live.filter((track) => track.matched || (track.confirmed && t - track.lastSeen < coast));
   };
 
-  return {
-    update,
-    ended: () => [...done, ...live.filter((track) => track.confirmed)],
-    confirmedCount: () => confirmed,
+  const takeEnded = () => {
+    const ended = done;
+    done = [];
+    return ended;
   };
+
+  const endAll = () => {
+    const ended = [...takeEnded(), ...live.filter((track) => track.confirmed)];
+    live = [];
+    return ended;
+  };
+
+  return { update, takeEnded, endAll, confirmedCount: () => confirmed };
 }
 
 function newTrack(id: number, box: Box, t: number): Track {

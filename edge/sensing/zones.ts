@@ -41,22 +41,19 @@ export type Zone = z.output<typeof Zone>;
 export type CountingLine = z.output<typeof CountingLine>;
 export type ZoneFile = z.output<typeof ZoneFile>;
 
-/** Without a zone file the whole frame is one zone named `frame`. */
-export const wholeFrame: ZoneFile = {
-  zones: [
-    {
-      name: 'frame',
-      kind: 'service-point',
-      polygon: [
-        [0, 0],
-        [1, 0],
-        [1, 1],
-        [0, 1],
-      ],
-    },
-  ],
-  lines: [],
-};
+/** The whole frame as one service-point zone of that name. */
+export function wholeFrameZone(name: string): ZoneFile {
+  const polygon: [number, number][] = [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+  ];
+  return { zones: [{ name, kind: 'service-point', polygon }], lines: [] };
+}
+
+/** Without a zone file the `sense` command sees the whole frame as one zone named `frame`. */
+export const wholeFrame: ZoneFile = wholeFrameZone('frame');
 
 /** Where a person stands: the bottom centre of the body box. */
 export function footPoint(box: Box): [number, number] {

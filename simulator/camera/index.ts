@@ -10,11 +10,19 @@ export interface SyntheticCameraOptions {
   stepMs?: number;
 }
 
+/** A person's box normalized to the frame: x, y of the top-left corner, width, height. */
+export type SyntheticBox = [number, number, number, number];
+
 export interface SyntheticCamera {
   /** People in view at the clock's current time. */
   people(): number;
   /** People in view at a given epoch millisecond, the same on every call. */
   peopleAt(atMs: number): number;
+  /**
+   * Where the people in view stand at a given epoch millisecond: one place per person along
+   * the frame, the newest person rightmost, so a tracker keeps each on one track.
+   */
+  boxesAt(atMs: number): SyntheticBox[];
 }
 
 /**
@@ -38,7 +46,14 @@ export function syntheticCamera(options: SyntheticCameraOptions): SyntheticCamer
     return people;
   };
 
-  return { people: () => peopleAt(options.clock.now()), peopleAt };
+  const boxesAt = (atMs: number): SyntheticBox[] => {
+    const slot = 0.9 / maxPeople;
+    return Array.from({ length: peopleAt(atMs) }, (_, index) => [
+      0.05 + index * slot, 0.45, Math.min(0.08, slot * 0.8), 0.4,
+    ]);
+  };
+
+  return { people: () => peopleAt(options.clock.now()), peopleAt, boxesAt };
 }
 
 function walk(people: number, draw: number, maxPeople: number): number {

@@ -87,7 +87,9 @@ describe('zones and lines on synthetic tracks', () => {
     for (let frame = 0; frame <= 600; frame++) analyser.frame(frame / 2, bodies(person(0.1)));
     const { visits, tracks } = analyser.finish();
     expect(tracks).toBe(1);
-    expect(visits).toEqual([{ zone: 'counter', track: 1, start: 0, end: 300, dwell: 300 }]);
+    expect(visits).toEqual([
+      { zone: 'counter', track: 1, start: 0, end: 300, dwell: 300, stopped: true },
+    ]);
   });
 
   it('counts a person crossing the line both ways and records the move between zones', () => {
