@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
-import { type Cloud, CloudConfig, startCloud } from '../cloud/index.ts';
 import { loadConfigFile } from '../core/index.ts';
-import { GatewayConfig, startGateway } from '../edge/runtime.ts';
-import { SimulatorConfig, startSimulator } from '../simulator/index.ts';
 import { exitOnConfigError, processContext, untilSignal } from './process.ts';
 
-/** `cloud`, `gateway` and `simulate`: each piece on its own, as a bank deploys them. */
+/**
+ * `cloud`, `gateway` and `simulate`: each piece on its own, as a bank deploys them. Each loads
+ * its modules only when it runs, so `--help` answers at once.
+ */
 export function registerServe(program: Command): void {
   program
     .command('cloud')
     .description('run the cloud control plane (HQ API and pages, cloud broker, puller)')
     .requiredOption('-c, --config <file>', 'cloud.json or .yaml, checked against its schema')
     .action(async (options: { config: string }) => {
+      const { CloudConfig, startCloud } = await import('../cloud/index.ts');
       const config = load(options.config, CloudConfig);
       const context = processContext('cloud');
-      const cloud: Cloud = await startCloud(config, context);
+      const cloud = await startCloud(config, context);
       console.log(`HQ page ${cloud.httpUrl}/   cloud broker ${cloud.brokerUrl}`);
       await untilSignal(context.log, () => cloud.stop());
     });
@@ -24,6 +25,7 @@ export function registerServe(program: Command): void {
     .description('run one branch gateway (bus, sensing, queue, screens, uplink, technician UI)')
     .requiredOption('-c, --config <file>', 'gateway.json or .yaml, checked against its schema')
     .action(async (options: { config: string }) => {
+      const { GatewayConfig, startGateway } = await import('../edge/runtime.ts');
       const config = load(options.config, GatewayConfig);
       const context = processContext('gateway');
       const gateway = await startGateway(config, context);
@@ -36,6 +38,7 @@ export function registerServe(program: Command): void {
     .description('play a virtual branch: customers, kiosk, counters and door sensor')
     .requiredOption('-c, --config <file>', 'sim.json or .yaml, checked against its schema')
     .action(async (options: { config: string }) => {
+      const { SimulatorConfig, startSimulator } = await import('../simulator/index.ts');
       const config = load(options.config, SimulatorConfig);
       const context = processContext('simulator');
       const simulator = await startSimulator(config, context);
