@@ -1,0 +1,68 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../core/index.ts';
+import { tempDir } from '../support/context.ts';
+import { runToEnd } from './run.ts';
+
+const dir = tempDir('sb-cli-');
+afterAll(() => dir.remove());
+
+const commands = ['demo', 'cloud', 'gateway', 'simulate', 'sense', 'hash-password',
+  'enrolment-token'];
+
+describe('the smartbranch command', () => {
+  it.each(commands)('explains %s with --help', async (command) => {
+    const { code, output } = await runToEnd([command, '--help']);
+
+    expect(code).toBe(0);
+    expect(output).toContain(`Usage: smartbranch ${command}`);
+  });
+
+  it('names every error of a gateway config by its path and exits 2', async () => {
+    const file = join(dir.path, 'gateway.json');
+    writeFileSync(file, JSON.stringify({ gateway: 'g1', branch: '', bus: { port: 'x' },
+      queue: { timeZone: 'Mars/Base', services: [], counters: [] } }));
+
+    const { code, output } = await runToEnd(['gateway', '--config', file]);
+
+    expect(code).toBe(2);
+    expect(output).toContain('configuration fails its schema');
+    for (const path of ['branch:', 'branchName:', 'bus.port:', 'queue.timeZone:',
+      'queue.services:']) {
+      expect(output).toContain(path);
+    }
+  });
+
+  it('names the bad fields of a cloud and a simulator config', async () => {
+    const cloud = join(dir.path, 'cloud.json');
+    const sim = join(dir.path, 'sim.yaml');
+    writeFileSync(cloud, JSON.stringify({ store: { url: 'mysql://x' }, branches: [{ id: 'b' }] }));
+    writeFileSync(sim, 'seed: one\nbranch: b1\n');
+
+    const cloudRun = await runToEnd(['cloud', '--config', cloud]);
+    const simRun = await runToEnd(['simulate', '--config', sim]);
+
+    expect(cloudRun.code).toBe(2);
+    expect(cloudRun.output).toMatch(/store\.url: /);
+    expect(cloudRun.output).toMatch(/branches\.0\.name: /);
+    expect(simRun.code).toBe(2);
+    expect(simRun.output).toMatch(/seed: /);
+    expect(simRun.output).toMatch(/gateway: /);
+  });
+
+  it('says which config file it cannot read', async () => {
+    const { code, output } = await runToEnd(['cloud', '--config', join(dir.path, 'none.json')]);
+
+    expect(code).toBe(2);
+    expect(output).toContain('none.json');
+    expect(output).toContain('ENOENT');
+  });
+
+  it('hashes a password from standard input for a config file', async () => {
+    const { code, output } = await runToEnd(['hash-password'], { input: 'tech secret\n' });
+
+    expect(code).toBe(0);
+    expect(await verifyPassword('tech secret', output.trim())).toBe(true);
+  });
+});
