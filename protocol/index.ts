@@ -1,13 +1,17 @@
 import type { z } from 'zod';
+import * as campaigns from './campaigns.ts';
 import * as devices from './devices.ts';
 import * as messages from './messages.ts';
 import * as screens from './screens.ts';
 import type { Channel } from './topics.ts';
 
+export * from './campaigns.ts';
 export * from './devices.ts';
 export * from './ids.ts';
 export * from './messages.ts';
+export * from './releases.ts';
 export * from './screens.ts';
+export * from './signing.ts';
 export * from './topics.ts';
 
 /** The one typed map from every channel to the schema of its payload. */
@@ -35,6 +39,13 @@ export const channelSchemas = {
   deviceReply: messages.Reply,
   deviceProfile: devices.DeviceProfileReport,
   printerJob: devices.PrinterJob,
+  rolloutReport: campaigns.RolloutReport,
+  commandRequest: campaigns.CommandRequest,
+  commandAck: campaigns.CommandAck,
+  moduleSettings: campaigns.ModuleSettings,
+  benefitAllotment: campaigns.BenefitAllotment,
+  redeemRequest: campaigns.RedeemRequest,
+  redeemReply: campaigns.RedeemReply,
 } as const satisfies Record<Channel, z.ZodType>;
 
 export type MessageOf<C extends Channel> = z.output<(typeof channelSchemas)[C]>;
