@@ -33,6 +33,12 @@ export const errorCatalogue = {
   SB_ERR_FIRMWARE_MISMATCH: { status: 409, retry: false, message: 'board runs the wrong firmware' },
   SB_ERR_PAPER_OUT: { status: 503, retry: true, message: 'printer is out of paper' },
   SB_ERR_DEVICE_FAULT: { status: 503, retry: true, message: 'device failed to do it' },
+  SB_ERR_RELEASE_REFUSED: { status: 422, retry: false, message: 'release refused' },
+  SB_ERR_CONFIRMATION_REQUIRED: {
+    status: 409,
+    retry: false,
+    message: 'needs an explicit confirmation',
+  },
   SB_ERR_INTERNAL: { status: 500, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 
