@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CouponRedemption, ManifestBenefit } from './campaigns.ts';
 import { Id } from './ids.ts';
 import {
   AgeBand,
@@ -158,7 +159,7 @@ export const Reply = z.strictObject({
 
 // Uplink records: what may leave the gateway, each kind with its own schema -----------------
 
-export const Stream = z.enum(['audience', 'queue', 'plays']);
+export const Stream = z.enum(['audience', 'queue', 'plays', 'redemptions']);
 
 export const AudienceMinute = z.strictObject({
   camera: Id,
@@ -325,6 +326,12 @@ export const UplinkRecord = z.discriminatedUnion('kind', [
     kind: z.literal('audience.flow-hour'),
     data: AudienceFlowHour,
   }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('benefit.redemption'),
+    data: CouponRedemption,
+  }),
 ]);
 
 /** Which stream each record kind travels in. */
@@ -336,6 +343,7 @@ export const streamOfKind = {
   'audience.line-minute': 'audience',
   'audience.demographics-hour': 'audience',
   'audience.flow-hour': 'audience',
+  'benefit.redemption': 'redemptions',
 } as const satisfies Record<z.infer<typeof UplinkRecord>['kind'], z.infer<typeof Stream>>;
 
 /**
@@ -421,6 +429,8 @@ export const CampaignManifest = z.strictObject({
       target: ScreenTarget.optional(),
       rule: TargetRule.optional(),
       shareOfVoice: ShareOfVoice.optional(),
+      /** Benefits the campaign's templates may show (a coupon QR, a voucher's value). */
+      benefits: z.array(ManifestBenefit).max(50).optional(),
     }),
   ),
   keyId: Text(64),

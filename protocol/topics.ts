@@ -30,6 +30,13 @@ export const topicTemplates = {
   deviceReply: 'device/{device}/reply',
   deviceProfile: 'device/{device}/profile',
   printerJob: 'device/{device}/print',
+  rolloutReport: 'uplink/rollout',
+  commandRequest: 'command/request',
+  commandAck: 'uplink/command/ack',
+  moduleSettings: 'fleet/modules',
+  benefitAllotment: 'benefits/allotment',
+  redeemRequest: 'benefits/redeem/request',
+  redeemReply: 'benefits/redeem/reply',
 } as const;
 
 export type Channel = keyof typeof topicTemplates;

@@ -40,4 +40,13 @@ export const samples: { [C in Channel]: MessageOf<C> } = {
   deviceProfile: { device: 'relay-1', at: 1, version: 2, status: 'applied' },
   printerJob: { requestId: 'r4', branchName: '深圳福田支行', service: '现金 Cash',
     number: 'A007', waitMinutes: 4 },
+  rolloutReport: { gateway: 'g1', version: 4, state: 'failed', reason: 'bad signature', at: 1 },
+  commandRequest: { commandId: 'cmd-0001', gateway: 'g1', action: 'fetch-logs', minutes: 10,
+    at: 1, expiresAt: 30_001 },
+  commandAck: { commandId: 'cmd-0001', gateway: 'g1', status: 'ok', data: { lines: [] }, at: 2 },
+  moduleSettings: { branch: 'b1', version: 2, modules: { sensing: true, leads: false }, at: 1 },
+  benefitAllotment: { branch: 'b1', version: 1, at: 1, benefits: [{ benefit: 'coffee',
+    name: 'Free coffee', allotted: 20, validTo: 99_999, codeKey: 'a2V5a2V5a2V5a2V5a2V5' }] },
+  redeemRequest: { redemptionId: 'red-0001', gateway: 'g1', code: 'ABCD-1234', at: 1 },
+  redeemReply: { redemptionId: 'red-0001', outcome: 'accepted', benefit: 'coffee', at: 2 },
 };
