@@ -43,6 +43,8 @@ export interface GatewayOptions {
   config?: QueueConfigInput;
   clients?: BusClient[];
   port?: number;
+  /** The branch id; default `branch/7`. */
+  branch?: string;
   /** Where minutes go; a fresh list per gateway unless shared across a restart. */
   minutes?: QueueMinute[];
 }
@@ -52,13 +54,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const context = testContext(options.clock);
   const store = openStore(join(options.dir, 'gateway.sqlite'), context);
   const bus = await startBus(
-    { branch, port: options.port ?? 0, clients: options.clients ?? [] },
+    { branch: options.branch ?? branch, port: options.port ?? 0, clients: options.clients ?? [] },
     context,
   );
   const minutes = options.minutes ?? [];
   const queue = await startQueue(
     {
-      branch,
+      branch: options.branch ?? branch,
       config: QueueConfig.parse(options.config ?? sampleConfig),
       db: store.db,
       bus,
