@@ -6,6 +6,7 @@ import {
   fleetSeed,
   SimulatorConfig,
   type SimulatorConfigInput,
+  type SimulatorStats,
   simulatorBusClients,
   startFleet,
 } from '../../simulator/index.ts';
@@ -64,7 +65,7 @@ async function play(fleet: Fleet, clock: ManualClock, minutes: number) {
 
 describe('fleet', () => {
   it('gives the same totals for the same seed, with branches that differ from each other', async () => {
-    const runs: { totals: unknown; branches: unknown[] }[] = [];
+    const runs: { totals: SimulatorStats; branches: SimulatorStats[] }[] = [];
     for (const run of [1, 2]) {
       const folder = tempDir(`sb-fleet-${run}-`);
       const clock = manualClock();
@@ -81,7 +82,7 @@ describe('fleet', () => {
 
     const [first, second] = runs;
     expect(second).toEqual(first);
-    expect((first?.totals as { customersArrived: number }).customersArrived).toBeGreaterThan(40);
+    expect(first?.totals.customersArrived).toBeGreaterThan(40);
     const distinct = new Set((first?.branches ?? []).map((stats) => JSON.stringify(stats)));
     expect(distinct.size).toBe(4);
   });
