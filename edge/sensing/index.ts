@@ -24,8 +24,10 @@ export type { CameraStats, ClipStats, DeviceStateName } from './camera-state.ts'
 export { CameraConfig, CameraSourceConfig } from './config.ts';
 export {
   type BackendChoice,
+  type BodyDetection,
   type Detections,
   type Detector,
+  type FaceDetection,
   type ModelInfo,
   faceLineage,
   peopleModel,

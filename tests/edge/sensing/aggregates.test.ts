@@ -4,9 +4,10 @@ import {
   aggregator,
   createAnalyser,
   type Detections,
+  type FaceDetection,
   ZoneFile,
 } from '../../../edge/sensing/index.ts';
-import type { FaceDetection } from '../../../edge/sensing/detector.ts';
+import type { UplinkRecord } from '../../../protocol/index.ts';
 
 type Box = [number, number, number, number];
 
@@ -86,7 +87,7 @@ const emptyOutcome = { zonePeople: {}, zoneLooking: {}, crossings: [], confidenc
 
 const ofKind = <K extends AudienceRecord['kind']>(records: AudienceRecord[], kind: K) =>
   records.filter((record) => record.kind === kind).map((record) => record.data as
-    Extract<AudienceRecord, { kind: K }>['data']);
+    Extract<UplinkRecord, { kind: K }>['data']);
 
 describe('minute aggregates per zone and line', () => {
   it('counts a 3-minute wait as one entry, one exit and one visit in the 2–5 minute bucket', () => {
