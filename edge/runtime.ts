@@ -6,6 +6,8 @@ import {
   type DeviceState,
   type LiveStatus,
   Stream,
+  type UplinkRecord,
+  type ZoneAudience,
 } from '../protocol/index.ts';
 import { type Bus, startBus } from './bus/index.ts';
 import type { GatewayConfig } from './config.ts';
@@ -147,6 +149,9 @@ function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleCont
     publishCount,
     recordMinute: (data: AudienceMinute) =>
       void parts.outbox.append({ kind: 'audience.minute', at: context.clock.now(), data }),
+    record: (record: Omit<UplinkRecord, 'seq'>) => void parts.outbox.append(record),
+    publishZone: (zone: ZoneAudience) =>
+      void parts.bus.publish('zoneAudience', { zone: zone.zone }, zone, { qos: 0 }),
     reportState: (device: string, state: DeviceState['state'], reason?: string) => {
       const message: DeviceState = reason === undefined
         ? { device, at: context.clock.now(), state }
