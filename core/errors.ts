@@ -39,6 +39,12 @@ export const errorCatalogue = {
     retry: false,
     message: 'needs an explicit confirmation',
   },
+  SB_ERR_OUT_OF_STOCK: { status: 409, retry: false, message: 'benefit out of stock' },
+  SB_ERR_ALREADY_REDEEMED: { status: 409, retry: false, message: 'coupon already redeemed' },
+  SB_ERR_NOT_COMBINABLE: { status: 409, retry: false, message: 'benefits cannot be combined' },
+  SB_ERR_NOT_VALID_NOW: { status: 409, retry: false, message: 'benefit not valid at this time' },
+  SB_ERR_LIMIT_REACHED: { status: 409, retry: false, message: 'per-customer limit reached' },
+  SB_ERR_TIMEOUT: { status: 504, retry: true, message: 'no answer in time' },
   SB_ERR_INTERNAL: { status: 500, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 
