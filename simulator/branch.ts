@@ -37,7 +37,11 @@ export interface Links {
   counter: Link;
 }
 
+/** Faults a test or a demo can switch on: a dead or flapping door sensor, a kiosk down. */
+export type SimulatorFault = 'door-offline' | 'door-flapping' | 'kiosk-offline';
+
 export interface VirtualBranch {
+  setFault(fault: SimulatorFault, on: boolean): void;
   stats(): SimulatorStats;
   byService(): Record<string, ServiceTally>;
   inBranch(): number;
@@ -128,7 +132,9 @@ export function virtualBranch(
 
   const nextRequestId = () => `sim-${runId}-${++requests}`;
 
-  const door = (direction: 'entry' | 'exit') => {
+  const faults = new Set<SimulatorFault>();
+
+  const doorEvent = (direction: 'entry' | 'exit') => {
     stats.doorEvents += 1;
     send(
       links.door,
@@ -143,12 +149,27 @@ export function virtualBranch(
     );
   };
 
+  // A dead sensor reports nothing; a flapping one bounces an entry and an exit after each
+  // real event, as a loose contact does.
+  const door = (direction: 'entry' | 'exit') => {
+    if (faults.has('door-offline')) return;
+
+    doorEvent(direction);
+    if (!faults.has('door-flapping')) return;
+
+    doorEvent('entry');
+    doorEvent('exit');
+  };
+
   const leave = () => {
     inside = Math.max(0, inside - 1);
     door('exit');
   };
 
   const takeTicket = async () => {
+    // With the kiosk down a customer gives up and leaves without a ticket.
+    if (faults.has('kiosk-offline')) return leave();
+
     stats.ticketsRequested += 1;
     const segment = segmentOf(segments.next(), config.customers.segments);
     const reply = await ask(
@@ -228,6 +249,10 @@ export function virtualBranch(
     inBranch: () => inside,
     stopArrivals: () => {
       arriving = false;
+    },
+    setFault: (fault, on) => {
+      if (on) faults.add(fault);
+      else faults.delete(fault);
     },
     stop: () => {
       stopped = true;

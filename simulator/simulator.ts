@@ -1,6 +1,11 @@
 import type { ModuleContext } from '../core/index.ts';
-import { encodeMessage, type MessageOf, topic } from '../protocol/index.ts';
-import { type ServiceTally, type SimulatorStats, virtualBranch } from './branch.ts';
+import { type DeviceState, encodeMessage, type MessageOf, topic } from '../protocol/index.ts';
+import {
+  type ServiceTally,
+  type SimulatorFault,
+  type SimulatorStats,
+  virtualBranch,
+} from './branch.ts';
 import { SimulatorConfig, type SimulatorConfigInput } from './config.ts';
 import { openLink } from './link.ts';
 
@@ -12,6 +17,8 @@ export interface Simulator {
   inBranch(): number;
   /** No more customers come in; those inside finish and leave. */
   stopArrivals(): void;
+  /** Switches a simulated fault on or off; the device's retained state says so. */
+  fault(fault: SimulatorFault, on: boolean): void;
   /** Resolves once every request sent so far has its answer: a lock step for tests. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -30,8 +37,15 @@ export async function startSimulator(
   const { clients } = config.gateway;
   const { devices } = config;
 
-  const deviceState = (device: string, state: 'online' | 'offline'): Buffer =>
-    encodeMessage('deviceState', stateMessage(device, state, Math.floor(context.clock.now())));
+  // What each device reports while connected: online, or what a simulated fault makes it.
+  const reported = new Map<string, { state: DeviceState['state']; reason?: string }>();
+  const deviceState = (device: string, state?: 'offline'): Buffer => {
+    const now = reported.get(device) ?? { state: 'online' as const };
+    const message: MessageOf<'deviceState'> = state
+      ? { device, at: Math.floor(context.clock.now()), state, reason: 'simulator disconnected' }
+      : { device, at: Math.floor(context.clock.now()), ...now };
+    return encodeMessage('deviceState', message);
+  };
   const stateTopic = (device: string) => topic('deviceState', { branch: config.branch, device });
   const replyTopic = (client: string) => topic('reply', { branch: config.branch, client });
 
@@ -57,8 +71,7 @@ export async function startSimulator(
                 payload: deviceState(device, 'offline'),
                 retain: true,
               },
-              onConnect: (publish) =>
-                publish(stateTopic(device), deviceState(device, 'online'), true),
+              onConnect: (publish) => publish(stateTopic(device), deviceState(device), true),
             }
           : {}),
       },
@@ -82,6 +95,16 @@ export async function startSimulator(
     byService: branch.byService,
     inBranch: branch.inBranch,
     stopArrivals: branch.stopArrivals,
+    fault: (fault, on) => {
+      const [device, owner] =
+        fault === 'kiosk-offline' ? [devices.kiosk, links.kiosk] : [devices.door, links.door];
+      const state = fault === 'door-flapping' ? 'degraded' : 'offline';
+      if (on) reported.set(device, { state, reason: `simulated fault: ${fault}` });
+      else reported.delete(device);
+      branch.setFault(fault, on);
+      owner.publish(stateTopic(device), deviceState(device), true);
+      log.info({ fault, on }, 'simulated fault switched');
+    },
     settled: async () => {
       while (links.kiosk.pending() + links.counter.pending() > 0) {
         await Promise.all([links.kiosk.idle(), links.counter.idle()]);
@@ -97,10 +120,4 @@ export async function startSimulator(
       log.info(branch.stats(), 'simulator stopped');
     },
   };
-}
-
-function stateMessage(device: string, state: 'online' | 'offline', at: number) {
-  const message: MessageOf<'deviceState'> = { device, at, state };
-  if (state === 'offline') message.reason = 'simulator stopped or disconnected';
-  return message;
 }
