@@ -5,8 +5,8 @@ import { createHmac, randomBytes } from 'node:crypto';
  * as JSON with every object's keys sorted, so the cloud and the gateway, whatever order
  * their objects were built in, sign and verify the same bytes.
  */
-export function manifestSigningBytes(manifest: { signature?: string }): Buffer {
-  const { signature: _signature, ...signed } = manifest;
+export function manifestSigningBytes(manifest: object): Buffer {
+  const { signature: _signature, ...signed } = manifest as { signature?: unknown };
   return Buffer.from(canonicalJson(signed));
 }
 
