@@ -1,2 +1,10 @@
+export { type Anomaly, AnomalyQuery, anomalies } from './anomalies.ts';
+export { ExternalFact, rebuildInsights, recordExternalFacts } from './backfill.ts';
+export { BranchFilter, type BranchPlace, branchPlace, branchPlaces } from './branches.ts';
+export { InsightsConfig, type InsightsConfigInput } from './config.ts';
+export { deriveFacts, derivers, type Fact, flowSeparator } from './derive.ts';
+export { type Figures, FiguresQuery, figures, Period } from './figures.ts';
+export { FunnelQuery, funnel, funnelSteps } from './funnel.ts';
 export { readRecords, type StreamFigures, storeBatch, streamFigures } from './ingest.ts';
 export { type Puller, type PullerFigures, startPuller } from './puller.ts';
+export { type SeriesPoint, SeriesQuery, series } from './series.ts';

@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { StreamName, UplinkRecord } from '../../protocol/index.ts';
 import type { Database } from '../store/index.ts';
+import { deriveFacts } from './derive.ts';
+import { addFacts } from './rollup.ts';
+import { type InsightsDb, insightsDb } from './schema.ts';
 
 export interface Batch {
   gateway: string;
@@ -58,7 +61,7 @@ export async function storeBatch(
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) return null;
 
-    let stored = 0;
+    const inserted = new Set<number>();
     for (let start = 0; start < fresh.length; start += rowsPerInsert) {
       const rows = fresh.slice(start, start + rowsPerInsert).map((record) => ({
         gateway: batch.gateway,
@@ -73,11 +76,48 @@ export async function storeBatch(
         .insertInto('records')
         .values(rows)
         .onConflict((conflict) => conflict.columns(['gateway', 'stream', 'seq']).doNothing())
-        .executeTakeFirst();
-      stored += Number(result.numInsertedOrUpdatedRows ?? 0);
+        .returning('seq')
+        .execute();
+      for (const row of result) inserted.add(Number(row.seq));
     }
+
+    // Derived in the same transaction from the records new to the store, so a resend or a
+    // replay adds nothing to the rollups and a failure leaves neither half written.
+    await deriveBatch(
+      trx,
+      batch.gateway,
+      fresh.filter((record) => inserted.has(record.seq)),
+      now,
+    );
+    const stored = inserted.size;
     return { cursor, stored };
   });
+}
+
+/** The branch a gateway serves and its time zone, or null for a gateway not enrolled. */
+export async function gatewayBranch(db: InsightsDb, gateway: string) {
+  const row = await db
+    .selectFrom('gateways')
+    .innerJoin('branches', 'branches.id', 'gateways.branch')
+    .select(['branches.id as id', 'branches.time_zone as timeZone'])
+    .where('gateways.id', '=', gateway)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+async function deriveBatch(
+  db: Kysely<Database>,
+  gateway: string,
+  records: readonly UplinkRecord[],
+  now: number,
+) {
+  if (records.length === 0) return;
+
+  const insights = insightsDb(db);
+  const branch = await gatewayBranch(insights, gateway);
+  if (!branch) return;
+
+  await addFacts(insights, branch, deriveFacts(records), records.length, now);
 }
 
 /** A gateway's stored records of one stream, in sequence order. */

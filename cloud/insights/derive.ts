@@ -1,0 +1,99 @@
+import type { UplinkRecord } from '../../protocol/index.ts';
+
+/** One additive figure of a branch: summed into its local hour, day and week. */
+export interface Fact {
+  metric: string;
+  /** Zone, service, campaign, camera, age band... '' for the branch as a whole. */
+  dimension: string;
+  at: number;
+  value: number;
+}
+
+type Emit = (metric: string, dimension: string, at: number, value: number) => void;
+type Kind = UplinkRecord['kind'];
+type DataOf<K extends Kind> = Extract<UplinkRecord, { kind: K }>['data'];
+type Deriver<K extends Kind> = (data: DataOf<K>, emit: Emit) => void;
+
+/** Separates a flow's two zones in its dimension. */
+export const flowSeparator = '\u2192';
+
+/**
+ * How each record kind becomes facts. A new kind is one entry here; a kind without an entry
+ * is stored raw and derives nothing until it gets one (then `rebuildInsights` backfills).
+ */
+export const derivers: { [K in Kind]?: Deriver<K> } = {
+  'audience.minute': (data, emit) => {
+    emit('occupancy.person-minutes', data.camera, data.minute, data.peopleMean);
+    emit('occupancy.minutes', data.camera, data.minute, 1);
+  },
+  'audience.line-minute': (data, emit) => {
+    emit('entries', '', data.minute, data.entries);
+    emit('exits', '', data.minute, data.exits);
+  },
+  'audience.zone-minute': (data, emit) => {
+    const { zone, minute } = data;
+    emit('zone.entries', zone, minute, data.entries);
+    emit('zone.visits', zone, minute, data.visits);
+    emit('zone.person-minutes', zone, minute, data.occupancyMean);
+    emit('zone.minutes', zone, minute, 1);
+    emit('zone.attention-seconds', zone, minute, data.attentionSeconds);
+    for (const [bucket, count] of Object.entries(data.dwellSeconds)) {
+      emit(`dwell-seconds:${bucket}`, zone, minute, count);
+    }
+    for (const [bucket, count] of Object.entries(data.dwellMinutes ?? {})) {
+      emit(`dwell-minutes:${bucket}`, zone, minute, count);
+    }
+    if (data.zoneKind === 'service-point') emit('service-point.visits', zone, minute, data.visits);
+    if (data.passersBy !== undefined) emit('passers-by', '', minute, data.passersBy);
+    if (data.stops !== undefined) emit('stops', '', minute, data.stops);
+  },
+  'queue.minute': (data, emit) => {
+    const { service, minute } = data;
+    emit('tickets.issued', service, minute, data.issued);
+    emit('tickets.served', service, minute, data.served);
+    emit('wait.seconds', service, minute, data.waitSecondsTotal);
+    if (data.servedWithinTarget !== undefined) {
+      emit('wait.within-target', service, minute, data.servedWithinTarget);
+    }
+    if (data.noShows !== undefined) emit('no-shows', service, minute, data.noShows);
+  },
+  'screen.play-hour': (data, emit) => {
+    const campaign = data.campaign ?? `item:${data.item}`;
+    emit('plays', campaign, data.hour, data.plays);
+    emit('impressions', campaign, data.hour, data.viewers);
+    emit('attention-seconds', campaign, data.hour, data.attentionSeconds);
+    emit('played-ms', campaign, data.hour, data.playedMs);
+    for (const [band, viewers] of Object.entries(data.ages)) {
+      emit(`impressions.age:${band}`, campaign, data.hour, viewers ?? 0);
+    }
+  },
+  'audience.demographics-hour': (data, emit) => {
+    emit('demographics.people', '', data.hour, data.people);
+    for (const range of data.ages) {
+      const band = range.from === range.to ? range.from : `${range.from}..${range.to}`;
+      emit('demographics.age', band, data.hour, range.people);
+    }
+    emit('demographics.age', 'unknown', data.hour, data.agesUnknown + data.agesSuppressed);
+    for (const [gender, people] of Object.entries(data.genders)) {
+      emit('demographics.gender', gender, data.hour, people);
+    }
+  },
+  'audience.flow-hour': (data, emit) => {
+    for (const flow of data.flows) {
+      emit('flow.moves', `${flow.from}${flowSeparator}${flow.to}`, data.hour, flow.moves);
+    }
+  },
+};
+
+/** The facts of some records, in the order they were given. */
+export function deriveFacts(records: readonly UplinkRecord[]): Fact[] {
+  const facts: Fact[] = [];
+  const emit: Emit = (metric, dimension, at, value) => {
+    if (value !== 0) facts.push({ metric, dimension, at, value });
+  };
+  for (const record of records) {
+    const derive = derivers[record.kind] as Deriver<Kind> | undefined;
+    derive?.(record.data as DataOf<Kind>, emit);
+  }
+  return facts;
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { SmartBranchError } from '../../core/index.ts';
+import { BranchFilter, branchPlaces } from './branches.ts';
+import type { InsightsDb } from './schema.ts';
+import { byDimension, byPrefix, dailyTotals, ratio, type Totals, total } from './totals.ts';
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+
+/** A period in each branch's own calendar, both days included. */
+export const Period = z
+  .strictObject({ from: Day, to: Day })
+  .refine((period) => period.from <= period.to, { message: 'from is after to', path: ['to'] });
+export type Period = z.output<typeof Period>;
+
+export const FiguresQuery = z.strictObject({ ...BranchFilter.shape, from: Day, to: Day });
+export type FiguresQuery = z.output<typeof FiguresQuery>;
+
+/** The mean of each camera's occupancy, summed over cameras: people in the branch. */
+function occupancyMean(totals: Totals): number | null {
+  const minutes = totals.get('occupancy.minutes');
+  if (!minutes || minutes.size === 0) return null;
+
+  let people = 0;
+  for (const [camera, count] of minutes) {
+    people += total(totals, 'occupancy.person-minutes', camera) / count;
+  }
+  return people;
+}
+
+function perDimension(totals: Totals, metrics: Record<string, string>) {
+  const keys = new Set<string>();
+  for (const metric of Object.values(metrics)) {
+    for (const key of totals.get(metric)?.keys() ?? []) keys.add(key);
+  }
+  return [...keys].sort().map((key) => ({
+    key,
+    ...Object.fromEntries(
+      Object.entries(metrics).map(([name, metric]) => [name, total(totals, metric, key)]),
+    ),
+  }));
+}
+
+/** The figures HQ reads for some branches over a period, from the daily rollups. */
+export function figuresOf(totals: Totals) {
+  const served = total(totals, 'tickets.served');
+  return {
+    passersBy: total(totals, 'passers-by'),
+    entries: total(totals, 'entries'),
+    occupancyMean: occupancyMean(totals),
+    dwellSeconds: byPrefix(totals, 'dwell-seconds:'),
+    dwellMinutes: byPrefix(totals, 'dwell-minutes:'),
+    servicePointVisits: byDimension(totals, 'service-point.visits'),
+    queue: {
+      issued: total(totals, 'tickets.issued'),
+      served,
+      waitSecondsMean: ratio(total(totals, 'wait.seconds'), served),
+      withinTargetShare: ratio(total(totals, 'wait.within-target'), served),
+      noShows: total(totals, 'no-shows'),
+    },
+    campaigns: perDimension(totals, {
+      plays: 'plays',
+      impressions: 'impressions',
+      attentionSeconds: 'attention-seconds',
+      couponsIssued: 'coupons.issued',
+      couponsRedeemed: 'coupons.redeemed',
+    }),
+    coupons: {
+      issued: total(totals, 'coupons.issued'),
+      redeemed: total(totals, 'coupons.redeemed'),
+    },
+    demographics: {
+      people: total(totals, 'demographics.people'),
+      ages: byDimension(totals, 'demographics.age'),
+      genders: byDimension(totals, 'demographics.gender'),
+    },
+  };
+}
+export type Figures = ReturnType<typeof figuresOf>;
+
+/** The branches a filter names; an empty answer for a filter that matches none. */
+export async function filteredBranches(db: InsightsDb, filter: BranchFilter) {
+  return branchPlaces(db, filter);
+}
+
+export async function figures(db: InsightsDb, query: FiguresQuery) {
+  const { from, to, ...filter } = query;
+  if (from > to) throw new SmartBranchError('SB_ERR_INVALID_REQUEST', 'from is after to', 'to');
+
+  const branches = await branchPlaces(db, filter);
+  const totals = await dailyTotals(
+    db,
+    branches.map((branch) => branch.id),
+    from,
+    to,
+  );
+  return { from, to, branches: branches.map((branch) => branch.id), ...figuresOf(totals) };
+}
