@@ -34,6 +34,9 @@ export interface DeviceLink {
   close(finalState: Buffer): Promise<void>;
 }
 
+/** Messages kept while the bus is away; past this the oldest go. */
+const maxQueued = 1000;
+
 /** MQTT 3.1.1 CONNACK 4 and 5 and MQTT 5's 134 and 135: the broker refused the login. */
 const refusedCodes = new Set([4, 5, 134, 135]);
 
@@ -51,13 +54,16 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
   let retry: Timer | null = null;
   let closing = false;
   let refusedLogged = false;
+  const waiting: { topic: string; payload: Buffer }[] = [];
 
   const client: MqttClient = mqtt.connect(options.url, {
     username: options.username,
     password: options.password,
     clientId: `device-${options.branch}-${options.device}`.slice(0, 120),
     clean: true,
+    // Reconnection runs on the injected clock below; subscriptions are made on every connect.
     reconnectPeriod: 0,
+    resubscribe: false,
     connectTimeout: 10_000,
     will: { topic: name('deviceState'), payload: options.will(), qos: 1, retain: true },
   });
@@ -70,6 +76,7 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
     for (const { channel, payload } of options.retained()) {
       client.publish(name(channel), payload, { qos: 1, retain: true });
     }
+    for (const message of waiting.splice(0)) client.publish(message.topic, message.payload, { qos: 1 });
   });
   client.on('message', (topicName, payload) => {
     const channel = options.listen.find((candidate) => name(candidate) === topicName);
@@ -96,20 +103,30 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
 
   return {
     // A retained message waits for the next connection, which sends the latest anyway; the
-    // rest (presses, readings) queue in MQTT.js until the connection is back.
+    // rest (presses, readings) wait in a bounded queue and go first once the bus is back.
     publish: (channel, message, retain = false) => {
-      if (retain && !client.connected) return;
+      const payload = encodeMessage(channel, message);
+      if (client.connected) return void client.publish(name(channel), payload, { qos: 1, retain });
+      if (retain) return;
 
-      client.publish(name(channel), encodeMessage(channel, message), { qos: 1, retain });
+      if (waiting.length >= maxQueued) waiting.shift();
+      waiting.push({ topic: name(channel), payload });
     },
     connected: () => client.connected,
     close: async (finalState) => {
       closing = true;
       retry?.cancel();
-      if (client.connected) {
-        await client.publishAsync(name('deviceState'), finalState, { qos: 1, retain: true });
-      }
-      await client.endAsync(!client.connected);
+      if (!client.connected) return void (await client.endAsync(true));
+
+      // A clean DISCONNECT keeps the broker from sending the will [MQTT-3.1.2-10], so the
+      // retained "stopped" stays; a connection dropping meanwhile ends the wait.
+      const dropped = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      await Promise.race([client.publishAsync(name('deviceState'), finalState,
+        { qos: 1, retain: true }), dropped]);
+      // MQTT.js's end(false) waits for every message in flight, and one sent before a broker
+      // restart may never be acknowledged; the device is leaving, so they are let go.
+      for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+      await Promise.race([client.endAsync(false), dropped]);
     },
   };
 }

@@ -1,9 +1,10 @@
 import { afterAll } from 'vitest';
 import { type Bus, startBus } from '../../edge/bus/index.ts';
 import { type DeviceProfileInput, DeviceProfile } from '../../firmware-config/index.ts';
-import type { Channel, MessageOf } from '../../protocol/index.ts';
+import mqtt from 'mqtt';
+import { branchFilter, type Channel, type MessageOf } from '../../protocol/index.ts';
 import { deviceBusClients } from '../../devices/index.ts';
-import { eventually } from '../support/context.ts';
+import { eventually, testContext } from '../support/context.ts';
 
 export const branch = 'branch-devices-test';
 
@@ -14,9 +15,21 @@ export function profile(fields: Partial<DeviceProfileInput> & Pick<DeviceProfile
     bus: { username: fields.device, password: `pw-${fields.device}` }, ...fields });
 }
 
-export async function busFor(profiles: readonly DeviceProfile[], port = 0): Promise<Bus> {
-  return startBus({ branch, port, clients: deviceBusClients(branch, profiles) },
-    (await import('../support/context.ts')).testContext());
+/** A client that may read and write everything of the test branch, like a technician tool. */
+export const tester = { username: 'tester', password: 'pw-tester' };
+
+export async function busFor(profiles: readonly DeviceProfile[], port = 0,
+  context = testContext()): Promise<Bus> {
+  const everything = [branchFilter(branch)];
+  const clients = [...deviceBusClients(branch, profiles),
+    { ...tester, publish: everything, subscribe: everything }];
+  return startBus({ branch, port, clients }, context);
+}
+
+/** Connects the tester over TCP, as a technician tool or the cloud's relay would. */
+export function connectTester(bus: Bus) {
+  return mqtt.connectAsync(bus.url, { ...tester, clientId: `tester-${Math.random()}`,
+    reconnectPeriod: 0 });
 }
 
 /** Every message of a channel the bus delivers, kept in arrival order. */
@@ -26,8 +39,10 @@ export async function record<C extends Channel>(bus: Bus, channel: C) {
   return {
     seen,
     off,
-    next: (what: string, count = seen.length + 1) =>
-      eventually(() => seen.length >= count && seen[count - 1], what),
+    next: async (what: string, count = seen.length + 1): Promise<MessageOf<C>> => {
+      await eventually(() => seen.length >= count, what);
+      return seen[count - 1] as MessageOf<C>;
+    },
   };
 }
 
