@@ -1,69 +1,192 @@
-// Sensing benchmark: the detector's own time per frame (the floor), the whole pipeline's frames
-// per second per backend, and the threshold table, on the shared clips. Run:
-//   npx tsx bench/sensing.ts   (appends nothing; prints the section to paste into RESULTS.md)
-import { cpus } from 'node:os';
-import { openFrames } from '../devices/camera/index.ts';
-import { analyseVideo, type BackendChoice, peopleInFrame, startDetector } from '../edge/sensing/index.ts';
-import { clip } from '../tests/support/footage.ts';
+// Sensing benchmark, side by side in one run: the detector's own time per frame (the floor),
+// the live pipeline's processed frames per second per backend, frame-to-bus latency, two
+// cameras at 2 fps, RSS with one camera, time for a face's verdict to settle, precision and
+// recall of the people model on the clips, and tiling of the fisheye edge. Run:
+//   node --import tsx bench/sensing.ts   (prints the figures for bench/RESULTS.md)
+import { cpus, totalmem } from 'node:os';
+import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
+import { openFrames, type RawFrame } from '../devices/camera/index.ts';
+import { startBus } from '../edge/bus/index.ts';
+import {
+  type BackendChoice,
+  CameraConfig,
+  createAnalyser,
+  type Detector,
+  liveFaceEffort,
+  peopleInFrame,
+  startDetector,
+  startSensing,
+  tiledDetector,
+  wholeFrameZone,
+} from '../edge/sensing/index.ts';
+import { clip, footageDir } from '../tests/support/footage.ts';
 
 const clips = ['classroom.gif', 'face-demographics-walking.gif', 'people-detection.gif',
   'head-pose-face-detection-female.gif'];
+/** People per frame a person counts, where the clip's README makes it exact. */
+const truth: Record<string, (t: number, seconds: number) => number | null> = {
+  'classroom.gif': () => 4,
+  'face-demographics-walking.gif': () => 2,
+  'head-pose-face-detection-female.gif': () => 1,
+  // People leave through the left edge in the first second; the empty room after 1.2 s.
+  'people-detection.gif': (t) => (t >= 1.2 ? 0 : null),
+};
 
-async function detectorFloor(backend: BackendChoice, limit: number) {
-  const detector = await startDetector({ backend, faces: false });
-  const times: number[] = [];
-  const stream = openFrames({ input: clip('classroom.gif'), width: 480, height: 270, fps: 15 });
-  for (let frame = await stream.next(); frame && times.length < limit; frame = await stream.next()) {
-    times.push((await detector.detect(frame, 'none')).ms);
-  }
+
+async function frames(name: string, fps: number): Promise<RawFrame[]> {
+  const stream = openFrames({ input: clip(name), width: 480, height: 270, fps });
+  const list: RawFrame[] = [];
+  for (let frame = await stream.next(); frame; frame = await stream.next()) list.push(frame);
   stream.close();
-  await detector.close();
-  return { backend: detector.backend, ms: percentile(times, 50), p95: percentile(times, 95) };
+  return list;
 }
 
-async function pipeline(backend: BackendChoice, names: string[]) {
-  const detector = await startDetector({ backend });
-  const rows = [];
-  for (const name of names) {
-    const started = performance.now();
-    const report = await analyseVideo(clip(name), { detector });
-    const seconds = (performance.now() - started) / 1000;
-    rows.push({ name, frames: report.frames, fps: report.frames / seconds, maxPeople: report.maxPeople,
-      faces: report.faces.map((face) => face.gender).join('/') });
-  }
-  await detector.close();
-  return rows;
-}
+const copy = (frame: RawFrame) => ({ ...frame, pixels: frame.pixels.slice() });
 
 function percentile(values: number[], p: number) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function scores() {
-  const detector = await startDetector({ faces: false });
-  const rows = [];
-  for (const name of clips) {
-    const stream = openFrames({ input: clip(name), width: 480, height: 270, fps: 4 });
-    const all: number[] = [];
-    const counted: number[] = [];
-    for (let frame = await stream.next(); frame; frame = await stream.next()) {
-      const { bodies } = await detector.detect(frame, 'none');
-      all.push(...bodies.map((body) => body.score));
-      counted.push(peopleInFrame(bodies).length);
-    }
-    rows.push({ name, min: Math.min(...all), max: Math.max(...all), counted });
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+async function detectorFloor(backend: BackendChoice, limit: number) {
+  const detector = await startDetector({ backend, faces: false });
+  const times: number[] = [];
+  for (const frame of (await frames('classroom.gif', 15)).slice(0, limit)) {
+    times.push((await detector.detect(copy(frame), 'none')).ms);
   }
   await detector.close();
+  return { backend: detector.backend, p50: round(percentile(times, 50)),
+    p95: round(percentile(times, 95)), frames: times.length };
+}
+
+/** The live loop's steps on every clip at 4 fps, unpaced: what one core sustains. */
+async function livePipeline(backend: BackendChoice, limit = Number.POSITIVE_INFINITY) {
+  const detector = await startDetector({ backend });
+  let processed = 0;
+  let modelMs = 0;
+  const started = performance.now();
+  for (const name of clips) {
+    const analyser = createAnalyser(wholeFrameZone('bench'), { frameSeconds: 0.25,
+      history: false, demographics: liveFaceEffort });
+    for (const frame of (await frames(name, 4)).slice(0, limit)) {
+      const detections = await detector.detect(copy(frame), analyser.nextFaceWork());
+      modelMs += detections.ms;
+      analyser.frame(frame.t, detections);
+      if (analyser.wantsDescription()) {
+        const described = await detector.describeLast();
+        modelMs += described.ms;
+        analyser.described(described);
+      }
+      processed += 1;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await detector.close();
+  return { backend: detector.backend, processed, fps: round(processed / seconds, 2),
+    modelShare: round((modelMs / 1000 / seconds) * 100) };
+}
+
+/** The gateway's sensing on the real clock with a real bus, for `seconds`. */
+async function gatewayRun(cameraCount: number, seconds: number) {
+  const context = { clock: systemClock, log: silentLogger(), registry: createRegistry({}) };
+  const bus = await startBus({ branch: 'bench', port: 0, clients: [] }, context);
+  let rss = 0;
+  const sampler = setInterval(() => { rss = Math.max(rss, process.memoryUsage().rss); }, 500);
+  const cameras = [...Array(cameraCount)].map((_, index) => CameraConfig.parse({
+    id: `cam${index + 1}`, source: { kind: 'folder', path: footageDir }, fps: 2 }));
+  const sensing = await startSensing({
+    branch: 'bench', cameras,
+    publishCount: (count) => void bus.publish('audienceCount', { camera: count.camera }, count),
+    publishZone: (zone) => void bus.publish('zoneAudience', { zone: zone.zone }, zone),
+    recordMinute: () => {}, record: () => {}, reportState: () => {},
+  }, context);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const stats = sensing.stats().cameras;
+  await sensing.stop();
+  await bus.close();
+  clearInterval(sampler);
+  return { rssMb: Math.round(rss / 2 ** 20), cameras: stats.map((camera) => ({
+    id: camera.id, processed: camera.framesProcessed, dropped: camera.framesDropped,
+    fps: camera.fps, latencyP50: camera.latencyMs.p50, latencyP95: camera.latencyMs.p95 })) };
+}
+
+/** Seconds from a track's first usable face to its verdict's last change, at `fps`. */
+async function settleTimes(detector: Detector, name: string, fps: number) {
+  const analyser = createAnalyser(wholeFrameZone('bench'), { frameSeconds: 1 / fps,
+    history: false, demographics: liveFaceEffort });
+  const seen = new Map<number, { first: number | null; last: string; changedAt: number }>();
+  for (const frame of await frames(name, fps)) {
+    const detections = await detector.detect(copy(frame), analyser.nextFaceWork());
+    analyser.frame(frame.t, detections);
+    if (analyser.wantsDescription()) analyser.described(await detector.describeLast());
+    for (const verdict of analyser.verdicts()) {
+      const said = `${verdict.gender} ${verdict.ageBand}`;
+      const entry = seen.get(verdict.track) ?? { first: null, last: 'unknown unknown', changedAt: 0 };
+      if (entry.first === null && verdict.views > 0) entry.first = frame.t;
+      if (said !== entry.last) Object.assign(entry, { last: said, changedAt: frame.t });
+      seen.set(verdict.track, entry);
+    }
+  }
+  return [...seen.values()].filter((entry) => entry.first !== null).map((entry) => ({
+    clip: name, fps, verdict: entry.last,
+    settleSeconds: round(entry.changedAt - (entry.first ?? 0), 2) }));
+}
+
+/** Precision and recall of the people counted per frame, where the clips make them exact. */
+async function precisionRecall(detector: Detector, threshold: number) {
+  let found = 0;
+  let right = 0;
+  let present = 0;
+  for (const name of clips) {
+    const list = await frames(name, 4);
+    const seconds = list.length / 4;
+    for (const frame of list) {
+      const expected = truth[name]?.(frame.t, seconds) ?? null;
+      if (expected === null) continue;
+
+      const counted = peopleInFrame((await detector.detect(copy(frame), 'none')).bodies,
+        threshold).length;
+      found += counted;
+      present += expected;
+      right += Math.min(counted, expected);
+    }
+  }
+  return { threshold, precision: round(found ? right / found : 1, 3),
+    recall: round(present ? right / present : 1, 3) };
+}
+
+/** People counted on the first second of people-detection.gif, with and without a tile. */
+async function tiling(detector: Detector) {
+  const list = (await frames('people-detection.gif', 4)).filter((frame) => frame.t < 1);
+  const tiled = tiledDetector({ region: [0, 0.2, 0.35, 0.8], everyFrames: 1 });
+  const rows = [];
+  for (const frame of list) {
+    const plain = peopleInFrame((await detector.detect(copy(frame), 'none')).bodies).length;
+    const withTile = await tiled(detector, copy(frame), 'none');
+    rows.push({ t: frame.t, plain, tiled: peopleInFrame(withTile.bodies).length,
+      ms: round(withTile.ms) });
+  }
   return rows;
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
-const wasmFloor = await detectorFloor('wasm', 30);
-const cpuFloor = await detectorFloor('cpu', 3);
-const wasmRows = await pipeline('wasm', clips);
-const table = await scores();
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
+  `${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
 console.log(`machine: ${machine}`);
-console.log('detector floor (movenet-multipose, 480x270):', wasmFloor, cpuFloor);
-console.table(wasmRows);
-console.table(table.map((row) => ({ ...row, counted: row.counted.join(' ') })));
+console.log('detector floor, movenet-multipose 480x270 (ms):',
+  await detectorFloor('wasm', 30), await detectorFloor('cpu', 3));
+console.log('live pipeline, 4 fps unpaced:', await livePipeline('wasm'),
+  await livePipeline('cpu', 2));
+console.log('one camera at 2 fps, 30 s:', JSON.stringify(await gatewayRun(1, 30)));
+console.log('two cameras at 2 fps, 30 s:', JSON.stringify(await gatewayRun(2, 30)));
+const detector = await startDetector();
+console.table([
+  ...(await settleTimes(detector, 'face-demographics-walking.gif', 2)),
+  ...(await settleTimes(detector, 'face-demographics-walking.gif', 5)),
+  ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 2)),
+  ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 5)),
+]);
+console.table([await precisionRecall(detector, 0.15), await precisionRecall(detector, 0.3)]);
+console.table(await tiling(detector));
+await detector.close();

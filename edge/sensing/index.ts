@@ -143,7 +143,7 @@ function startCamera(
  * walker coming closer) and, for someone who never turns to the camera, face detection on
  * at most 20 frames while nobody stands in a screen's viewing zone.
  */
-const liveFaceEffort = { maxDescriptions: 4, maxLooks: 20 };
+export const liveFaceEffort = { maxDescriptions: 4, maxLooks: 20 };
 
 /** One detector worker for all cameras, started on first use; a failed start is retried. */
 function sharedDetector(options: SensingOptions, log: ModuleContext['log']) {

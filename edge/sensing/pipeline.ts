@@ -67,6 +67,8 @@ export interface Analyser {
   nextFaceWork(): FaceWork;
   /** Ends every track; per-track results for the diagnostic `sense` output only. */
   finish(): AnalysisSummary;
+  /** The current verdict of each confirmed track in view: a diagnostic for benchmarks. */
+  verdicts(): Demographics[];
 }
 
 export interface AnalysisSummary {
@@ -181,7 +183,10 @@ export function createAnalyser(zones: ZoneFile, options: AnalyserOptions = {}): 
     };
   };
 
-  return { frame, wantsDescription: () => viewWanted, described, nextFaceWork, finish };
+  const verdicts = () =>
+    inView.filter((track) => track.confirmed).map((track) => demographics.verdict(track.id));
+
+  return { frame, wantsDescription: () => viewWanted, described, nextFaceWork, finish, verdicts };
 }
 
 /** A frame on which the detector was asked for faces reports its face time; none otherwise. */
