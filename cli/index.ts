@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { hashPassword, smartbranchVersion } from '../core/index.ts';
 import { registerDemo } from './demo.ts';
+import { registerDeploy } from './deploy.ts';
 import { registerHq } from './hq.ts';
 import { registerSense } from './sense.ts';
 import { registerServe } from './serve.ts';
@@ -13,6 +14,7 @@ const program = new Command('smartbranch')
 registerDemo(program);
 registerServe(program);
 registerSense(program);
+registerDeploy(program);
 registerHq(program);
 
 program
