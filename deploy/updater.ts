@@ -6,8 +6,8 @@ import type { ReleaseManifest, ReleaseReport } from '../protocol/index.ts';
 import { extractBundle } from './bundle.ts';
 import {
   manifestSigned,
-  readGatewayCredentials,
   type ReleaseLink,
+  readGatewayCredentials,
   releaseLink,
 } from './cloud-link.ts';
 import { satisfiesEngines } from './engines.ts';
