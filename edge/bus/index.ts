@@ -20,6 +20,7 @@ import {
 } from '../../core/index.ts';
 import { accessList, type BusClient } from './acl.ts';
 import { attachBrokerEvents } from './events.ts';
+import { answerRefusedRequests } from './refusals.ts';
 
 export { BusClient, filterWithin } from './acl.ts';
 
@@ -83,8 +84,10 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
 
   installAccessControl(broker, acl, log);
   attachBrokerEvents(broker, log, context.registry, counts);
+  answerRefusedRequests(broker, options.branch);
 
-  const server = net.createServer(broker.handle);
+  // Without noDelay a QoS 1 answer waits ~40 ms for Nagle's algorithm and a delayed ACK.
+  const server = net.createServer({ noDelay: true }, broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());

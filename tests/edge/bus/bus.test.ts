@@ -122,3 +122,25 @@ describe('local bus', () => {
     await camera.endAsync();
   });
 });
+
+describe('refused requests', () => {
+  it('answers a kiosk request that fails its schema, naming the field', async () => {
+    const kioskBus = await startBus({ branch, port: 0, clients: [{ username: 'kiosk',
+      password: 'pw-kiosk', publish: [topic('queueIssue', { branch })],
+      subscribe: [topic('reply', { branch, client: 'kiosk-1' })] }] }, context);
+    const kiosk = await mqtt.connectAsync(kioskBus.url, { username: 'kiosk', password: 'pw-kiosk',
+      reconnectPeriod: 0 });
+    const replies: unknown[] = [];
+    kiosk.on('message', (_name, payload) => replies.push(JSON.parse(payload.toString())));
+    await kiosk.subscribeAsync(topic('reply', { branch, client: 'kiosk-1' }));
+
+    await kiosk.publishAsync(topic('queueIssue', { branch }), JSON.stringify({
+      requestId: 'r-9', replyTo: 'kiosk-1', service: 'cash', source: 'teleport' }), { qos: 1 });
+    await eventually(() => replies.length === 1, 'the refusal');
+
+    expect(replies[0]).toMatchObject({ correlationId: 'r-9', status: 'error',
+      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'source' } });
+    await kiosk.endAsync();
+    await kioskBus.close();
+  });
+});
