@@ -129,6 +129,13 @@ export const DeviceProfile = ProfileFields.superRefine((profile, context) => {
     context.addIssue({ code: 'custom', path: ['firmware'], message });
   }
 
+  const analog = ['climate-sensor', 'air-quality', 'light-sensor'].includes(profile.kind);
+  if (analog && profile.connection.type === 'firmata'
+    && typeof profile.connection.pin !== 'string') {
+    const message = `a ${profile.kind} reads an analog pin such as A0`;
+    context.addIssue({ code: 'custom', path: ['connection', 'pin'], message });
+  }
+
   if (profile.connection.type === 'gpio' && profile.connection.exitPin !== undefined
     && profile.kind !== 'people-counter') {
     const message = 'only a people counter has an exit pin';

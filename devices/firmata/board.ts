@@ -30,13 +30,95 @@ export interface JohnnyFive {
   Relay: new (options: { pin: number | string; board: unknown; type: 'NO' | 'NC' }) => Relay;
 }
 
-export interface BoardConnection {
+interface BoardConnection {
   readonly io: FirmataIo;
   readonly board: EventEmitter & { io: FirmataIo };
   readonly five: JohnnyFive;
   /** Called once when the link drops: the cable pulled, the board reset by hand. */
   onLost(listener: (reason: string) => void): void;
   close(): Promise<void>;
+}
+
+/** One device's share of a board: several profiles may name pins of the same board. */
+export interface BoardHandle {
+  readonly io: FirmataIo;
+  readonly board: EventEmitter & { io: FirmataIo };
+  readonly five: JohnnyFive;
+  onLost(listener: (reason: string) => void): void;
+  /** Gives the share back; the last one closes the port. */
+  release(): Promise<void>;
+}
+
+interface Shared {
+  opening: Promise<BoardConnection>;
+  users: number;
+}
+
+const openBoards = new WeakMap<SerialPorts, Map<string, Shared>>();
+
+/**
+ * A share of the board on a port, opening it for the first device that asks. Each device
+ * then checks the board's reported firmware against its own profile, so a mismatch is
+ * refused in that device's one line.
+ */
+export async function acquireBoard(ports: SerialPorts, options: BoardOptions, clock: Clock,
+  log: Logger): Promise<BoardHandle> {
+  const boards = openBoards.get(ports) ?? new Map<string, Shared>();
+  openBoards.set(ports, boards);
+  const entry = boards.get(options.path) ?? share(boards, ports, options, clock, log);
+  entry.users += 1;
+
+  let connection: BoardConnection;
+  try {
+    connection = await entry.opening;
+  } catch (err) {
+    entry.users -= 1;
+    throw err;
+  }
+
+  let released = false;
+  const release = async () => {
+    if (released) return;
+
+    released = true;
+    entry.users -= 1;
+    if (entry.users > 0 || boards.get(options.path) !== entry) return;
+
+    boards.delete(options.path);
+    await connection.close();
+  };
+
+  const problem = firmwareProblem(options.firmware, {
+    name: connection.io.firmware.name ?? '',
+    major: connection.io.firmware.version?.major ?? 0,
+    minor: connection.io.firmware.version?.minor ?? 0,
+  });
+  if (problem) {
+    await release();
+    throw new SmartBranchError('SB_ERR_FIRMWARE_MISMATCH', `board on ${options.path} ${problem}`);
+  }
+
+  return {
+    io: connection.io,
+    board: connection.board,
+    five: connection.five,
+    onLost: (listener) => connection.onLost((reason) => {
+      if (!released) listener(reason);
+    }),
+    release,
+  };
+}
+
+function share(boards: Map<string, Shared>, ports: SerialPorts, options: BoardOptions,
+  clock: Clock, log: Logger): Shared {
+  const entry: Shared = { opening: connectBoard(ports, options, clock, log), users: 0 };
+  const forget = () => {
+    if (boards.get(options.path) === entry) boards.delete(options.path);
+  };
+  boards.set(options.path, entry);
+  // A lost or failed board is opened afresh by the next device that retries.
+  entry.opening.then((connection) => connection.onLost(forget), forget);
+  return entry;
 }
 
 export interface BoardOptions {
@@ -48,11 +130,10 @@ export interface BoardOptions {
 }
 
 /**
- * Opens a Firmata board through johnny-five: the port, the Firmata handshake, then the
- * board's reported firmware against the profile's. Rejects with a coded error for each way
- * this fails, so the device can say which in one line.
+ * Opens a Firmata board through johnny-five: the port, then the Firmata handshake. Rejects
+ * with a coded error for each way this fails, so the device can say which in one line.
  */
-export async function connectBoard(
+async function connectBoard(
   ports: SerialPorts,
   options: BoardOptions,
   clock: Clock,
@@ -72,16 +153,6 @@ export async function connectBoard(
 
   await openLink(link, options.path);
   await ready(board, link, options, clock);
-
-  const problem = firmwareProblem(options.firmware, {
-    name: io.firmware.name ?? '',
-    major: io.firmware.version?.major ?? 0,
-    minor: io.firmware.version?.minor ?? 0,
-  });
-  if (problem) {
-    await link.close();
-    throw new SmartBranchError('SB_ERR_FIRMWARE_MISMATCH', `board on ${options.path} ${problem}`);
-  }
 
   return connection(io, board, five, link, options.path);
 }

@@ -1,7 +1,7 @@
 import { SmartBranchError, type Timer } from '../../core/index.ts';
 import type { DeviceProfile } from '../../firmware-config/index.ts';
 import type { Driver, DriverFactory, DriverHost, Hardware } from '../driver.ts';
-import { type BoardConnection, connectBoard } from './board.ts';
+import { acquireBoard, type BoardHandle } from './board.ts';
 
 /** The quantity each analog sensor reports, named with its unit where it has one. */
 const quantityOfKind: Partial<Record<DeviceProfile['kind'], string>> = {
@@ -14,13 +14,13 @@ const quantityOfKind: Partial<Record<DeviceProfile['kind'], string>> = {
 export const firmataDriver: DriverFactory = (host, hardware) =>
   quantityOfKind[host.profile.kind] ? analogSensor(host, hardware) : digitalOutput(host, hardware);
 
-function board(host: DriverHost, hardware: Hardware): Promise<BoardConnection> {
+function board(host: DriverHost, hardware: Hardware): Promise<BoardHandle> {
   const { connection, firmware } = host.profile;
   if (connection.type !== 'firmata' || !firmware || !hardware.serial) {
     throw new SmartBranchError('SB_ERR_HARDWARE_MISSING', 'no serial ports on this machine');
   }
 
-  return connectBoard(hardware.serial, { path: connection.port, baudRate: connection.baudRate,
+  return acquireBoard(hardware.serial, { path: connection.port, baudRate: connection.baudRate,
     firmware }, host.clock, host.log);
 }
 
@@ -32,7 +32,7 @@ function board(host: DriverHost, hardware: Hardware): Promise<BoardConnection> {
 function analogSensor(host: DriverHost, hardware: Hardware): Driver {
   const { profile } = host;
   const quantity = quantityOfKind[profile.kind] ?? 'value';
-  let connection: BoardConnection | null = null;
+  let connection: BoardHandle | null = null;
   let timer: Timer | null = null;
   let readings: number[] = [];
   let reported: number | null = null;
@@ -49,21 +49,30 @@ function analogSensor(host: DriverHost, hardware: Hardware): Driver {
     host.telemetry({ [quantity]: value, raw: round(raw), level: level(profile, value) });
   };
 
+  const onReading = (value: number) => void readings.push(value);
+  let lost = false;
+
   return {
     start: async () => {
       const channel = analogChannel(profile);
       connection = await board(host, hardware);
+      lost = false;
       connection.onLost((reason) => {
+        lost = true;
         timer?.cancel();
         host.lost(reason);
       });
-      connection.io.analogRead(channel, (value) => void readings.push(value));
+      connection.io.analogRead(channel, onReading);
       timer = host.clock.every(profile.sampling.periodMs, sample);
     },
     stop: async () => {
       timer?.cancel();
-      await connection?.close();
+      const channel = analogChannel(profile);
+      connection?.io.removeListener(`analog-read-${channel}`, onReading);
+      if (connection && !lost) connection.io.reportAnalogPin(channel, 0);
+      await connection?.release();
       connection = null;
+      readings = [];
     },
   };
 }
@@ -72,7 +81,7 @@ function analogSensor(host: DriverHost, hardware: Hardware): Driver {
 function digitalOutput(host: DriverHost, hardware: Hardware): Driver {
   const { profile } = host;
   let output: { on(): unknown; off(): unknown } | null = null;
-  let connection: BoardConnection | null = null;
+  let connection: BoardHandle | null = null;
   let on = false;
 
   const apply = () => {
@@ -98,7 +107,7 @@ function digitalOutput(host: DriverHost, hardware: Hardware): Driver {
       apply();
     },
     stop: async () => {
-      await connection?.close();
+      await connection?.release();
       connection = null;
       output = null;
     },

@@ -107,4 +107,43 @@ describe('Firmata boards through johnny-five', () => {
       }, 'the relay online again');
       await eventually(() => board.digital(7) === 1, 'the relay pin high again');
     });
+
+  it('shares one board between devices and brings both back after an unplug', async () => {
+    const board = virtualFirmataBoard({ path: '/dev/ttyACM3' });
+    const led = profile({ device: 'led-1', kind: 'led',
+      connection: { type: 'firmata', port: '/dev/ttyACM3', pin: 13 }, firmware });
+    const { clock, devices, stateOf } = await start([climate('/dev/ttyACM3'), led], [board]);
+    const bothAre = (state: string) => stateOf('climate-1')?.state === state
+      && stateOf('led-1')?.state === state;
+    await eventually(() => bothAre('online'), 'both online');
+    await devices.get('led-1')?.switch(true);
+    await eventually(() => board.digital(13) === 1, 'the LED on');
+
+    board.unplug();
+    await eventually(() => bothAre('offline'), 'both offline');
+    board.plugIn();
+    await eventually(async () => {
+      await clock.advance(1000);
+      return bothAre('online');
+    }, 'both online again');
+
+    await eventually(() => board.digital(13) === 1, 'the LED on again');
+  });
+
+  it('rolls a sensor back when its new profile asks for firmware the board lacks', async () => {
+    const board = virtualFirmataBoard({ path: '/dev/ttyACM4' });
+    const { devices, stateOf } = await start([climate('/dev/ttyACM4')], [board]);
+    await eventually(() => stateOf('climate-1')?.state === 'online', 'the sensor online');
+    const { bus, ...current } = climate('/dev/ttyACM4');
+
+    const answer = await devices.get('climate-1')?.applyProfile({ ...current, version: 2,
+      firmware: { name: 'StandardFirmata', minVersion: '3.0' } }, 'p-1');
+
+    expect(answer?.error?.code).toBe('SB_ERR_DEVICE_FAULT');
+    expect(answer?.error?.message).toBe('version 2 failed: board runs the wrong firmware: board on '
+      + '/dev/ttyACM4 runs StandardFirmata 2.5, needs StandardFirmata 3.0 or newer; back on '
+      + 'version 1');
+    expect(devices.get('climate-1')?.status()).toMatchObject({ version: 1, state: 'online' });
+    expect(bus.username).toBe('climate-1');
+  });
 });
