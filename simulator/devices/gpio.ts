@@ -52,11 +52,11 @@ export function virtualGpio(): VirtualGpio {
 
   const notify = (entry: Line, to: Level) => {
     for (const watcher of entry.watchers) {
-      const rising = to === 1;
-      const fires = watcher.edge === 'both' || (watcher.edge === 'rising') === rising;
+      // sysfs applies active_low before it matches edges: a watched rise is a logical rise.
+      const value = (watcher.activeLow ? 1 - to : to) as Level;
+      const fires = watcher.edge === 'both' || (watcher.edge === 'rising') === (value === 1);
       if (watcher.edge === 'none' || !fires) continue;
 
-      const value = (watcher.activeLow ? 1 - to : to) as Level;
       watcher.callback(null, value);
     }
   };
