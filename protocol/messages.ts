@@ -159,7 +159,7 @@ export const Reply = z.strictObject({
 
 // Uplink records: what may leave the gateway, each kind with its own schema -----------------
 
-export const Stream = z.enum(['audience', 'queue', 'plays', 'redemptions']);
+export const Stream = z.enum(['audience', 'queue', 'plays', 'redemptions', 'leads']);
 
 export const AudienceMinute = z.strictObject({
   camera: Id,
@@ -283,6 +283,15 @@ export const AudienceFlowHour = z.strictObject({
   lineage: Lineage,
 });
 
+/**
+ * A lead left at the kiosk: its fields sealed in the page to the cloud's public key
+ * (a libsodium sealed box), so the gateway holds and forwards ciphertext only.
+ */
+export const SealedLead = z.strictObject({
+  /** base64 of the sealed box; 48 bytes of overhead plus at most a few kilobytes of fields. */
+  sealed: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).min(64).max(8192),
+});
+
 export const UplinkRecord = z.discriminatedUnion('kind', [
   z.strictObject({
     seq: z.number().int().positive(),
@@ -332,6 +341,12 @@ export const UplinkRecord = z.discriminatedUnion('kind', [
     kind: z.literal('benefit.redemption'),
     data: CouponRedemption,
   }),
+  z.strictObject({
+    seq: z.number().int().positive(),
+    at: Timestamp,
+    kind: z.literal('lead.sealed'),
+    data: SealedLead,
+  }),
 ]);
 
 /** Which stream each record kind travels in. */
@@ -344,6 +359,7 @@ export const streamOfKind = {
   'audience.demographics-hour': 'audience',
   'audience.flow-hour': 'audience',
   'benefit.redemption': 'redemptions',
+  'lead.sealed': 'leads',
 } as const satisfies Record<z.infer<typeof UplinkRecord>['kind'], z.infer<typeof Stream>>;
 
 /**
@@ -466,6 +482,7 @@ export type UplinkRecord = z.output<typeof UplinkRecord>;
 export type StreamName = z.output<typeof Stream>;
 export type Stream = StreamName;
 export type AudienceMinute = z.output<typeof AudienceMinute>;
+export type SealedLead = z.output<typeof SealedLead>;
 export type QueueMinute = z.output<typeof QueueMinute>;
 export type AudienceZoneMinute = z.output<typeof AudienceZoneMinute>;
 export type AudienceLineMinute = z.output<typeof AudienceLineMinute>;
