@@ -74,7 +74,8 @@ export async function startBroker(
     deliver(handlers, message, log);
   });
 
-  const server = await listenTcp(net.createServer(broker.handle), options);
+  // Without noDelay a QoS 1 answer waits ~40 ms for Nagle's algorithm and a delayed ACK.
+  const server = await listenTcp(net.createServer({ noDelay: true }, broker.handle), options);
   const url = `mqtt://${options.host}:${(server.address() as net.AddressInfo).port}`;
   log.info({ url }, 'broker listening');
 
