@@ -66,6 +66,17 @@ describe('device profiles', () => {
     expect(profiles[0]?.allowSimulated).toBe(false);
   });
 
+  it('loads the example branch file shipped for technicians', () => {
+    const example = new URL('../../firmware-config/examples/branch.yaml', import.meta.url);
+
+    const { profiles } = loadProfiles(example.pathname);
+
+    expect(profiles.map((profile) => `${profile.device}:${profile.connection.type}`)).toEqual([
+      'kiosk-button:gpio', 'entrance-door:gpio', 'entrance-counter:gpio', 'hall-climate:firmata',
+      'hall-air:firmata', 'screen-power:firmata', 'ticket-printer:tcp',
+    ]);
+  });
+
   it('loads the same profiles from JSON', () => {
     const file = join(folder.path, 'profiles.json');
     writeFileSync(file, JSON.stringify({ profiles: [{ device: 'door-1', kind: 'door',
