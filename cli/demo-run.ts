@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Cloud, CloudConfig, startCloud } from '../cloud/index.ts';
-import { componentVersions, type ModuleContext, parseConfig } from '../core/index.ts';
+import {
+  componentVersions,
+  hashPassword,
+  type ModuleContext,
+  parseConfig,
+} from '../core/index.ts';
+import type { BusClient } from '../edge/bus/index.ts';
 import { type Gateway, GatewayConfig, startGateway } from '../edge/runtime.ts';
 import {
   type Simulator,
@@ -80,8 +86,8 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
   const gateway = await startGateway(parseConfig('demo gateway config', {
     gateway: `${demoBranch.id}-gw1`, branch: demoBranch.id, branchName: demoBranch.name,
     dataDir: join(dataDir, 'gateway'), http: { port: 0 }, bus: { port: 0,
-      clients: simulatorBusClients(demoBranch.id, parseConfig('demo simulator config',
-        simulatorShape, SimulatorConfig)) },
+      clients: await hashedClients(simulatorBusClients(demoBranch.id,
+        parseConfig('demo simulator config', simulatorShape, SimulatorConfig))) },
     technicians: [{ username: 'tech', password: secrets.hashes.technician }],
     cameras: [{ id: 'lobby-cam', source: cameraSource(camera), fps: 4 }],
     queue: demoQueue,
@@ -95,6 +101,12 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
     ...simulatorShape, gateway: { ...simulatorShape.gateway, brokerUrl: gateway.busUrl },
   }, SimulatorConfig), child(context, 'simulator'));
   return { cloud, gateway, simulator, camera };
+}
+
+/** The gateway keeps only scrypt hashes of its bus clients' passwords. */
+function hashedClients(clients: BusClient[]): Promise<BusClient[]> {
+  return Promise.all(clients.map(async (client) =>
+    ({ ...client, password: await hashPassword(client.password) })));
 }
 
 function cameraSource(camera: CameraChoice) {

@@ -14,6 +14,7 @@ import {
 import {
   Counter,
   Gauge,
+  isPasswordHash,
   metric,
   type ModuleContext,
   rateLimitedWarn,
@@ -100,6 +101,9 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
   broker.on('clientReady', () => clientsGauge.set(broker.connectedClients));
   broker.on('clientDisconnect', () => clientsGauge.set(broker.connectedClients));
   log.info({ port: address.port, clients: options.clients.length }, 'local bus listening');
+  for (const client of options.clients.filter((entry) => !isPasswordHash(entry.password))) {
+    log.warn({ username: client.username }, 'bus client password is plain text: store its scrypt hash');
+  }
 
   const bus: Bus = {
     branch: options.branch,
