@@ -7,7 +7,7 @@
 import type http from 'node:http';
 import type express from 'express';
 import type { ModuleContext } from '../../core/index.ts';
-import type { PlayHour } from '../../protocol/index.ts';
+import type { PlayHour, ScreenRegistration } from '../../protocol/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Db } from '../store/index.ts';
 import { assetCache } from './assets.ts';
@@ -65,6 +65,11 @@ export interface Screens {
   attach(server: http.Server): void;
   /** Each screen's current pairing code, for the technician UI. */
   pairingCodes(): PairingCode[];
+  /**
+   * The player a pairing token belongs to and its screen, or null for an unknown or revoked
+   * token: how other modules' pages without a login (queue kiosk, board) prove themselves.
+   */
+  verifyPlayer(token: string): { player: string; screen: ScreenRegistration } | null;
   stats(): ScreensStats;
   /** What the REST API and the bus can do, for the runtime and the uplink. */
   readonly control: Control;
@@ -215,6 +220,11 @@ export async function startScreens(
     }),
     attach: (server) => hub.attach(server),
     pairingCodes: () => ctl.pairingCodes(),
+    verifyPlayer: (token) => {
+      const player = pairings.verify(token);
+      const screen = player ? lib.screen(player.screen) : undefined;
+      return player && screen ? { player: player.id, screen } : null;
+    },
     control: ctl,
     stats: () => {
       const online = [...hub.online().values()];
