@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 const load = (language: string) =>
-  JSON.parse(readFileSync(new URL(`./i18n/${language}.json`, import.meta.url), 'utf8')) as
-    Record<string, string>;
+  JSON.parse(readFileSync(new URL(`./i18n/${language}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    string
+  >;
 
 export const catalogues = { en: load('en'), zh: load('zh') } as const;
 

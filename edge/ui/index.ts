@@ -1,4 +1,9 @@
-import type { Server } from 'node:http';
+/**
+ * The technician's gateway UI: a login for the branch's technicians, the overview, devices,
+ * cameras and zones, the queue console, screens, logs and pairing, in English and Chinese,
+ * and the web server other modules (screens, automation) mount their routes on.
+ */
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -11,12 +16,21 @@ import {
   toErrorBody,
   verifyPassword,
 } from '../../core/index.ts';
-import { pickLanguage } from './i18n.ts';
-import { styles } from './pages/layout.ts';
+import { type ApiContext, type TechnicianParts, technicianApi } from './api.ts';
+import { healthReader } from './health.ts';
+import { type Language, pickLanguage } from './i18n.ts';
+import { sectionPath, styles } from './pages/layout.ts';
+import { sectionPages } from './pages/sections.ts';
 import { loginPage, overviewPage } from './pages/technician.ts';
 import { cookieValue, sessionStore } from './sessions.ts';
 
+export { type Alert, type AlertBoard, alertBoard } from './alerts.ts';
+export type { TechnicianParts } from './api.ts';
+export { type CameraDesk, cameraDesk, camerasWithZones } from './cameras.ts';
+export { type DeviceConsole, deviceConsole, storedProfiles } from './devices.ts';
+export { withoutSecrets } from './diagnostics.ts';
 export { catalogues } from './i18n.ts';
+export { captureLogs, type LogLine, type LogRing } from './logs.ts';
 
 export const Technician = z.strictObject({
   username: z.string().min(1).max(64),
@@ -35,11 +49,13 @@ export interface GatewayHttpOptions {
   metrics: () => Promise<string>;
   /** Session lifetime in milliseconds. Default eight hours, one shift. */
   sessionTtlMs?: number;
+  /** The data folder, whose disk the overview reports. Default the working folder. */
+  dataDir?: string;
 }
 
 export interface GatewayHttp {
   url: string;
-  server: Server;
+  server: http.Server;
   close(): Promise<void>;
 }
 
@@ -50,44 +66,68 @@ export interface GatewayHttp {
 export interface GatewayWeb {
   /** Admits a request with a technician session; refuses others with 401 or the login page. */
   guard: express.RequestHandler;
+  /** The HTTP server, made now so modules can attach to it (websockets) before it listens. */
+  server: http.Server;
+  /** The technician of the session a Cookie header names, or null. */
+  sessionUser(cookieHeader: string | undefined): string | null;
   mount(router: express.Router): void;
+  /** Hands the technician pages the modules they drive. */
+  attach(parts: TechnicianParts): void;
   listen(): Promise<GatewayHttp>;
 }
 
 const cookieName = 'sb_gateway_session';
 const assets = fileURLToPath(new URL('./assets/', import.meta.url));
+const strict = helmet();
+// Node-RED's editor runs inline scripts and workers: it gets the other headers, not the CSP.
+const forEditor = helmet({ contentSecurityPolicy: false });
+
+/** A local path to return to after the login; anything else goes to the overview. */
+const localPath = (value: unknown) =>
+  typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
 
 /** The gateway's web surface: technician pages behind a login, metrics, mounted modules. */
 export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext): GatewayWeb {
   const log = context.log.child({ module: 'ui' });
   const sessions = sessionStore(context.clock, options.sessionTtlMs ?? 8 * 3600_000);
   const app = express();
+  const server = http.createServer(app);
+  const parts: TechnicianParts = { gateway: 'gateway', config: {} };
 
   app.disable('x-powered-by');
-  app.use(helmet());
+  app.use((req, res, next) => (req.path.startsWith('/flows') ? forEditor : strict)(req, res, next));
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
   app.get('/assets/style.css', (_req, res) => void res.type('text/css').send(styles));
   app.use('/assets', express.static(assets, { fallthrough: false }));
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
-  app.get('/metrics', async (_req, res) => void res.type('text/plain').send(await options.metrics()));
+  app.get(
+    '/metrics',
+    async (_req, res) => void res.type('text/plain').send(await options.metrics()),
+  );
 
-  const signedIn = (req: Request) => sessions.find(cookieValue(req.headers.cookie, cookieName));
-  const language = (req: Request) => pickLanguage(req.query.lang, req.headers['accept-language']);
+  const sessionUser = (header: string | undefined) =>
+    sessions.find(cookieValue(header, cookieName))?.username ?? null;
+  const language = (req: Request): Language =>
+    pickLanguage(req.query.lang, req.headers['accept-language']);
 
-  app.get('/login', (req, res) => void res.send(loginPage(language(req), false)));
+  app.get(
+    '/login',
+    (req, res) => void res.send(loginPage(language(req), false, localPath(req.query.next))),
+  );
   app.post('/login', rateLimit({ windowMs: 60_000, limit: 10 }), async (req, res) => {
     const { username, password } = req.body as Record<string, string | undefined>;
     const technician = options.technicians.find((entry) => entry.username === username);
     const ok = technician && (await verifyPassword(password ?? '', technician.password));
+    const next = localPath(req.query.next);
     if (!ok) {
       log.warn({ username }, 'technician login refused');
-      return void res.status(401).send(loginPage(language(req), true));
+      return void res.status(401).send(loginPage(language(req), true, next));
     }
 
     const id = sessions.open(technician.username);
     log.info({ username }, 'technician logged in');
     res.cookie(cookieName, id, { httpOnly: true, sameSite: 'strict', path: '/' });
-    res.redirect(303, `/?lang=${language(req)}`);
+    res.redirect(303, next === '/' ? `/?lang=${language(req)}` : next);
   });
   app.post('/logout', (req, res) => {
     sessions.close(cookieValue(req.headers.cookie, cookieName));
@@ -95,20 +135,40 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
   });
 
   const requireSession = (req: Request, res: Response, next: NextFunction) => {
-    if (signedIn(req)) return next();
-    if (req.path.startsWith('/api/')) {
-      return void res.status(401).json({ error: { code: 'SB_ERR_UNAUTHENTICATED',
-        message: 'log in first' } });
+    if (sessionUser(req.headers.cookie)) return next();
+    if (req.originalUrl.includes('/api/')) {
+      return void res
+        .status(401)
+        .json({ error: { code: 'SB_ERR_UNAUTHENTICATED', message: 'log in first' } });
     }
-    res.redirect(303, '/login');
+    res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
   };
 
+  const health = healthReader(options.dataDir ?? '.');
   app.get('/', requireSession, (req, res) => void res.send(overviewPage(language(req))));
-  app.get('/api/status', requireSession, (_req, res) => void res.json(options.status()));
+  for (const [section, render] of Object.entries(sectionPages)) {
+    app.get(
+      sectionPath(section),
+      requireSession,
+      (req, res) => void res.send(render(language(req))),
+    );
+  }
+  const api: ApiContext = {
+    parts,
+    health,
+    status: options.status,
+    metrics: options.metrics,
+    now: () => Math.floor(context.clock.now()),
+    technician: (req) => sessionUser(req.headers.cookie) ?? '',
+  };
+  app.use(technicianApi(requireSession, api));
 
   return {
     guard: requireSession,
+    server,
+    sessionUser,
     mount: (router) => void app.use(router),
+    attach: (given) => void Object.assign(parts, given),
     listen: async () => {
       app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
         const body = toErrorBody(err);
@@ -117,7 +177,7 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
         res.status(status).json({ error: body });
       });
 
-      const server = await listen(app, options.host, options.port);
+      await listen(server, options.host, options.port);
       const address = server.address() as AddressInfo;
       const url = `http://${options.host}:${address.port}`;
       log.info({ url }, 'technician web UI listening');
@@ -126,16 +186,17 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
   };
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());
   });
 }
 
-function listen(app: express.Express, host: string, port: number): Promise<Server> {
+function listen(server: http.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
   });
 }
 
@@ -144,3 +205,5 @@ function httpStatusOf(err: unknown): number {
   const status = (err as { status?: unknown }).status;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
+
+export { type TechnicianConsole, technicianConsole } from './console.ts';

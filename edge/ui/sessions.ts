@@ -1,5 +1,5 @@
-import { randomSecret } from '../../core/index.ts';
 import type { Clock } from '../../core/index.ts';
+import { randomSecret } from '../../core/index.ts';
 
 export interface Session {
   username: string;

@@ -1,44 +1,72 @@
 import { type Language, translator } from '../i18n.ts';
-import { page } from './layout.ts';
+import { page, technicianPage } from './layout.ts';
 
 const other = (language: Language) => (language === 'en' ? 'zh' : 'en');
 
-export function loginPage(language: Language, failed: boolean): string {
+export function loginPage(language: Language, failed: boolean, next = '/'): string {
   const t = translator(language);
   const error = failed ? `<p class="error" role="alert">${t('login.failed')}</p>` : '';
-  return page(language, t('login.heading'), `
+  const target = encodeURIComponent(next);
+  return page(
+    language,
+    t('login.heading'),
+    `
 <header><strong>${t('title')}</strong><a href="?lang=${other(language)}">${t('language')}</a></header>
-<form class="login" method="post" action="/login?lang=${language}">
+<form class="login" method="post" action="/login?lang=${language}&amp;next=${target}">
   <h1>${t('login.heading')}</h1>
   ${error}
-  <label>${t('login.username')}<br><input name="username" autocomplete="username" required></label>
-  <label>${t('login.password')}<br>
+  <label>${t('login.username')}<input name="username" autocomplete="username" required></label>
+  <label>${t('login.password')}
     <input name="password" type="password" autocomplete="current-password" required></label>
   <button class="primary" type="submit">${t('login.submit')}</button>
-</form>`);
+</form>`,
+  );
 }
 
 const figures = [
-  'branch', 'uplink', 'backlog', 'people', 'source', 'fps', 'backend', 'waiting', 'served',
-  'busClients', 'devices', 'uptime',
+  'branch',
+  'uplink',
+  'backlog',
+  'people',
+  'source',
+  'fps',
+  'backend',
+  'waiting',
+  'served',
+  'busClients',
+  'devices',
+  'screensOnline',
+  'uptime',
 ];
+const health = ['cpu', 'memory', 'disk', 'version', 'nodeRed'];
 
-/** The overview's figures are filled in by overview.js from /api/status every two seconds. */
+const cards = (t: (key: string) => string, keys: string[]) =>
+  keys
+    .map(
+      (key) => `<div class="card"><div class="label">${t(`overview.${key}`)}</div>
+    <div class="value" data-figure="${key}">–</div></div>`,
+    )
+    .join('\n');
+
+/** The overview's figures are filled in by overview.js from /api/status and /api/health. */
 export function overviewPage(language: Language): string {
   const t = translator(language);
-  const cards = figures
-    .map((key) => `<div class="card"><div class="label">${t(`overview.${key}`)}</div>
-      <div class="value" data-figure="${key}">–</div></div>`)
-    .join('\n');
-  return page(language, t('overview.heading'), `
-<header><strong>${t('title')}</strong>
-  <span><a href="?lang=${other(language)}">${t('language')}</a>
-  <form method="post" action="/logout" style="display:inline">
-    <button type="submit">${t('logout')}</button></form></span></header>
-<main>
+  return technicianPage(
+    language,
+    'overview',
+    `
   <h1>${t('overview.heading')}</h1>
-  <div class="cards">${cards}</div>
-  <h2>${t('overview.nowServing')}</h2>
-  <table><tbody data-figure="nowServing"></tbody></table>
-</main>`, 'overview.js');
+  <div class="cards">${cards(t, figures)}</div>
+  <section><h2>${t('overview.alerts')}</h2><ul data-figure="alerts"></ul></section>
+  <section><h2>${t('overview.health')}</h2><div class="cards">${cards(t, health)}</div></section>
+  <section><h2>${t('overview.cameras')}</h2><div class="scroll"><table>
+    <thead><tr><th>${t('overview.camera')}</th><th>${t('overview.source')}</th>
+    <th>${t('overview.fps')}</th><th>${t('overview.backend')}</th><th>${t('overview.people')}</th>
+    </tr></thead><tbody data-figure="cameras"></tbody></table></div></section>
+  <section><h2>${t('overview.deviceStates')}</h2><div class="scroll"><table>
+    <thead><tr><th>${t('overview.device')}</th><th>${t('overview.state')}</th></tr></thead>
+    <tbody data-figure="deviceStates"></tbody></table></div></section>
+  <section><h2>${t('overview.nowServing')}</h2>
+    <table><tbody data-figure="nowServing"></tbody></table></section>`,
+  );
 }
