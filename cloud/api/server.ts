@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import type { SigningKey } from '../campaigns/index.ts';
 import type { CloudConfig } from '../config.ts';
+import { releaseRoutes } from '../releases/index.ts';
 import type { Database } from '../store/index.ts';
 import { uiRoutes } from '../ui/index.ts';
 import { authRoutes, loadUser } from './auth.ts';
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(loadUser(deps));
   app.use(authRoutes(deps));
   app.use(fleetRoutes(deps));
+  app.use(releaseRoutes(deps));
   app.use(uiRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.context.log.child({ module: 'api' })));
