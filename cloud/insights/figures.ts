@@ -27,17 +27,23 @@ function occupancyMean(totals: Totals): number | null {
   return people;
 }
 
-function perDimension(totals: Totals, metrics: Record<string, string>) {
+function perDimension(
+  totals: Totals,
+  metrics: Record<string, string>,
+): Array<{ key: string } & Record<string, number>> {
   const keys = new Set<string>();
   for (const metric of Object.values(metrics)) {
     for (const key of totals.get(metric)?.keys() ?? []) keys.add(key);
   }
-  return [...keys].sort().map((key) => ({
-    key,
-    ...Object.fromEntries(
-      Object.entries(metrics).map(([name, metric]) => [name, total(totals, metric, key)]),
-    ),
-  }));
+  return [...keys].sort().map(
+    (key) =>
+      ({
+        key,
+        ...Object.fromEntries(
+          Object.entries(metrics).map(([name, metric]) => [name, total(totals, metric, key)]),
+        ),
+      }) as { key: string } & Record<string, number>,
+  );
 }
 
 /** The figures HQ reads for some branches over a period, from the daily rollups. */
