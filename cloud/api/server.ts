@@ -12,6 +12,7 @@ import { uiRoutes } from '../ui/index.ts';
 import { authRoutes, loadUser } from './auth.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { fleetRoutes } from './fleet.ts';
+import { insightsRoutes } from './insights.ts';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(loadUser(deps));
   app.use(authRoutes(deps));
   app.use(fleetRoutes(deps));
+  app.use(insightsRoutes(deps));
   app.use(releaseRoutes(deps));
   app.use(uiRoutes(deps));
   app.use(notFound);
