@@ -25,6 +25,11 @@ export const GatewayConfig = z.strictObject({
   http: Listener(8080).prefault({}),
   bus: Listener(1883).extend({ clients: z.array(BusClient).default([]) }).prefault({}),
   technicians: z.array(Technician).default([]),
+  /**
+   * Whether device profiles that allow it (`allowSimulated`) may run on simulated hardware
+   * where the real one is missing: demos and tests. Default false: a branch box never fakes.
+   */
+  allowSimulatedDevices: z.boolean().default(false),
   cameras: z.array(CameraConfig).default([]),
   queue: QueueConfig,
   /**

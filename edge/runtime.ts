@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type ModuleContext, smartbranchVersion } from '../core/index.ts';
+import { deviceBusClients } from '../devices/index.ts';
 import {
   type AudienceCount,
   type AudienceMinute,
@@ -15,7 +16,16 @@ import { type Queue, startQueue } from './queue/index.ts';
 import { type Screens, ScreensConfig, startScreens } from './screens/index.ts';
 import { type Sensing, startSensing } from './sensing/index.ts';
 import { type Outbox, openStore, outbox, type Store } from './store/index.ts';
-import { type GatewayHttp, gatewayWeb } from './ui/index.ts';
+import {
+  camerasWithZones,
+  captureLogs,
+  type GatewayHttp,
+  gatewayWeb,
+  type LogRing,
+  storedProfiles,
+  type TechnicianConsole,
+  technicianConsole,
+} from './ui/index.ts';
 import { startUplink, type Uplink } from './uplink/index.ts';
 
 export { GatewayConfig } from './config.ts';
@@ -59,6 +69,8 @@ interface Parts {
   uplink: Uplink | null;
   http: GatewayHttp;
   devices: Map<string, DeviceState['state']>;
+  logs: LogRing;
+  console: TechnicianConsole;
 }
 
 /**
@@ -70,10 +82,13 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
   const startedAt = context.clock.now();
   const parts = {} as Parts;
   parts.devices = new Map();
+  parts.logs = captureLogs(context.log, context.clock);
 
   parts.store = openStore(join(config.dataDir, 'gateway.db'), context);
   parts.outbox = outbox(parts.store.db);
-  parts.bus = await startBus({ branch: config.branch, ...config.bus }, context);
+  // Devices added in the technician UI are admitted by the bus with their own credentials.
+  parts.bus = await startBus({ branch: config.branch, ...config.bus, clients: [...config.bus.clients,
+    ...deviceBusClients(config.branch, storedProfiles(config.dataDir))] }, context);
   await trackDevices(parts);
   parts.queue = await startQueue({ branch: config.branch, config: config.queue,
     db: parts.store.db, bus: parts.bus,
@@ -85,14 +100,20 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
   const web = gatewayWeb({ ...config.http, technicians: config.technicians,
     status: () => ({ ...stats(), branchName: config.branchName,
       nowServing: parts.queue.state().nowServing, pairingCodes: parts.screens.pairingCodes() }),
-    metrics: () => context.registry.metrics() }, context);
+    metrics: () => context.registry.metrics(), dataDir: config.dataDir }, context);
   parts.screens = await startScreens({ branch: config.branch, config: screensConfig(config),
     db: parts.store.db, bus: parts.bus, branchName: config.branchName, guard: web.guard,
     recordPlay: (data) => parts.outbox.append({ kind: 'screen.play-hour',
       at: context.clock.now(), data }) }, context);
   web.mount(parts.screens.router);
+  parts.console = await technicianConsole({ gateway: config.gateway, branch: config.branch,
+    branchName: config.branchName, dataDir: config.dataDir, config, bus: parts.bus,
+    queue: parts.queue, queueSetup: config.queue, cameras: config.cameras, logs: parts.logs,
+    allowSimulatedDevices: config.allowSimulatedDevices }, context);
+  web.attach(parts.console.parts);
   parts.http = await web.listen();
   parts.screens.attach(parts.http.server);
+  await parts.console.start(parts.bus.url);
 
   parts.uplink = config.uplink
     ? await startUplink({ gateway: config.gateway, branch: config.branch, config: config.uplink,
@@ -121,6 +142,7 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     stop: async () => {
       retention.cancel();
       await parts.uplink?.stop();
+      await parts.console.stop();
       await parts.screens.stop();
       await parts.http.close();
       await parts.sensing.stop();
@@ -128,6 +150,7 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
       await parts.bus.close();
       parts.store.close();
       log.info('gateway stopped');
+      parts.logs.detach();
     },
   };
 }
@@ -145,7 +168,7 @@ function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleCont
 
   return {
     branch: config.branch,
-    cameras: [...config.cameras],
+    cameras: camerasWithZones(config.cameras, config.dataDir),
     publishCount,
     recordMinute: (data: AudienceMinute) =>
       void parts.outbox.append({ kind: 'audience.minute', at: context.clock.now(), data }),
