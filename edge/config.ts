@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from '../protocol/index.ts';
+import { AutomationConfig } from './automation/index.ts';
 import { BusClient } from './bus/index.ts';
 import { QueueConfig } from './queue/index.ts';
 import { ScreensConfig } from './screens/index.ts';
@@ -37,6 +38,11 @@ export const GatewayConfig = z.strictObject({
    * the asset cache in the data folder.
    */
   screens: ScreensConfig.optional(),
+  /**
+   * Node-RED embedded at /flows with the SmartBranch nodes; `{}` turns it on with defaults.
+   * Absent: no automation (Node-RED keeps module state, so one gateway per process has it).
+   */
+  automation: AutomationConfig.optional(),
   /** Without it the gateway runs alone: the branch works, nothing goes to HQ. */
   uplink: UplinkConfig.optional(),
   /** How often the live people count goes on the bus, in milliseconds. Default 1000. */

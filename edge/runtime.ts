@@ -16,10 +16,12 @@ import { type Queue, startQueue } from './queue/index.ts';
 import { type Screens, ScreensConfig, startScreens } from './screens/index.ts';
 import { type Sensing, startSensing } from './sensing/index.ts';
 import { type Outbox, openStore, outbox, type Store } from './store/index.ts';
+import { type Automation, prepareAutomation } from './automation/index.ts';
 import {
   camerasWithZones,
   captureLogs,
   type GatewayHttp,
+  type GatewayWeb,
   gatewayWeb,
   type LogRing,
   storedProfiles,
@@ -71,6 +73,7 @@ interface Parts {
   devices: Map<string, DeviceState['state']>;
   logs: LogRing;
   console: TechnicianConsole;
+  automation: Automation | null;
 }
 
 /**
@@ -111,9 +114,11 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     queue: parts.queue, queueSetup: config.queue, cameras: config.cameras, logs: parts.logs,
     allowSimulatedDevices: config.allowSimulatedDevices }, context);
   web.attach(parts.console.parts);
+  parts.automation = config.automation ? startAutomation(config, parts, web, context) : null;
   parts.http = await web.listen();
   parts.screens.attach(parts.http.server);
   await parts.console.start(parts.bus.url);
+  await parts.automation?.start();
 
   parts.uplink = config.uplink
     ? await startUplink({ gateway: config.gateway, branch: config.branch, config: config.uplink,
@@ -142,6 +147,7 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     stop: async () => {
       retention.cancel();
       await parts.uplink?.stop();
+      await parts.automation?.stop();
       await parts.console.stop();
       await parts.screens.stop();
       await parts.http.close();
@@ -153,6 +159,17 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
       parts.logs.detach();
     },
   };
+}
+
+/** Node-RED in this process, its editor at /flows behind the technicians' login. */
+function startAutomation(config: GatewayConfig, parts: Parts, web: GatewayWeb,
+  context: ModuleContext): Automation {
+  const automation = prepareAutomation({ config: config.automation ?? {}, server: web.server,
+    bus: parts.bus, dataDir: config.dataDir, branchName: config.branchName,
+    access: { technicians: config.technicians, sessionUser: web.sessionUser },
+    alert: parts.console.alerts.raise, deviceIds: parts.console.devices.deviceIds }, context);
+  web.mount(automation.router);
+  return automation;
 }
 
 /** Live counts go on the bus at most once per interval per camera, the latest value winning. */
