@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { BranchCalendar } from './calendar.ts';
+import { ScoringRules } from './scoring.ts';
+
+export const LeadsConfig = z.strictObject({
+  /** Country a national phone number is read in (ISO 3166 alpha-2); default CN. */
+  defaultCountry: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default('CN'),
+  /** Working minutes a new lead may wait for its first contact; default 120. */
+  slaWorkingMinutes: z.number().int().positive().default(120),
+  /** How often overdue leads are looked for, ms; default one minute. */
+  escalationCheckMs: z.number().int().positive().default(60_000),
+  /** Per branch id; a branch not listed works Monday to Friday, 9 to 17 UTC. */
+  calendars: z.record(z.string(), BranchCalendar).default({}),
+  scoring: ScoringRules.default(ScoringRules.parse({})),
+  consent: z
+    .strictObject({ version: z.string().min(1).max(40), text: z.string().min(1).max(4000) })
+    .default({
+      version: '2026-12',
+      text:
+        'I agree that the bank may contact me by phone about the product I chose. ' +
+        'I can withdraw this consent at any time and ask for my details to be erased.',
+    }),
+  /** Where state changes are posted, and which role's view the payload carries. */
+  webhook: z
+    .strictObject({
+      url: z.url(),
+      role: z.enum(['branch-manager', 'marketer']),
+      timeoutMs: z.number().int().positive().default(5000),
+    })
+    .optional(),
+  /** A QR link's life, ms; default 30 days. A manager's card link lives a year. */
+  tokenTtlMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30 * 86_400_000),
+  rateLimit: z
+    .strictObject({
+      windowMs: z.number().int().positive().default(600_000),
+      perAddress: z.number().int().positive().default(20),
+      perToken: z.number().int().positive().default(200),
+    })
+    .default({ windowMs: 600_000, perAddress: 20, perToken: 200 }),
+  /** Where the mobile page and the cards are reached from a phone; default the API's URL. */
+  publicUrl: z.url().optional(),
+  /** Products offered on the mobile page, id to label. */
+  products: z.record(z.string(), z.string()).default({
+    'credit-card': 'Credit card',
+    mortgage: 'Mortgage',
+    loan: 'Personal loan',
+    'wealth-management': 'Wealth management',
+    account: 'Account opening',
+  }),
+});
+export type LeadsConfig = z.output<typeof LeadsConfig>;
