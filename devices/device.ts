@@ -16,15 +16,24 @@ export type StateName = DeviceState['state'];
 
 /** How the telemetry `kind` of the protocol names each profile kind. */
 const telemetryKind = {
-  button: 'button', pir: 'presence', door: 'door', relay: 'relay', led: 'led',
-  'climate-sensor': 'climate', 'air-quality': 'air-quality', 'light-sensor': 'light',
-  'people-counter': 'people-counter', printer: 'printer',
+  button: 'button',
+  pir: 'presence',
+  door: 'door',
+  relay: 'relay',
+  led: 'led',
+  'climate-sensor': 'climate',
+  'air-quality': 'air-quality',
+  'light-sensor': 'light',
+  'people-counter': 'people-counter',
+  printer: 'printer',
 } as const satisfies Record<DeviceProfile['kind'], string>;
 
 type Outcome = { ok: true } | { ok: false; error: SmartBranchError };
 
-const superseded = (): Outcome =>
-  ({ ok: false, error: new SmartBranchError('SB_ERR_CONFLICT', 'superseded') });
+const superseded = (): Outcome => ({
+  ok: false,
+  error: new SmartBranchError('SB_ERR_CONFLICT', 'superseded'),
+});
 
 export interface Runner {
   readonly profile: DeviceProfile;
@@ -50,8 +59,12 @@ export interface RunnerOptions {
  * state (online, degraded with a condition or as a stand-in, offline with the reason). The
  * state goes on the bus retained, and in the log once per change.
  */
-export function deviceRunner(first: DeviceProfile, options: RunnerOptions, context: ModuleContext,
-  log: Logger): Runner {
+export function deviceRunner(
+  first: DeviceProfile,
+  options: RunnerOptions,
+  context: ModuleContext,
+  log: Logger,
+): Runner {
   const delays = backoff(options.firstRetryMs, options.maxRetryMs);
   let profile = first;
   let driver: Driver | null = null;
@@ -71,8 +84,12 @@ export function deviceRunner(first: DeviceProfile, options: RunnerOptions, conte
     else log.warn(fields, 'device state');
     options.link()?.publish('deviceState', stateMessage(), true);
   };
-  const stateMessage = (): DeviceState => ({ device: profile.device, at: context.clock.now(),
-    ...current, ...(current.reason === undefined ? {} : { reason: current.reason.slice(0, 300) }) });
+  const stateMessage = (): DeviceState => ({
+    device: profile.device,
+    at: context.clock.now(),
+    ...current,
+    ...(current.reason === undefined ? {} : { reason: current.reason.slice(0, 300) }),
+  });
   const refresh = () => {
     if (!running) return;
     if (condition) return setState('degraded', condition);
@@ -87,8 +104,12 @@ export function deviceRunner(first: DeviceProfile, options: RunnerOptions, conte
     telemetry: (values) => {
       if (own !== generation) return;
 
-      options.link()?.publish('deviceTelemetry', { device: active.device, at: context.clock.now(),
-        kind: telemetryKind[active.kind], values });
+      options.link()?.publish('deviceTelemetry', {
+        device: active.device,
+        at: context.clock.now(),
+        kind: telemetryKind[active.kind],
+        values,
+      });
     },
     condition: (problem) => {
       if (own !== generation) return;
@@ -126,7 +147,8 @@ export function deviceRunner(first: DeviceProfile, options: RunnerOptions, conte
       await candidate.start();
     } catch (err) {
       await candidate.stop().catch(() => undefined);
-      const error = isSmartBranchError(err) ? err
+      const error = isSmartBranchError(err)
+        ? err
         : new SmartBranchError('SB_ERR_DEVICE_FAULT', (err as Error).message);
       if (own === generation) {
         setState('offline', error.message);
@@ -152,7 +174,10 @@ export function deviceRunner(first: DeviceProfile, options: RunnerOptions, conte
     const resolved = await options.resolve(next);
     if ('missing' in resolved) {
       setState('offline', resolved.missing);
-      return { ok: false, error: new SmartBranchError('SB_ERR_HARDWARE_MISSING', resolved.missing) };
+      return {
+        ok: false,
+        error: new SmartBranchError('SB_ERR_HARDWARE_MISSING', resolved.missing),
+      };
     }
 
     const factory = await options.factory(next);

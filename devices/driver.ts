@@ -1,8 +1,8 @@
 import type { Clock, Logger } from '../core/index.ts';
 import type { DeviceProfile } from '../firmware-config/index.ts';
 import type { DeviceTelemetry, PrinterJob } from '../protocol/index.ts';
-import type { GpioLayer } from './gpio/layer.ts';
 import type { SerialPorts } from './firmata/ports.ts';
+import type { GpioLayer } from './gpio/layer.ts';
 
 export type TelemetryValues = DeviceTelemetry['values'];
 

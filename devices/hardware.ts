@@ -19,9 +19,7 @@ export interface SimulatedHardware {
   boards: Map<string, VirtualFirmataBoard>;
 }
 
-export type Resolved =
-  | { hardware: Hardware; simulated: string | null }
-  | { missing: string };
+export type Resolved = { hardware: Hardware; simulated: string | null } | { missing: string };
 
 type Loaded<T> = { layer: T } | { problem: string };
 
@@ -45,10 +43,14 @@ export function hardwareResolver(options: HardwareOptions, log: Logger) {
 
   const resolveGpio = async (profile: DeviceProfile): Promise<Resolved> => {
     const loaded = await gpio();
-    const problem = 'layer' in loaded
-      ? loaded.layer.accessible ? null : 'no GPIO on this machine (/sys/class/gpio)'
-      : loaded.problem;
-    if ('layer' in loaded && problem === null) return { hardware: { gpio: loaded.layer }, simulated: null };
+    const problem =
+      'layer' in loaded
+        ? loaded.layer.accessible
+          ? null
+          : 'no GPIO on this machine (/sys/class/gpio)'
+        : loaded.problem;
+    if ('layer' in loaded && problem === null)
+      return { hardware: { gpio: loaded.layer }, simulated: null };
 
     sayOnce('gpio', { reason: problem }, 'GPIO unavailable');
     if (!stands(profile)) return { missing: problem ?? 'no GPIO' };
@@ -89,8 +91,11 @@ async function simulatedPorts(simulated: SimulatedHardware, path: string): Promi
   return virtualSerialPorts([...simulated.boards.values()]);
 }
 
-async function load<T>(given: T | undefined, loader: () => Promise<T>, name: string):
-  Promise<Loaded<T>> {
+async function load<T>(
+  given: T | undefined,
+  loader: () => Promise<T>,
+  name: string,
+): Promise<Loaded<T>> {
   if (given) return { layer: given };
 
   try {

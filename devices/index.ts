@@ -61,22 +61,30 @@ const driverOf: Record<DeviceProfile['connection']['type'], () => Promise<Driver
  * own credentials, and publishes its telemetry and its retained state. A device whose
  * hardware is absent is reported offline (or simulated where allowed); none stops the rest.
  */
-export async function startDevices(options: DevicesOptions, context: ModuleContext):
-  Promise<Devices> {
+export async function startDevices(
+  options: DevicesOptions,
+  context: ModuleContext,
+): Promise<Devices> {
   const log = context.log.child({ module: 'devices' });
-  const hardware = hardwareResolver({ allowSimulated: options.allowSimulated ?? false,
-    ...options.hardware }, log);
+  const hardware = hardwareResolver(
+    { allowSimulated: options.allowSimulated ?? false, ...options.hardware },
+    log,
+  );
   const devices = new Map<string, Device>();
 
   for (const profile of options.profiles) {
-    const device = await startDevice(profile, {
-      branch: options.branch,
-      busUrl: options.busUrl,
-      resolve: hardware.resolve,
-      factory: (next) => driverOf[next.connection.type](),
-      firstRetryMs: options.firstRetryMs ?? 1000,
-      maxRetryMs: options.maxRetryMs ?? 30_000,
-    }, context);
+    const device = await startDevice(
+      profile,
+      {
+        branch: options.branch,
+        busUrl: options.busUrl,
+        resolve: hardware.resolve,
+        factory: (next) => driverOf[next.connection.type](),
+        firstRetryMs: options.firstRetryMs ?? 1000,
+        maxRetryMs: options.maxRetryMs ?? 30_000,
+      },
+      context,
+    );
     devices.set(profile.device, device);
   }
 

@@ -7,9 +7,9 @@ import {
 } from '../core/index.ts';
 import { checkProfile, type DeviceProfile } from '../firmware-config/index.ts';
 import {
-  decodeMessage,
   type DeviceCommand,
   type DeviceProfileReport,
+  decodeMessage,
   encodeMessage,
   type PrinterJob,
   type Reply,
@@ -49,8 +49,11 @@ export interface InstanceOptions extends Omit<RunnerOptions, 'link'> {
   busUrl: string;
 }
 
-export async function startDevice(first: DeviceProfile, options: InstanceOptions,
-  context: ModuleContext): Promise<Device> {
+export async function startDevice(
+  first: DeviceProfile,
+  options: InstanceOptions,
+  context: ModuleContext,
+): Promise<Device> {
   const log = context.log.child({ module: 'devices', device: first.device });
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
   let link: DeviceLink | null = null;
@@ -58,15 +61,19 @@ export async function startDevice(first: DeviceProfile, options: InstanceOptions
   let applying: Promise<unknown> = Promise.resolve();
 
   const reply = (requestId: string, body: { data: unknown } | { error: ErrorBody }): Reply => {
-    const message: Reply = 'error' in body
-      ? { correlationId: requestId, status: 'error', error: body.error }
-      : { correlationId: requestId, status: 'ok', data: body.data };
+    const message: Reply =
+      'error' in body
+        ? { correlationId: requestId, status: 'error', error: body.error }
+        : { correlationId: requestId, status: 'ok', data: body.data };
     link?.publish('deviceReply', message);
     return message;
   };
   const report = (message: Omit<DeviceProfileReport, 'device' | 'at'>) =>
-    link?.publish('deviceProfile', { device: first.device, at: context.clock.now(), ...message },
-      true);
+    link?.publish(
+      'deviceProfile',
+      { device: first.device, at: context.clock.now(), ...message },
+      true,
+    );
 
   const apply = async (raw: unknown, requestId: string): Promise<Reply> => {
     const current = runner.profile;
@@ -88,21 +95,38 @@ export async function startDevice(first: DeviceProfile, options: InstanceOptions
 
     await runner.halt();
     await runner.run(current);
-    const reason = `version ${next.version} failed: ${outcome.error.message}; back on version `
-      + `${current.version}`;
-    log.warn({ version: next.version, back: current.version, reason: outcome.error.message },
-      'profile rolled back');
-    report({ version: current.version, status: 'rolled-back', pushedVersion: next.version,
-      reason: reason.slice(0, 300) });
-    return reply(requestId, { error: { code: 'SB_ERR_DEVICE_FAULT', message: reason.slice(0, 500),
-      ...(outcome.error.path ? { path: outcome.error.path } : {}) } });
+    const reason =
+      `version ${next.version} failed: ${outcome.error.message}; back on version ` +
+      `${current.version}`;
+    log.warn(
+      { version: next.version, back: current.version, reason: outcome.error.message },
+      'profile rolled back',
+    );
+    report({
+      version: current.version,
+      status: 'rolled-back',
+      pushedVersion: next.version,
+      reason: reason.slice(0, 300),
+    });
+    return reply(requestId, {
+      error: {
+        code: 'SB_ERR_DEVICE_FAULT',
+        message: reason.slice(0, 500),
+        ...(outcome.error.path ? { path: outcome.error.path } : {}),
+      },
+    });
   };
 
   const device: Device = {
     id: first.device,
     profile: () => runner.profile,
-    status: () => ({ device: first.device, kind: runner.profile.kind,
-      version: runner.profile.version, ...runner.state(), busConnected: link?.connected() ?? false }),
+    status: () => ({
+      device: first.device,
+      kind: runner.profile.kind,
+      version: runner.profile.version,
+      ...runner.state(),
+      busConnected: link?.connected() ?? false,
+    }),
     applyProfile: (raw, requestId = `local-${context.clock.now()}`) => {
       const result = applying.then(() => apply(raw, requestId));
       applying = result.catch(() => undefined);
@@ -126,39 +150,53 @@ export async function startDevice(first: DeviceProfile, options: InstanceOptions
     },
   };
 
-  link = openDeviceLink({
-    url: options.busUrl,
-    branch: options.branch,
-    device: first.device,
-    username: first.bus.username,
-    password: first.bus.password,
-    listen: first.kind === 'printer' ? ['deviceCommand', 'printerJob'] : ['deviceCommand'],
-    retained: () => [{ channel: 'deviceState',
-      payload: encodeMessage('deviceState', runner.stateMessage()) }],
-    will: () => offlineState(first.device, context.clock.now(), 'lost its bus connection'),
-    onMessage: (channel, payload) =>
-      void answer(channel, payload, device, reply, warn).catch((err) =>
-        log.error({ err }, 'device command failed')),
-  }, context.clock, log);
+  link = openDeviceLink(
+    {
+      url: options.busUrl,
+      branch: options.branch,
+      device: first.device,
+      username: first.bus.username,
+      password: first.bus.password,
+      listen: first.kind === 'printer' ? ['deviceCommand', 'printerJob'] : ['deviceCommand'],
+      retained: () => [
+        { channel: 'deviceState', payload: encodeMessage('deviceState', runner.stateMessage()) },
+      ],
+      will: () => offlineState(first.device, context.clock.now(), 'lost its bus connection'),
+      onMessage: (channel, payload) =>
+        void answer(channel, payload, device, reply, warn).catch((err) =>
+          log.error({ err }, 'device command failed'),
+        ),
+    },
+    context.clock,
+    log,
+  );
 
   await runner.run(first);
   return device;
 }
 
 /** The profile a device may move to, or why not: named by the field that is wrong. */
-function checkNext(current: DeviceProfile, raw: unknown):
-  { profile: DeviceProfile } | { error: ErrorBody } {
+function checkNext(
+  current: DeviceProfile,
+  raw: unknown,
+): { profile: DeviceProfile } | { error: ErrorBody } {
   // Bus credentials stay with the device: a pushed profile need not carry its password.
   const merged = { bus: current.bus, ...(raw as Record<string, unknown>) };
   const checked = checkProfile(merged);
   if (!checked.ok) {
-    return { error: { code: 'SB_ERR_INVALID_CONFIG', path: checked.path,
-      message: checked.problems.join('; ').slice(0, 500) } };
+    return {
+      error: {
+        code: 'SB_ERR_INVALID_CONFIG',
+        path: checked.path,
+        message: checked.problems.join('; ').slice(0, 500),
+      },
+    };
   }
 
   const next = checked.profile;
-  const conflict = (path: string, message: string) =>
-    ({ error: { code: 'SB_ERR_CONFLICT' as const, path, message } });
+  const conflict = (path: string, message: string) => ({
+    error: { code: 'SB_ERR_CONFLICT' as const, path, message },
+  });
   if (next.device !== current.device) return conflict('device', `profile is for ${next.device}`);
   if (next.kind !== current.kind) return conflict('kind', `device is a ${current.kind}`);
   if (next.bus.username !== current.bus.username) {
@@ -194,8 +232,11 @@ async function answer(
   }
 }
 
-async function run(channel: 'deviceCommand' | 'printerJob', message: DeviceCommand | PrinterJob,
-  device: Device): Promise<unknown> {
+async function run(
+  channel: 'deviceCommand' | 'printerJob',
+  message: DeviceCommand | PrinterJob,
+  device: Device,
+): Promise<unknown> {
   if (channel === 'printerJob') {
     await device.print(message as PrinterJob);
     return { printed: (message as PrinterJob).number };
@@ -223,8 +264,8 @@ function requestIdOf(payload: Buffer): string | null {
 }
 
 function unsupported(profile: DeviceProfile, what: 'switch' | 'print' | null) {
-  if (what === null) return new SmartBranchError('SB_ERR_UNAVAILABLE', `${profile.device} is offline`);
+  if (what === null)
+    return new SmartBranchError('SB_ERR_UNAVAILABLE', `${profile.device} is offline`);
 
   return new SmartBranchError('SB_ERR_INVALID_REQUEST', `a ${profile.kind} cannot ${what}`);
 }
-

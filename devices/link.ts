@@ -4,8 +4,13 @@ import { encodeMessage, type MessageOf, topic } from '../protocol/index.ts';
 import { backoff } from './backoff.ts';
 
 /** The channels a device publishes and hears, all under its own `device/{device}/` levels. */
-export type OwnChannel = 'deviceTelemetry' | 'deviceState' | 'deviceCommand' | 'deviceReply'
-  | 'deviceProfile' | 'printerJob';
+export type OwnChannel =
+  | 'deviceTelemetry'
+  | 'deviceState'
+  | 'deviceCommand'
+  | 'deviceReply'
+  | 'deviceProfile'
+  | 'printerJob';
 
 export interface LinkOptions {
   url: string;
@@ -30,6 +35,7 @@ export interface LinkOptions {
 export interface DeviceLink {
   /** Sends a message; a retained one is left for the next connection while offline. */
   publish<C extends OwnChannel>(channel: C, message: MessageOf<C>, retain?: boolean): void;
+  /** Connected and subscribed to what the device listens to: commands reach it. */
   connected(): boolean;
   close(finalState: Buffer): Promise<void>;
 }
@@ -55,6 +61,7 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
   let closing = false;
   let refusedLogged = false;
   const waiting: { topic: string; payload: Buffer }[] = [];
+  let listening = false;
 
   const client: MqttClient = mqtt.connect(options.url, {
     username: options.username,
@@ -72,11 +79,15 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
     delays.reset();
     refusedLogged = false;
     log.info({ url: options.url }, 'device connected to the bus');
-    for (const channel of options.listen) client.subscribe(name(channel), { qos: 1 });
+    listening = false;
+    client.subscribe(options.listen.map(name), { qos: 1 }, (err) => {
+      listening = !err;
+    });
     for (const { channel, payload } of options.retained()) {
       client.publish(name(channel), payload, { qos: 1, retain: true });
     }
-    for (const message of waiting.splice(0)) client.publish(message.topic, message.payload, { qos: 1 });
+    for (const message of waiting.splice(0))
+      client.publish(message.topic, message.payload, { qos: 1 });
   });
   client.on('message', (topicName, payload) => {
     const channel = options.listen.find((candidate) => name(candidate) === topicName);
@@ -91,6 +102,7 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
     log.error({ username: options.username }, 'bus refused the device credentials of its profile');
   });
   client.on('close', () => {
+    listening = false;
     if (closing || retry) return;
 
     const delayMs = delays.next();
@@ -112,7 +124,7 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
       if (waiting.length >= maxQueued) waiting.shift();
       waiting.push({ topic: name(channel), payload });
     },
-    connected: () => client.connected,
+    connected: () => client.connected && listening,
     close: async (finalState) => {
       closing = true;
       retry?.cancel();
@@ -121,8 +133,10 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
       // A clean DISCONNECT keeps the broker from sending the will [MQTT-3.1.2-10], so the
       // retained "stopped" stays; a connection dropping meanwhile ends the wait.
       const dropped = new Promise<void>((resolve) => client.once('close', () => resolve()));
-      await Promise.race([client.publishAsync(name('deviceState'), finalState,
-        { qos: 1, retain: true }), dropped]);
+      await Promise.race([
+        client.publishAsync(name('deviceState'), finalState, { qos: 1, retain: true }),
+        dropped,
+      ]);
       // MQTT.js's end(false) waits for every message in flight, and one sent before a broker
       // restart may never be acknowledged; the device is leaving, so they are let go.
       for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
@@ -130,4 +144,3 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
     },
   };
 }
-

@@ -14,7 +14,9 @@ if (!file) {
 
 try {
   for (const profile of loadProfiles(file).profiles) {
-    console.log(`${profile.device}: ${profile.kind} v${profile.version} on ${profile.connection.type}`);
+    console.log(
+      `${profile.device}: ${profile.kind} v${profile.version} on ${profile.connection.type}`,
+    );
   }
 } catch (err) {
   console.error(isSmartBranchError(err) ? err.message : String(err));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/index.ts';
 import { DeviceProfile, ProfileFile } from './schema.ts';
@@ -76,7 +76,10 @@ function lineOf(document: Document, lines: LineCounter, path: Path): number | nu
   return null;
 }
 
-function nodeAt(document: Document, path: Path): { range?: [number, number, number] | null } | null {
+function nodeAt(
+  document: Document,
+  path: Path,
+): { range?: [number, number, number] | null } | null {
   let node: unknown = document.contents;
   for (const key of path) {
     if (isMap(node)) node = node.get(String(key), true);

@@ -7,8 +7,16 @@ import { Id } from '../protocol/index.ts';
  * version; a device refuses to go back to an older one.
  */
 export const DeviceKind = z.enum([
-  'button', 'pir', 'door', 'relay', 'led', 'climate-sensor', 'air-quality', 'light-sensor',
-  'people-counter', 'printer',
+  'button',
+  'pir',
+  'door',
+  'relay',
+  'led',
+  'climate-sensor',
+  'air-quality',
+  'light-sensor',
+  'people-counter',
+  'printer',
 ]);
 
 /** A sysfs GPIO line number, as `/sys/class/gpio/export` takes it. */
@@ -54,7 +62,10 @@ const UsbConnection = z.strictObject({
 });
 
 export const Connection = z.discriminatedUnion('type', [
-  GpioConnection, FirmataConnection, TcpConnection, UsbConnection,
+  GpioConnection,
+  FirmataConnection,
+  TcpConnection,
+  UsbConnection,
 ]);
 
 /** Which connections each kind can be wired through. */
@@ -130,14 +141,20 @@ export const DeviceProfile = ProfileFields.superRefine((profile, context) => {
   }
 
   const analog = ['climate-sensor', 'air-quality', 'light-sensor'].includes(profile.kind);
-  if (analog && profile.connection.type === 'firmata'
-    && typeof profile.connection.pin !== 'string') {
+  if (
+    analog &&
+    profile.connection.type === 'firmata' &&
+    typeof profile.connection.pin !== 'string'
+  ) {
     const message = `a ${profile.kind} reads an analog pin such as A0`;
     context.addIssue({ code: 'custom', path: ['connection', 'pin'], message });
   }
 
-  if (profile.connection.type === 'gpio' && profile.connection.exitPin !== undefined
-    && profile.kind !== 'people-counter') {
+  if (
+    profile.connection.type === 'gpio' &&
+    profile.connection.exitPin !== undefined &&
+    profile.kind !== 'people-counter'
+  ) {
     const message = 'only a people counter has an exit pin';
     context.addIssue({ code: 'custom', path: ['connection', 'exitPin'], message });
   }

@@ -61,8 +61,12 @@ const openBoards = new WeakMap<SerialPorts, Map<string, Shared>>();
  * then checks the board's reported firmware against its own profile, so a mismatch is
  * refused in that device's one line.
  */
-export async function acquireBoard(ports: SerialPorts, options: BoardOptions, clock: Clock,
-  log: Logger): Promise<BoardHandle> {
+export async function acquireBoard(
+  ports: SerialPorts,
+  options: BoardOptions,
+  clock: Clock,
+  log: Logger,
+): Promise<BoardHandle> {
   const boards = openBoards.get(ports) ?? new Map<string, Shared>();
   openBoards.set(ports, boards);
   const entry = boards.get(options.path) ?? share(boards, ports, options, clock, log);
@@ -102,15 +106,21 @@ export async function acquireBoard(ports: SerialPorts, options: BoardOptions, cl
     io: connection.io,
     board: connection.board,
     five: connection.five,
-    onLost: (listener) => connection.onLost((reason) => {
-      if (!released) listener(reason);
-    }),
+    onLost: (listener) =>
+      connection.onLost((reason) => {
+        if (!released) listener(reason);
+      }),
     release,
   };
 }
 
-function share(boards: Map<string, Shared>, ports: SerialPorts, options: BoardOptions,
-  clock: Clock, log: Logger): Shared {
+function share(
+  boards: Map<string, Shared>,
+  ports: SerialPorts,
+  options: BoardOptions,
+  clock: Clock,
+  log: Logger,
+): Shared {
   const entry: Shared = { opening: connectBoard(ports, options, clock, log), users: 0 };
   const forget = () => {
     if (boards.get(options.path) === entry) boards.delete(options.path);
@@ -147,8 +157,13 @@ async function connectBoard(
   const link = ports.create(options.path, options.baudRate);
   const io = new Firmata(link.stream, { reportVersionTimeout: 2000 }) as FirmataIo;
   io.on('error', (err: Error) => log.debug({ reason: err.message }, 'firmata error'));
-  const board = new five.Board({ io, repl: false, debug: false, sigint: false,
-    timeout: options.readyTimeoutMs ?? 10_000 });
+  const board = new five.Board({
+    io,
+    repl: false,
+    debug: false,
+    sigint: false,
+    timeout: options.readyTimeoutMs ?? 10_000,
+  });
   board.on('error', (err: Error) => log.debug({ reason: err?.message }, 'board error'));
 
   await openLink(link, options.path);
@@ -161,7 +176,10 @@ async function openLink(link: SerialLink, path: string) {
   try {
     await link.open();
   } catch (err) {
-    throw new SmartBranchError('SB_ERR_UNAVAILABLE', `cannot open ${path}: ${(err as Error).message}`);
+    throw new SmartBranchError(
+      'SB_ERR_UNAVAILABLE',
+      `cannot open ${path}: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -179,10 +197,19 @@ function ready(
       reject(error);
     };
     const timer = clock.after(options.readyTimeoutMs ?? 10_000, () =>
-      fail(new SmartBranchError('SB_ERR_DEVICE_FAULT', `board on ${options.path} did not answer `
-        + `in Firmata within ${seconds} s: flash ${options.firmware.name} onto it`)));
+      fail(
+        new SmartBranchError(
+          'SB_ERR_DEVICE_FAULT',
+          `board on ${options.path} did not answer ` +
+            `in Firmata within ${seconds} s: flash ${options.firmware.name} onto it`,
+        ),
+      ),
+    );
     link.stream.once('close', () =>
-      fail(new SmartBranchError('SB_ERR_UNAVAILABLE', `${options.path} closed during the handshake`)));
+      fail(
+        new SmartBranchError('SB_ERR_UNAVAILABLE', `${options.path} closed during the handshake`),
+      ),
+    );
     board.once('ready', () => {
       timer.cancel();
       resolve();

@@ -20,8 +20,12 @@ function board(host: DriverHost, hardware: Hardware): Promise<BoardHandle> {
     throw new SmartBranchError('SB_ERR_HARDWARE_MISSING', 'no serial ports on this machine');
   }
 
-  return acquireBoard(hardware.serial, { path: connection.port, baudRate: connection.baudRate,
-    firmware }, host.clock, host.log);
+  return acquireBoard(
+    hardware.serial,
+    { path: connection.port, baudRate: connection.baudRate, firmware },
+    host.clock,
+    host.log,
+  );
 }
 
 /**
@@ -124,8 +128,11 @@ function analogChannel(profile: DeviceProfile): number {
   const pin = profile.connection.type === 'firmata' ? profile.connection.pin : null;
   if (typeof pin === 'string') return Number(pin.slice(1));
 
-  throw new SmartBranchError('SB_ERR_INVALID_CONFIG', 'an analog sensor needs a pin such as A0',
-    'connection.pin');
+  throw new SmartBranchError(
+    'SB_ERR_INVALID_CONFIG',
+    'an analog sensor needs a pin such as A0',
+    'connection.pin',
+  );
 }
 
 /** The highest named threshold the value reached, or `normal`. */

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import type { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 
 /**
  * A serial link to a board, not yet open: firmata-io must be listening before the port opens,
@@ -7,7 +7,9 @@ import type { EventEmitter } from 'node:events';
  */
 export interface SerialLink {
   /** What firmata-io reads and writes: a stream with `write` and data/open/close/error events. */
-  readonly stream: EventEmitter & { write(data: Buffer, done?: (err?: Error | null) => void): unknown };
+  readonly stream: EventEmitter & {
+    write(data: Buffer, done?: (err?: Error | null) => void): unknown;
+  };
   open(): Promise<void>;
   close(): Promise<void>;
 }
@@ -27,8 +29,11 @@ interface SerialPortInstance extends EventEmitter {
 }
 
 interface SerialPortModule {
-  SerialPort: new (options: { path: string; baudRate: number; autoOpen: boolean }) =>
-    SerialPortInstance;
+  SerialPort: new (options: {
+    path: string;
+    baudRate: number;
+    autoOpen: boolean;
+  }) => SerialPortInstance;
 }
 
 /** serialport, loaded only when a profile names a Firmata board: its binding is native. */
@@ -42,12 +47,13 @@ export async function serialportPorts(): Promise<SerialPorts> {
       const port = new module.SerialPort({ path, baudRate, autoOpen: false });
       return {
         stream: port,
-        open: () => new Promise((resolve, reject) =>
-          port.open((err) => (err ? reject(err) : resolve()))),
-        close: () => new Promise((resolve) => {
-          if (!port.isOpen) return resolve();
-          port.close(() => resolve());
-        }),
+        open: () =>
+          new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve()))),
+        close: () =>
+          new Promise((resolve) => {
+            if (!port.isOpen) return resolve();
+            port.close(() => resolve());
+          }),
       };
     },
   };

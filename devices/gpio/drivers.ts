@@ -1,7 +1,13 @@
 import { SmartBranchError, type Timer } from '../../core/index.ts';
 import type { Driver, DriverFactory, DriverHost } from '../driver.ts';
-import { type Direction, type Edge, type GpioLayer, type GpioPin, type Level, openProblem }
-  from './layer.ts';
+import {
+  type Direction,
+  type Edge,
+  type GpioLayer,
+  type GpioPin,
+  type Level,
+  openProblem,
+} from './layer.ts';
 
 /** A binary sensor changing more often than this in a minute is reported flapping. */
 const flappingChangesPerMinute = 20;
@@ -27,8 +33,13 @@ export const gpioDriver: DriverFactory = (host, hardware) => {
  * taken over as it is and left exported at stop, since unexporting it would pull it from
  * whoever set it up.
  */
-function openLine(host: DriverHost, layer: GpioLayer, line: number, direction: Direction,
-  edge: Edge): OpenLine {
+function openLine(
+  host: DriverHost,
+  layer: GpioLayer,
+  line: number,
+  direction: Direction,
+  edge: Edge,
+): OpenLine {
   const activeLow = host.profile.connection.type === 'gpio' && host.profile.connection.activeLow;
   const adopted = layer.exported(line);
   let pin: GpioPin;
@@ -52,8 +63,12 @@ function openLine(host: DriverHost, layer: GpioLayer, line: number, direction: D
  * A contact counts only once it has held its level for `debounceMs` of the clock: every edge
  * restarts the wait, so a bouncing contact settles into one change.
  */
-function watchDebounced(host: DriverHost, line: OpenLine, initial: Level,
-  settle: (level: Level) => void): () => void {
+function watchDebounced(
+  host: DriverHost,
+  line: OpenLine,
+  initial: Level,
+  settle: (level: Level) => void,
+): () => void {
   let settled = initial;
   let wait: Timer | null = null;
 

@@ -63,8 +63,10 @@ export function openProblem(line: number, err: unknown): string {
   }
   if (code === 'EINVAL') {
     // Since Linux 6.6 sysfs numbers lines from each chip's base (512 on a Raspberry Pi).
-    return `GPIO ${line} is not a line of this machine (EINVAL): sysfs numbers start at the `
-      + 'chip base in /sys/class/gpio/gpiochip*/base';
+    return (
+      `GPIO ${line} is not a line of this machine (EINVAL): sysfs numbers start at the ` +
+      'chip base in /sys/class/gpio/gpiochip*/base'
+    );
   }
   return `GPIO ${line} cannot be opened: ${(err as Error).message}`;
 }

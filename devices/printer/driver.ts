@@ -1,6 +1,6 @@
 import { SmartBranchError, type Timer } from '../../core/index.ts';
 import type { PrinterJob } from '../../protocol/index.ts';
-import type { Driver, DriverFactory, DriverHost } from '../driver.ts';
+import type { DriverFactory, DriverHost } from '../driver.ts';
 import { ticketBytes } from './escpos.ts';
 import { type PrinterTransport, tcpPrinter, usbPrinter } from './transport.ts';
 

@@ -19,7 +19,11 @@ export interface PrinterTransport {
 const statusTimeoutMs = 2000;
 
 /** ESC/POS over TCP (port 9100 by default): one connection held open, as printers expect. */
-export async function tcpPrinter(host: string, port: number, clock: Clock): Promise<PrinterTransport> {
+export async function tcpPrinter(
+  host: string,
+  port: number,
+  clock: Clock,
+): Promise<PrinterTransport> {
   const label = `${host}:${port}`;
   const socket = await connect(host, port, label);
   const listeners: ((reason: string) => void)[] = [];
@@ -41,25 +45,28 @@ export async function tcpPrinter(host: string, port: number, clock: Clock): Prom
 
   return {
     label,
-    paper: () => new Promise<PaperStatus>((resolve) => {
-      if (closed) return resolve('unknown');
+    paper: () =>
+      new Promise<PaperStatus>((resolve) => {
+        if (closed) return resolve('unknown');
 
-      // A printer that never answers DLE EOT leaves the status unknown, not failed.
-      const timer = clock.after(statusTimeoutMs, () => {
-        answer = null;
-        resolve('unknown');
-      });
-      answer = (byte) => {
-        timer.cancel();
-        resolve((byte & paperEndBits) !== 0 ? 'out' : 'ok');
-      };
-      socket.write(Buffer.from(commands.paperStatus));
-    }),
-    write: (bytes) => new Promise<void>((resolve, reject) => {
-      if (closed) return reject(new SmartBranchError('SB_ERR_UNAVAILABLE', `${label} is offline`));
+        // A printer that never answers DLE EOT leaves the status unknown, not failed.
+        const timer = clock.after(statusTimeoutMs, () => {
+          answer = null;
+          resolve('unknown');
+        });
+        answer = (byte) => {
+          timer.cancel();
+          resolve((byte & paperEndBits) !== 0 ? 'out' : 'ok');
+        };
+        socket.write(Buffer.from(commands.paperStatus));
+      }),
+    write: (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        if (closed)
+          return reject(new SmartBranchError('SB_ERR_UNAVAILABLE', `${label} is offline`));
 
-      socket.write(bytes, (err) => (err ? reject(err) : resolve()));
-    }),
+        socket.write(bytes, (err) => (err ? reject(err) : resolve()));
+      }),
     onLost: (listener) => void listeners.push(listener),
     close: async () => {
       closed = true;
@@ -91,7 +98,10 @@ export async function usbPrinter(device: string): Promise<PrinterTransport> {
   try {
     await access(device, constants.W_OK);
   } catch (err) {
-    throw new SmartBranchError('SB_ERR_UNAVAILABLE', `printer ${device}: ${(err as Error).message}`);
+    throw new SmartBranchError(
+      'SB_ERR_UNAVAILABLE',
+      `printer ${device}: ${(err as Error).message}`,
+    );
   }
 
   return {
@@ -101,7 +111,10 @@ export async function usbPrinter(device: string): Promise<PrinterTransport> {
       try {
         await appendFile(device, bytes);
       } catch (err) {
-        throw new SmartBranchError('SB_ERR_UNAVAILABLE', `printer ${device}: ${(err as Error).message}`);
+        throw new SmartBranchError(
+          'SB_ERR_UNAVAILABLE',
+          `printer ${device}: ${(err as Error).message}`,
+        );
       }
     },
     onLost: () => undefined,

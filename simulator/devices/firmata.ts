@@ -96,7 +96,8 @@ export function virtualFirmataBoard(options: VirtualBoardOptions = {}): VirtualF
     reporting.clear();
     if (!target) return;
 
-    const event = unplugged ? Object.assign(new Error('device disconnected'), { disconnected: true })
+    const event = unplugged
+      ? Object.assign(new Error('device disconnected'), { disconnected: true })
       : undefined;
     setImmediate(() => target.emit('close', event));
   };
@@ -108,8 +109,10 @@ export function virtualFirmataBoard(options: VirtualBoardOptions = {}): VirtualF
     return {
       stream,
       open: async () => {
-        if (!plugged) throw Object.assign(new Error(`Error: No such file or directory, cannot `
-          + `open ${path}`), { code: 'ENOENT' });
+        if (!plugged) {
+          const message = `Error: No such file or directory, cannot open ${path}`;
+          throw Object.assign(new Error(message), { code: 'ENOENT' });
+        }
 
         detach(false);
         // Opening the port pulses DTR, which resets an Uno.
@@ -274,6 +277,7 @@ function capabilityReport(): number[] {
 
 function analogMappingReport(): number[] {
   const channels = Array.from({ length: pinCount }, (_, pin) =>
-    pin >= firstAnalogPin ? pin - firstAnalogPin : 0x7f);
+    pin >= firstAnalogPin ? pin - firstAnalogPin : 0x7f,
+  );
   return [0xf0, 0x6a, ...channels, 0xf7];
 }

@@ -72,7 +72,9 @@ export function virtualGpio(): VirtualGpio {
     const failure = failures.get(number);
     if (failure) {
       failures.delete(number);
-      throw Object.assign(new Error(`${failure}, write '/sys/class/gpio/export'`), { code: failure });
+      throw Object.assign(new Error(`${failure}, write '/sys/class/gpio/export'`), {
+        code: failure,
+      });
     }
 
     const entry = line(number);

@@ -1,14 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Devices, startDevices } from '../../devices/index.ts';
 import type { Bus } from '../../edge/bus/index.ts';
-import { virtualGpio } from '../../simulator/devices/index.ts';
-import { freePort } from '../support/services.ts';
-import { eventually, manualClock, testContext } from '../support/context.ts';
 import { topic } from '../../protocol/index.ts';
+import { virtualGpio } from '../../simulator/devices/index.ts';
+import { eventually, manualClock, testContext } from '../support/context.ts';
+import { freePort } from '../support/services.ts';
 import { branch, busFor, connectTester, profile, record } from './support.ts';
 
-const button = profile({ device: 'kiosk-button', kind: 'button',
-  connection: { type: 'gpio', pin: 17 } });
+const button = profile({
+  device: 'kiosk-button',
+  kind: 'button',
+  connection: { type: 'gpio', pin: 17 },
+});
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,7 +19,10 @@ afterEach(async () => {
   cleanup = [];
 });
 
-const press = async (gpio: ReturnType<typeof virtualGpio>, clock: ReturnType<typeof manualClock>) => {
+const press = async (
+  gpio: ReturnType<typeof virtualGpio>,
+  clock: ReturnType<typeof manualClock>,
+) => {
   gpio.drive(17, 1);
   await clock.advance(60);
   gpio.drive(17, 0);
@@ -30,9 +36,14 @@ describe('a device on the bus', () => {
     const context = testContext(clock);
     const gpio = virtualGpio();
     let bus: Bus = await busFor([button], port);
-    const devices: Devices = await startDevices({ branch, profiles: [button], busUrl: bus.url,
-      hardware: { gpio } }, context);
-    cleanup.push(() => bus.close(), () => devices.stop());
+    const devices: Devices = await startDevices(
+      { branch, profiles: [button], busUrl: bus.url, hardware: { gpio } },
+      context,
+    );
+    cleanup.push(
+      () => bus.close(),
+      () => devices.stop(),
+    );
     await eventually(() => devices.get('kiosk-button')?.status().busConnected, 'the connection');
 
     await bus.close();
@@ -59,18 +70,24 @@ describe('a device on the bus', () => {
     const clock = manualClock();
     const bus = await busFor([button]);
     cleanup.push(() => bus.close());
-    const devices = await startDevices({ branch, profiles: [button], busUrl: bus.url,
-      hardware: { gpio: virtualGpio() } }, testContext(clock));
+    const devices = await startDevices(
+      { branch, profiles: [button], busUrl: bus.url, hardware: { gpio: virtualGpio() } },
+      testContext(clock),
+    );
     await eventually(() => devices.get('kiosk-button')?.status().busConnected, 'the connection');
 
     await devices.stop();
     const client = await connectTester(bus);
-    const retained = new Promise<Buffer>((resolve) => client.once('message', (_t, payload) =>
-      resolve(payload)));
+    const retained = new Promise<Buffer>((resolve) =>
+      client.once('message', (_t, payload) => resolve(payload)),
+    );
     await client.subscribeAsync(topic('deviceState', { branch, device: 'kiosk-button' }));
 
-    expect(JSON.parse((await retained).toString())).toMatchObject({ device: 'kiosk-button',
-      state: 'offline', reason: 'stopped' });
+    expect(JSON.parse((await retained).toString())).toMatchObject({
+      device: 'kiosk-button',
+      state: 'offline',
+      reason: 'stopped',
+    });
     await client.endAsync();
   });
 
@@ -80,10 +97,16 @@ describe('a device on the bus', () => {
     const busContext = testContext();
     const bus = await busFor([button], 0, busContext);
     cleanup.push(() => bus.close());
-    const wrong = profile({ device: 'kiosk-button', kind: 'button',
-      connection: { type: 'gpio', pin: 17 }, bus: { username: 'kiosk-button', password: 'wrong' } });
-    const devices = await startDevices({ branch, profiles: [wrong], busUrl: bus.url,
-      hardware: { gpio: virtualGpio() } }, context);
+    const wrong = profile({
+      device: 'kiosk-button',
+      kind: 'button',
+      connection: { type: 'gpio', pin: 17 },
+      bus: { username: 'kiosk-button', password: 'wrong' },
+    });
+    const devices = await startDevices(
+      { branch, profiles: [wrong], busUrl: bus.url, hardware: { gpio: virtualGpio() } },
+      context,
+    );
     cleanup.push(() => devices.stop());
 
     const refusal = 'bus refused the device credentials of its profile';

@@ -11,12 +11,22 @@ import { eventually, manualClock, testContext } from '../support/context.ts';
 import { branch, busFor, profile, record } from './support.ts';
 
 const firmware = { name: 'StandardFirmata', minVersion: '2.5' };
-const climate = (port: string) => profile({ device: 'climate-1', kind: 'climate-sensor',
-  connection: { type: 'firmata', port, pin: 'A0' }, firmware,
-  sampling: { periodMs: 1000, changeThreshold: 0.5 },
-  calibration: { scale: 0.48828125, offset: -50, thresholds: { hot: 28 } } });
-const relay = (port: string) => profile({ device: 'lights', kind: 'relay',
-  connection: { type: 'firmata', port, pin: 7 }, firmware });
+const climate = (port: string) =>
+  profile({
+    device: 'climate-1',
+    kind: 'climate-sensor',
+    connection: { type: 'firmata', port, pin: 'A0' },
+    firmware,
+    sampling: { periodMs: 1000, changeThreshold: 0.5 },
+    calibration: { scale: 0.48828125, offset: -50, thresholds: { hot: 28 } },
+  });
+const relay = (port: string) =>
+  profile({
+    device: 'lights',
+    kind: 'relay',
+    connection: { type: 'firmata', port, pin: 7 },
+    firmware,
+  });
 
 let running: { bus: Bus; devices: Devices } | null = null;
 afterEach(async () => {
@@ -31,8 +41,10 @@ async function start(profiles: DeviceProfile[], boards: VirtualFirmataBoard[]) {
   const bus = await busFor(profiles);
   const telemetry = await record(bus, 'deviceTelemetry');
   const states = await record(bus, 'deviceState');
-  const devices = await startDevices({ branch, profiles, busUrl: bus.url,
-    hardware: { serial: virtualSerialPorts(boards) } }, context);
+  const devices = await startDevices(
+    { branch, profiles, busUrl: bus.url, hardware: { serial: virtualSerialPorts(boards) } },
+    context,
+  );
   running = { bus, devices };
   const stateOf = (device: string) =>
     states.seen.filter((message) => message.device === device).at(-1);
@@ -66,55 +78,64 @@ describe('Firmata boards through johnny-five', () => {
   });
 
   it('refuses a board whose firmware does not match, in one line', async () => {
-    const board = virtualFirmataBoard({ path: '/dev/ttyACM1',
-      firmware: { name: 'StandardFirmata.ino', major: 2, minor: 3 } });
+    const board = virtualFirmataBoard({
+      path: '/dev/ttyACM1',
+      firmware: { name: 'StandardFirmata.ino', major: 2, minor: 3 },
+    });
     const { clock, context, stateOf } = await start([climate('/dev/ttyACM1')], [board]);
 
-    await eventually(() => stateOf('climate-1')?.state === 'offline'
-      && stateOf('climate-1')?.reason !== 'starting', 'the refusal');
+    await eventually(
+      () =>
+        stateOf('climate-1')?.state === 'offline' && stateOf('climate-1')?.reason !== 'starting',
+      'the refusal',
+    );
     await clock.advance(1000);
     await clock.advance(2000);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const reason = 'board runs the wrong firmware: board on /dev/ttyACM1 runs StandardFirmata 2.3, '
-      + 'needs StandardFirmata 2.5 or newer';
+    const reason =
+      'board runs the wrong firmware: board on /dev/ttyACM1 runs StandardFirmata 2.3, ' +
+      'needs StandardFirmata 2.5 or newer';
     expect(stateOf('climate-1')?.reason).toBe(reason);
     const lines = context.lines.filter((line) => line.reason === reason);
     expect(lines).toHaveLength(1);
   });
 
-  it('switches a relay, loses the board when unplugged and restores it when plugged back',
-    async () => {
-      const board = virtualFirmataBoard({ path: '/dev/ttyACM2' });
-      const { clock, devices, stateOf } = await start([relay('/dev/ttyACM2')], [board]);
-      await eventually(() => stateOf('lights')?.state === 'online', 'the relay online');
+  it('switches a relay, loses the board when unplugged and restores it when plugged back', async () => {
+    const board = virtualFirmataBoard({ path: '/dev/ttyACM2' });
+    const { clock, devices, stateOf } = await start([relay('/dev/ttyACM2')], [board]);
+    await eventually(() => stateOf('lights')?.state === 'online', 'the relay online');
 
-      await devices.get('lights')?.switch(true);
-      await eventually(() => board.digital(7) === 1, 'the relay pin high');
-      expect(board.mode(7)).toBe(1);
+    await devices.get('lights')?.switch(true);
+    await eventually(() => board.digital(7) === 1, 'the relay pin high');
+    expect(board.mode(7)).toBe(1);
 
-      board.unplug();
-      await eventually(() => stateOf('lights')?.state === 'offline', 'the relay offline');
-      expect(stateOf('lights')?.reason).toBe('board unplugged from /dev/ttyACM2');
+    board.unplug();
+    await eventually(() => stateOf('lights')?.state === 'offline', 'the relay offline');
+    expect(stateOf('lights')?.reason).toBe('board unplugged from /dev/ttyACM2');
+    await clock.advance(1000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stateOf('lights')?.state).toBe('offline');
+
+    board.plugIn();
+    await eventually(async () => {
       await clock.advance(1000);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(stateOf('lights')?.state).toBe('offline');
-
-      board.plugIn();
-      await eventually(async () => {
-        await clock.advance(1000);
-        return stateOf('lights')?.state === 'online';
-      }, 'the relay online again');
-      await eventually(() => board.digital(7) === 1, 'the relay pin high again');
-    });
+      return stateOf('lights')?.state === 'online';
+    }, 'the relay online again');
+    await eventually(() => board.digital(7) === 1, 'the relay pin high again');
+  });
 
   it('shares one board between devices and brings both back after an unplug', async () => {
     const board = virtualFirmataBoard({ path: '/dev/ttyACM3' });
-    const led = profile({ device: 'led-1', kind: 'led',
-      connection: { type: 'firmata', port: '/dev/ttyACM3', pin: 13 }, firmware });
+    const led = profile({
+      device: 'led-1',
+      kind: 'led',
+      connection: { type: 'firmata', port: '/dev/ttyACM3', pin: 13 },
+      firmware,
+    });
     const { clock, devices, stateOf } = await start([climate('/dev/ttyACM3'), led], [board]);
-    const bothAre = (state: string) => stateOf('climate-1')?.state === state
-      && stateOf('led-1')?.state === state;
+    const bothAre = (state: string) =>
+      stateOf('climate-1')?.state === state && stateOf('led-1')?.state === state;
     await eventually(() => bothAre('online'), 'both online');
     await devices.get('led-1')?.switch(true);
     await eventually(() => board.digital(13) === 1, 'the LED on');
@@ -136,13 +157,19 @@ describe('Firmata boards through johnny-five', () => {
     await eventually(() => stateOf('climate-1')?.state === 'online', 'the sensor online');
     const { bus, ...current } = climate('/dev/ttyACM4');
 
-    const answer = await devices.get('climate-1')?.applyProfile({ ...current, version: 2,
-      firmware: { name: 'StandardFirmata', minVersion: '3.0' } }, 'p-1');
+    const answer = await devices
+      .get('climate-1')
+      ?.applyProfile(
+        { ...current, version: 2, firmware: { name: 'StandardFirmata', minVersion: '3.0' } },
+        'p-1',
+      );
 
     expect(answer?.error?.code).toBe('SB_ERR_DEVICE_FAULT');
-    expect(answer?.error?.message).toBe('version 2 failed: board runs the wrong firmware: board on '
-      + '/dev/ttyACM4 runs StandardFirmata 2.5, needs StandardFirmata 3.0 or newer; back on '
-      + 'version 1');
+    expect(answer?.error?.message).toBe(
+      'version 2 failed: board runs the wrong firmware: board on ' +
+        '/dev/ttyACM4 runs StandardFirmata 2.5, needs StandardFirmata 3.0 or newer; back on ' +
+        'version 1',
+    );
     expect(devices.get('climate-1')?.status()).toMatchObject({ version: 1, state: 'online' });
     expect(bus.username).toBe('climate-1');
   });

@@ -2,12 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Devices, startDevices } from '../../devices/index.ts';
 import type { Bus } from '../../edge/bus/index.ts';
 import type { DeviceProfile } from '../../firmware-config/index.ts';
-import { virtualGpio, type VirtualGpio } from '../../simulator/devices/index.ts';
+import { type VirtualGpio, virtualGpio } from '../../simulator/devices/index.ts';
 import { eventually, manualClock, testContext } from '../support/context.ts';
 import { branch, busFor, profile, record } from './support.ts';
 
-const button = profile({ device: 'kiosk-button', kind: 'button',
-  connection: { type: 'gpio', pin: 17 }, sampling: { debounceMs: 50, stuckAfterMs: 30_000 } });
+const button = profile({
+  device: 'kiosk-button',
+  kind: 'button',
+  connection: { type: 'gpio', pin: 17 },
+  sampling: { debounceMs: 50, stuckAfterMs: 30_000 },
+});
 const door = profile({ device: 'door/3', kind: 'door', connection: { type: 'gpio', pin: 22 } });
 
 let running: { bus: Bus; devices: Devices } | null = null;
@@ -23,8 +27,10 @@ async function start(profiles: DeviceProfile[], gpio: VirtualGpio, allowSimulate
   const bus = await busFor(profiles);
   const telemetry = await record(bus, 'deviceTelemetry');
   const states = await record(bus, 'deviceState');
-  const devices = await startDevices({ branch, profiles, busUrl: bus.url,
-    hardware: { gpio }, allowSimulated }, context);
+  const devices = await startDevices(
+    { branch, profiles, busUrl: bus.url, hardware: { gpio }, allowSimulated },
+    context,
+  );
   running = { bus, devices };
   const stateOf = (device: string) =>
     states.seen.filter((message) => message.device === device).at(-1);
@@ -72,7 +78,9 @@ describe('GPIO devices', () => {
     await clock.advance(60);
     await telemetry.next('the real press');
 
-    expect(telemetry.seen.map((message) => message.values)).toEqual([{ pressed: true, presses: 1 }]);
+    expect(telemetry.seen.map((message) => message.values)).toEqual([
+      { pressed: true, presses: 1 },
+    ]);
   });
 
   it('reports a button held down as stuck, and online again once let go', async () => {
@@ -124,12 +132,12 @@ describe('GPIO devices', () => {
   it('takes over a line already exported and leaves it exported at stop', async () => {
     const gpio = virtualGpio();
     gpio.preExport(22, 'out');
-    const { devices, stateOf } = await start([door, button], gpio);
+    const { bus, devices, stateOf } = await start([door, button], gpio);
     await settle(() => stateOf('door/3')?.state === 'online', 'the door online');
 
     expect(gpio.direction(22)).toBe('in');
     await devices.stop();
-    running = { bus: running!.bus, devices: { ...devices, stop: async () => undefined } };
+    running = { bus, devices: { ...devices, stop: async () => undefined } };
 
     expect(gpio.direction(22)).toBe('in');
     expect(gpio.direction(17)).toBeUndefined();
@@ -140,26 +148,37 @@ describe('GPIO devices', () => {
     gpio.failNextOpen(17, 'EINVAL');
     const { stateOf } = await start([button, door], gpio);
 
-    await settle(() => stateOf('kiosk-button')?.state === 'offline'
-      && stateOf('door/3')?.state === 'online', 'both states');
-    expect(stateOf('kiosk-button')?.reason).toMatch(/^device failed to do it: GPIO 17 is not a line of this machine \(EINVAL\)/);
+    await settle(
+      () => stateOf('kiosk-button')?.state === 'offline' && stateOf('door/3')?.state === 'online',
+      'both states',
+    );
+    expect(stateOf('kiosk-button')?.reason).toMatch(
+      /^device failed to do it: GPIO 17 is not a line of this machine \(EINVAL\)/,
+    );
   });
 
   it('says once that GPIO is missing and lets simulated pins stand in where allowed', async () => {
     const gpio = virtualGpio();
     gpio.setAccessible(false);
-    const allowed = profile({ device: 'pir-1', kind: 'pir', connection: { type: 'gpio', pin: 5 },
-      allowSimulated: true });
+    const allowed = profile({
+      device: 'pir-1',
+      kind: 'pir',
+      connection: { type: 'gpio', pin: 5 },
+      allowSimulated: true,
+    });
     const { devices, context, stateOf } = await start([allowed, door], gpio, true);
 
-    await settle(() => stateOf('pir-1')?.state === 'degraded' && stateOf('door/3')?.state === 'offline',
-      'both states');
+    await settle(
+      () => stateOf('pir-1')?.state === 'degraded' && stateOf('door/3')?.state === 'offline',
+      'both states',
+    );
     expect(stateOf('pir-1')?.reason).toBe('simulated: no GPIO on this machine (/sys/class/gpio)');
     expect(stateOf('door/3')?.reason).toBe('no GPIO on this machine (/sys/class/gpio)');
     expect(context.lines.filter((line) => line.msg === 'GPIO unavailable')).toHaveLength(1);
     expect(devices.simulated.gpio).not.toBeNull();
     expect(devices.list().map((status) => [status.device, status.simulated])).toEqual([
-      ['pir-1', true], ['door/3', false],
+      ['pir-1', true],
+      ['door/3', false],
     ]);
   });
 });

@@ -17,7 +17,9 @@ const core = fileURLToPath(new URL('../../core/index.ts', import.meta.url));
  */
 function librariesLoadedFor(connection: Record<string, unknown>, kind: string): string[] {
   const script = join(folder.path, `${kind}.mts`);
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
 import { createRequire } from 'node:module';
 import { startDevices } from ${JSON.stringify(devicesIndex)};
 import { DeviceProfile } from ${JSON.stringify(profiles)};
@@ -33,23 +35,27 @@ const loaded = Object.keys(createRequire(import.meta.url).cache)
 await devices.stop();
 console.log(JSON.stringify([...new Set(loaded)].sort()));
 process.exit(0);
-`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8',
-    timeout: 60_000 });
+`,
+  );
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const last = result.stdout.trim().split('\n').at(-1) ?? '';
   if (!last.startsWith('[')) throw new Error(`no answer: ${result.stderr.slice(0, 500)}`);
   return JSON.parse(last);
 }
 
 describe('hardware libraries', () => {
-  it('loads no library for a printer, onoff for GPIO, and only serialport while a board is absent',
-    () => {
-      writeFileSync(join(folder.path, 'lp0'), '');
+  it('loads no library for a printer, onoff for GPIO, and only serialport while a board is absent', () => {
+    writeFileSync(join(folder.path, 'lp0'), '');
 
-      expect(librariesLoadedFor({ type: 'usb', device: join(folder.path, 'lp0') }, 'printer'))
-        .toEqual([]);
-      expect(librariesLoadedFor({ type: 'gpio', pin: 4 }, 'door')).toEqual(['epoll', 'onoff']);
-      expect(librariesLoadedFor({ type: 'firmata', port: '/dev/ttyNONE', pin: 'A0' },
-        'light-sensor')).toEqual(['serialport']);
-    });
+    expect(
+      librariesLoadedFor({ type: 'usb', device: join(folder.path, 'lp0') }, 'printer'),
+    ).toEqual([]);
+    expect(librariesLoadedFor({ type: 'gpio', pin: 4 }, 'door')).toEqual(['epoll', 'onoff']);
+    expect(
+      librariesLoadedFor({ type: 'firmata', port: '/dev/ttyNONE', pin: 'A0' }, 'light-sensor'),
+    ).toEqual(['serialport']);
+  });
 });

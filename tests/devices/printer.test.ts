@@ -12,32 +12,106 @@ import { branch, busFor, profile, record } from './support.ts';
 const folder = tempDir('sb-printer-');
 afterAll(() => folder.remove());
 
-const job: PrinterJob = { requestId: 'print-1', branchName: '中文支行\u{20000}', service: '现金',
-  number: 'A017', ahead: 3, waitMinutes: 12, qr: 'https://b.example/t/A017' };
+const job: PrinterJob = {
+  requestId: 'print-1',
+  branchName: '中文支行\u{20000}',
+  service: '现金',
+  number: 'A017',
+  ahead: 3,
+  waitMinutes: 12,
+  qr: 'https://b.example/t/A017',
+};
 
 const hex = (text: string) => [...Buffer.from(text.replace(/\s+/g, ''), 'hex')];
 const ascii = (text: string) => [...Buffer.from(text, 'ascii')];
 
 /** The ticket, byte by byte, as an ESC/POS printer in GB18030 mode must receive it. */
 const expectedTicket = Buffer.from([
-  0x1b, 0x40, // ESC @ initialise
-  0x1c, 0x26, // FS & Chinese character mode
-  0x1b, 0x61, 0x01, // ESC a 1 centre
-  0x1b, 0x45, 0x01, // ESC E 1 bold
-  ...hex('d6d0 cec4 d6a7 d0d0 95328236'), 0x0a, // 中文支行𠀀 (the last one takes four bytes)
-  0x1b, 0x45, 0x00,
-  ...hex('cfd6 bdf0'), 0x0a, // 现金
-  0x1d, 0x21, 0x22, ...ascii('A017'), 0x0a, 0x1d, 0x21, 0x00, // GS ! triple size
-  ...hex('c7b0 c3e6'), ...ascii(' 3 '), ...hex('c8cb'), ...ascii(' / 3 ahead'), 0x0a, // 前面 3 人
-  ...hex('d4a4 bcc6 b5c8 baf2'), ...ascii(' 12 '), ...hex('b7d6 d6d3'), // 预计等候 12 分钟
-  ...ascii(' / about 12 min'), 0x0a,
-  0x1d, 0x28, 0x6b, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00, // QR model 2
-  0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x43, 0x06, // module size 6
-  0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x45, 0x31, // error correction M
-  0x1d, 0x28, 0x6b, 24 + 3, 0x00, 0x31, 0x50, 0x30, ...ascii('https://b.example/t/A017'),
-  0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x51, 0x30, 0x0a, // print the code
-  0x1b, 0x64, 0x03, // feed 3 lines
-  0x1d, 0x56, 0x42, 0x00, // partial cut
+  0x1b,
+  0x40, // ESC @ initialise
+  0x1c,
+  0x26, // FS & Chinese character mode
+  0x1b,
+  0x61,
+  0x01, // ESC a 1 centre
+  0x1b,
+  0x45,
+  0x01, // ESC E 1 bold
+  ...hex('d6d0 cec4 d6a7 d0d0 95328236'),
+  0x0a, // 中文支行𠀀 (the last one takes four bytes)
+  0x1b,
+  0x45,
+  0x00,
+  ...hex('cfd6 bdf0'),
+  0x0a, // 现金
+  0x1d,
+  0x21,
+  0x22,
+  ...ascii('A017'),
+  0x0a,
+  0x1d,
+  0x21,
+  0x00, // GS ! triple size
+  ...hex('c7b0 c3e6'),
+  ...ascii(' 3 '),
+  ...hex('c8cb'),
+  ...ascii(' / 3 ahead'),
+  0x0a, // 前面 3 人
+  ...hex('d4a4 bcc6 b5c8 baf2'),
+  ...ascii(' 12 '),
+  ...hex('b7d6 d6d3'), // 预计等候 12 分钟
+  ...ascii(' / about 12 min'),
+  0x0a,
+  0x1d,
+  0x28,
+  0x6b,
+  0x04,
+  0x00,
+  0x31,
+  0x41,
+  0x32,
+  0x00, // QR model 2
+  0x1d,
+  0x28,
+  0x6b,
+  0x03,
+  0x00,
+  0x31,
+  0x43,
+  0x06, // module size 6
+  0x1d,
+  0x28,
+  0x6b,
+  0x03,
+  0x00,
+  0x31,
+  0x45,
+  0x31, // error correction M
+  0x1d,
+  0x28,
+  0x6b,
+  24 + 3,
+  0x00,
+  0x31,
+  0x50,
+  0x30,
+  ...ascii('https://b.example/t/A017'),
+  0x1d,
+  0x28,
+  0x6b,
+  0x03,
+  0x00,
+  0x31,
+  0x51,
+  0x30,
+  0x0a, // print the code
+  0x1b,
+  0x64,
+  0x03, // feed 3 lines
+  0x1d,
+  0x56,
+  0x42,
+  0x00, // partial cut
 ]);
 
 let running: { bus: Bus; devices: Devices; printer?: VirtualPrinter } | null = null;
@@ -53,8 +127,10 @@ async function start(printerProfile: DeviceProfile, printer?: VirtualPrinter) {
   const bus = await busFor([printerProfile]);
   const replies = await record(bus, 'deviceReply');
   const states = await record(bus, 'deviceState');
-  const devices = await startDevices({ branch, profiles: [printerProfile], busUrl: bus.url },
-    testContext(clock));
+  const devices = await startDevices(
+    { branch, profiles: [printerProfile], busUrl: bus.url },
+    testContext(clock),
+  );
   running = { bus, devices, ...(printer ? { printer } : {}) };
   const state = () => states.seen.filter((message) => message.device === 'printer-1').at(-1);
   const print = async (message: PrinterJob) => {
@@ -65,8 +141,13 @@ async function start(printerProfile: DeviceProfile, printer?: VirtualPrinter) {
   return { clock, bus, devices, state, print };
 }
 
-const tcpProfile = (printer: VirtualPrinter) => profile({ device: 'printer-1', kind: 'printer',
-  connection: { type: 'tcp', address: printer.address }, sampling: { periodMs: 5000 } });
+const tcpProfile = (printer: VirtualPrinter) =>
+  profile({
+    device: 'printer-1',
+    kind: 'printer',
+    connection: { type: 'tcp', address: printer.address },
+    sampling: { periodMs: 5000 },
+  });
 
 describe('ticket printers', () => {
   it('prints a ticket with GB18030 text as the exact ESC/POS bytes', async () => {
@@ -124,8 +205,9 @@ describe('ticket printers', () => {
   it('writes the same bytes to a USB printer’s device file', async () => {
     const device = join(folder.path, 'lp0');
     writeFileSync(device, '');
-    const { state, print } = await start(profile({ device: 'printer-1', kind: 'printer',
-      connection: { type: 'usb', device } }));
+    const { state, print } = await start(
+      profile({ device: 'printer-1', kind: 'printer', connection: { type: 'usb', device } }),
+    );
     await eventually(() => state()?.state === 'online', 'the printer online');
 
     expect((await print(job)).status).toBe('ok');
@@ -138,16 +220,25 @@ describe('ticket printers', () => {
     await eventually(() => state()?.state === 'online', 'the printer online');
     const replies = await record(bus, 'deviceReply');
 
-    const client = await (await import('mqtt')).default.connectAsync(bus.url,
-      { username: 'printer-1', password: 'pw-printer-1', clientId: 'tester', reconnectPeriod: 0 });
+    const client = await (await import('mqtt')).default.connectAsync(bus.url, {
+      username: 'printer-1',
+      password: 'pw-printer-1',
+      clientId: 'tester',
+      reconnectPeriod: 0,
+    });
     const { topic } = await import('../../protocol/index.ts');
-    await client.publishAsync(topic('printerJob', { branch, device: 'printer-1' }),
-      JSON.stringify({ requestId: 'bad-1', branchName: 'x', service: 'y', number: 7 }));
+    await client.publishAsync(
+      topic('printerJob', { branch, device: 'printer-1' }),
+      JSON.stringify({ requestId: 'bad-1', branchName: 'x', service: 'y', number: 7 }),
+    );
     const answer = await replies.next('the refusal');
     await client.endAsync();
 
-    expect(answer).toMatchObject({ correlationId: 'bad-1', status: 'error',
-      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'number' } });
+    expect(answer).toMatchObject({
+      correlationId: 'bad-1',
+      status: 'error',
+      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'number' },
+    });
     expect((await print(job)).status).toBe('ok');
   });
 });

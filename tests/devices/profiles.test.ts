@@ -7,14 +7,22 @@ import { virtualGpio } from '../../simulator/devices/index.ts';
 import { eventually, manualClock, testContext } from '../support/context.ts';
 import { branch, busFor, connectTester, profile, record } from './support.ts';
 
-const button = profile({ device: 'kiosk-button', kind: 'button',
-  connection: { type: 'gpio', pin: 17 } });
+const button = profile({
+  device: 'kiosk-button',
+  kind: 'button',
+  connection: { type: 'gpio', pin: 17 },
+});
 const lights = profile({ device: 'lights', kind: 'relay', connection: { type: 'gpio', pin: 26 } });
 
 /** A pushed profile carries no bus password: the device keeps its own. */
 const pushed = (version: number, pin: number, extra: Record<string, unknown> = {}) => ({
-  device: 'kiosk-button', kind: 'button', model: 'arcade button', version,
-  connection: { type: 'gpio', pin }, sampling: { debounceMs: 20 }, ...extra,
+  device: 'kiosk-button',
+  kind: 'button',
+  model: 'arcade button',
+  version,
+  connection: { type: 'gpio', pin },
+  sampling: { debounceMs: 20 },
+  ...extra,
 });
 
 let running: { bus: Bus; devices: Devices } | null = null;
@@ -33,11 +41,15 @@ async function start() {
   const reports = await record(bus, 'deviceProfile');
   const telemetry = await record(bus, 'deviceTelemetry');
   const states = await record(bus, 'deviceState');
-  const devices = await startDevices({ branch, profiles: [button, lights], busUrl: bus.url,
-    hardware: { gpio } }, context);
+  const devices = await startDevices(
+    { branch, profiles: [button, lights], busUrl: bus.url, hardware: { gpio } },
+    context,
+  );
   running = { bus, devices };
-  await eventually(() => devices.list().every((status) => status.state === 'online'
-    && status.busConnected), 'the devices online');
+  await eventually(
+    () => devices.list().every((status) => status.state === 'online' && status.busConnected),
+    'the devices online',
+  );
   const command = async (device: string, message: DeviceCommand) => {
     const before = replies.seen.length;
     await bus.publish('deviceCommand', { device }, message);
@@ -49,45 +61,80 @@ async function start() {
     gpio.drive(pin, 0);
     await clock.advance(60);
   };
-  return { clock, gpio, context, bus, devices, replies, reports, telemetry, states, command, press };
+  return {
+    clock,
+    gpio,
+    context,
+    bus,
+    devices,
+    replies,
+    reports,
+    telemetry,
+    states,
+    command,
+    press,
+  };
 }
 
 describe('profile updates on a running device', () => {
   it('applies a newer profile, acknowledges it and runs on it', async () => {
     const { gpio, devices, reports, telemetry, command, press } = await start();
 
-    const answer = await command('kiosk-button', { requestId: 'p-2', action: 'apply-profile',
-      profile: pushed(2, 18) });
+    const answer = await command('kiosk-button', {
+      requestId: 'p-2',
+      action: 'apply-profile',
+      profile: pushed(2, 18),
+    });
 
-    expect(answer).toEqual({ correlationId: 'p-2', status: 'ok',
-      data: { device: 'kiosk-button', version: 2 } });
-    expect(await reports.next('the report', 1)).toMatchObject({ device: 'kiosk-button',
-      version: 2, status: 'applied' });
+    expect(answer).toEqual({
+      correlationId: 'p-2',
+      status: 'ok',
+      data: { device: 'kiosk-button', version: 2 },
+    });
+    expect(await reports.next('the report', 1)).toMatchObject({
+      device: 'kiosk-button',
+      version: 2,
+      status: 'applied',
+    });
     expect(devices.get('kiosk-button')?.status()).toMatchObject({ version: 2, state: 'online' });
     expect(gpio.direction(17)).toBeUndefined();
     expect(devices.get('kiosk-button')?.profile().bus.password).toBe('pw-kiosk-button');
 
     await press(18);
     await telemetry.next('a press on the new pin', 1);
-    expect(telemetry.seen.filter((message) => message.device === 'kiosk-button')
-      .map((message) => message.values)).toEqual([{ pressed: true, presses: 1 }]);
+    expect(
+      telemetry.seen
+        .filter((message) => message.device === 'kiosk-button')
+        .map((message) => message.values),
+    ).toEqual([{ pressed: true, presses: 1 }]);
   });
 
   it('rolls back to the running profile when the new one fails, and says why', async () => {
     const { gpio, devices, reports, telemetry, command, press } = await start();
-    await command('kiosk-button', { requestId: 'p-2', action: 'apply-profile',
-      profile: pushed(2, 18) });
+    await command('kiosk-button', {
+      requestId: 'p-2',
+      action: 'apply-profile',
+      profile: pushed(2, 18),
+    });
     gpio.failNextOpen(19, 'EINVAL');
 
-    const answer = await command('kiosk-button', { requestId: 'p-3', action: 'apply-profile',
-      profile: pushed(3, 19) });
+    const answer = await command('kiosk-button', {
+      requestId: 'p-3',
+      action: 'apply-profile',
+      profile: pushed(3, 19),
+    });
 
     expect(answer.status).toBe('error');
     expect(answer.error?.code).toBe('SB_ERR_DEVICE_FAULT');
     expect(answer.error?.path).toBe('connection.pin');
-    expect(answer.error?.message).toMatch(/^version 3 failed: .*GPIO 19 is not a line of this machine.*; back on version 2$/);
-    expect(await reports.next('the rollback report', 2)).toMatchObject({ version: 2,
-      status: 'rolled-back', pushedVersion: 3 });
+    expect(answer.error?.message).toMatch(
+      /^version 3 failed: .*GPIO 19 is not a line of this machine.*; back on version 2$/,
+    );
+    expect(await reports.next('the rollback report', 2)).toMatchObject({
+      version: 2,
+      status: 'rolled-back',
+      pushedVersion: 3,
+    });
     expect(devices.get('kiosk-button')?.status()).toMatchObject({ version: 2, state: 'online' });
 
     await press(18);
@@ -98,19 +145,29 @@ describe('profile updates on a running device', () => {
   it('refuses an older version, a field that fails, and a profile for another device', async () => {
     const { devices, command } = await start();
 
-    const older = await command('kiosk-button', { requestId: 'p-0', action: 'apply-profile',
-      profile: pushed(1, 18) });
-    const invalid = await command('kiosk-button', { requestId: 'p-x', action: 'apply-profile',
-      profile: pushed(5, 18, { sampling: { debounceMs: -1 } }) });
-    const other = await command('kiosk-button', { requestId: 'p-o', action: 'apply-profile',
-      profile: pushed(5, 18, { device: 'door-1' }) });
+    const older = await command('kiosk-button', {
+      requestId: 'p-0',
+      action: 'apply-profile',
+      profile: pushed(1, 18),
+    });
+    const invalid = await command('kiosk-button', {
+      requestId: 'p-x',
+      action: 'apply-profile',
+      profile: pushed(5, 18, { sampling: { debounceMs: -1 } }),
+    });
+    const other = await command('kiosk-button', {
+      requestId: 'p-o',
+      action: 'apply-profile',
+      profile: pushed(5, 18, { device: 'door-1' }),
+    });
 
-    expect([older, invalid, other].map((answer) => [answer.error?.code, answer.error?.path]))
-      .toEqual([
-        ['SB_ERR_CONFLICT', 'version'],
-        ['SB_ERR_INVALID_CONFIG', 'sampling.debounceMs'],
-        ['SB_ERR_CONFLICT', 'device'],
-      ]);
+    expect(
+      [older, invalid, other].map((answer) => [answer.error?.code, answer.error?.path]),
+    ).toEqual([
+      ['SB_ERR_CONFLICT', 'version'],
+      ['SB_ERR_INVALID_CONFIG', 'sampling.debounceMs'],
+      ['SB_ERR_CONFLICT', 'device'],
+    ]);
     expect(older.error?.message).toBe('version 1 is not newer than 1');
     expect(devices.get('kiosk-button')?.status()).toMatchObject({ version: 1, state: 'online' });
   });
@@ -121,16 +178,23 @@ describe('profile updates on a running device', () => {
     const name = topic('deviceCommand', { branch, device: 'kiosk-button' });
 
     await client.publishAsync(name, 'not json', { qos: 1 });
-    await client.publishAsync(name, JSON.stringify({ requestId: 'c-1', action: 'explode' }),
-      { qos: 1 });
+    await client.publishAsync(name, JSON.stringify({ requestId: 'c-1', action: 'explode' }), {
+      qos: 1,
+    });
     const refusal = await replies.next('the refusal', 1);
     await client.endAsync();
 
-    expect(refusal).toMatchObject({ correlationId: 'c-1', status: 'error',
-      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'action' } });
+    expect(refusal).toMatchObject({
+      correlationId: 'c-1',
+      status: 'error',
+      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'action' },
+    });
     expect(context.lines.filter((line) => line.msg === 'message refused')).toHaveLength(2);
-    const applied = await command('kiosk-button', { requestId: 'p-2', action: 'apply-profile',
-      profile: pushed(2, 18) });
+    const applied = await command('kiosk-button', {
+      requestId: 'p-2',
+      action: 'apply-profile',
+      profile: pushed(2, 18),
+    });
     expect(applied.status).toBe('ok');
   });
 
@@ -143,7 +207,10 @@ describe('profile updates on a running device', () => {
     expect(on).toEqual({ correlationId: 's-1', status: 'ok', data: { on: true } });
     expect(gpio.level(26)).toBe(1);
     expect(wrong.error?.code).toBe('SB_ERR_INVALID_REQUEST');
-    await eventually(() => telemetry.seen.some((message) => message.device === 'lights'
-      && message.values.on === true), 'the relay telemetry');
+    await eventually(
+      () =>
+        telemetry.seen.some((message) => message.device === 'lights' && message.values.on === true),
+      'the relay telemetry',
+    );
   });
 });

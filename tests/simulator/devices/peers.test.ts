@@ -62,8 +62,9 @@ describe('virtual Firmata board', () => {
     board.unplug();
 
     expect(await closed).toMatchObject({ disconnected: true });
-    await expect(virtualSerialPorts([board]).create(board.path, 57600).open())
-      .rejects.toThrow(/No such file or directory/);
+    await expect(virtualSerialPorts([board]).create(board.path, 57600).open()).rejects.toThrow(
+      /No such file or directory/,
+    );
     expect(virtualSerialPorts([board]).exists(board.path)).toBe(false);
   });
 });
