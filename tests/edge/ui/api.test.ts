@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../support/context.ts';
+import { buttonProfile, startUiGateway, type UiHarness } from './harness.ts';
+
+let gateway: UiHarness;
+
+const json = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body) });
+
+/** Every technician route, with a sample id where the path has one. */
+const routes: [string, string][] = [
+  ['GET', '/api/status'],
+  ['GET', '/api/health'],
+  ['GET', '/api/alerts'],
+  ['GET', '/api/logs'],
+  ['GET', '/api/diagnostics'],
+  ['GET', '/api/devices'],
+  ['GET', '/api/devices/templates'],
+  ['POST', '/api/devices/validate'],
+  ['POST', '/api/devices'],
+  ['GET', '/api/devices/x'],
+  ['PUT', '/api/devices/x'],
+  ['POST', '/api/devices/x/test'],
+  ['GET', '/api/cameras'],
+  ['GET', '/api/cameras/cam-1/still'],
+  ['GET', '/api/cameras/cam-1/zones'],
+  ['PUT', '/api/cameras/cam-1/zones'],
+  ['GET', '/api/cameras/cam-1/live'],
+  ['GET', '/api/queue'],
+  ['POST', '/api/queue/tickets'],
+  ['POST', '/api/queue/counters/1'],
+  ['GET', '/screens/api/screens'],
+  ['GET', '/screens/api/players'],
+  ['GET', '/screens/api/pairing-codes'],
+  ['POST', '/screens/api/overrides'],
+  ['PUT', '/screens/api/theme'],
+];
+
+describe('the technician API', () => {
+  beforeAll(async () => {
+    gateway = await startUiGateway();
+  });
+  afterAll(async () => gateway?.stop());
+
+  it('refuses every route without a session and sends pages to the login', async () => {
+    const refused = [];
+    for (const [method, path] of routes) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'GET' ? null : '{}',
+      });
+      const body = (await response.json()) as { error?: { code?: string } };
+      refused.push([path, response.status, body.error?.code]);
+    }
+    expect(refused).toEqual(routes.map(([, path]) => [path, 401, 'SB_ERR_UNAUTHENTICATED']));
+
+    for (const path of ['/', '/devices', '/cameras', '/queue', '/signage', '/logs', '/pairing']) {
+      const response = await fetch(`${gateway.url}${path}`, { redirect: 'manual' });
+      expect([path, response.status, response.headers.get('location')]).toEqual([
+        path,
+        303,
+        `/login?next=${encodeURIComponent(path)}`,
+      ]);
+    }
+  });
+
+  it('refuses a forged session cookie and a wrong password', async () => {
+    const forged = await fetch(`${gateway.url}/api/status`, {
+      headers: { cookie: 'sb_gateway_session=made-up' },
+    });
+    expect(forged.status).toBe(401);
+
+    const wrong = await fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=tech&password=nope',
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('reports the box health and versions', async () => {
+    const health = await (await gateway.api('/api/health')).json();
+    expect(health.cpu.cores).toBeGreaterThan(0);
+    expect(health.memory.totalBytes).toBeGreaterThan(health.memory.freeBytes);
+    expect(health.disk.totalBytes).toBeGreaterThan(0);
+    expect(health.versions['node-red']).toMatch(/^4\.1\./);
+  });
+
+  it('names each bad field of a profile and adds a good one, which comes on the bus', async () => {
+    const bad = { ...buttonProfile, connection: { type: 'gpio', pin: -3 }, version: 0 };
+    const checked = await (
+      await gateway.api('/api/devices/validate', json({ profile: bad }))
+    ).json();
+    expect(checked.problems.map((entry: { path: string }) => entry.path).sort()).toEqual([
+      'connection.pin',
+      'version',
+    ]);
+
+    const refused = await gateway.api('/api/devices', json({ profile: bad }));
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.code).toBe('SB_ERR_INVALID_REQUEST');
+
+    const added = await gateway.api('/api/devices', json({ profile: buttonProfile }));
+    expect(added.status).toBe(201);
+    const online = await eventually(async () => {
+      const list = await (await gateway.api('/api/devices')).json();
+      return list.find(
+        (entry: { device: string; state: string }) =>
+          entry.device === 'button-7' && entry.state !== 'unknown',
+      );
+    }, 'the added button online');
+    // On its bus connection and working, reported degraded because the GPIO is a stand-in.
+    expect(online).toMatchObject({
+      managed: true,
+      simulated: true,
+      kind: 'button',
+      state: 'degraded',
+      reason: expect.stringMatching(/^simulated/),
+    });
+
+    const again = await gateway.api('/api/devices', json({ profile: buttonProfile }));
+    expect(again.status).toBe(409);
+  });
+
+  it('presses a simulated button and shows the telemetry among its last messages', async () => {
+    const pressed = await gateway.api('/api/devices/button-7/test', json({ action: 'press' }));
+    expect(pressed.status).toBe(200);
+    const messages = await eventually(async () => {
+      const detail = await (await gateway.api('/api/devices/button-7')).json();
+      const telemetry = detail.messages.filter(
+        (entry: { channel: string }) => entry.channel === 'deviceTelemetry',
+      );
+      return telemetry.length ? telemetry : null;
+    }, 'button telemetry');
+    expect(messages[0].summary).toContain('"device":"button-7"');
+  });
+
+  it('issues a ticket and calls it at an open counter; a closed counter refuses', async () => {
+    const issued = await gateway.api('/api/queue/tickets', json({ service: 'cash' }));
+    expect(issued.status).toBe(201);
+    const ticket = await issued.json();
+
+    const called = await gateway.api('/api/queue/counters/1', json({ action: 'call-next' }));
+    expect((await called.json()).ticket.number).toBe(ticket.number);
+    const { state } = await (await gateway.api('/api/queue')).json();
+    expect(state.nowServing).toEqual([{ counter: '1', number: ticket.number, service: 'cash' }]);
+
+    const closed = await gateway.api('/api/queue/counters/2', json({ action: 'call-next' }));
+    expect((await closed.json()).error.code).toBe('SB_ERR_COUNTER_CLOSED');
+    const unknown = await gateway.api('/api/queue/counters/1', json({ action: 'dance' }));
+    expect((await unknown.json()).error.path).toBe('action');
+  });
+
+  it('saves zones drawn for a camera and refuses a polygon with a corner off the frame', async () => {
+    const zones = {
+      zones: [
+        {
+          name: 'waiting',
+          kind: 'waiting',
+          polygon: [
+            [0.1, 0.1],
+            [0.6, 0.1],
+            [0.6, 0.9],
+          ],
+        },
+      ],
+      lines: [],
+    };
+    const saved = await gateway.api('/api/cameras/cam-1/zones', {
+      method: 'PUT',
+      body: JSON.stringify(zones),
+    });
+    expect((await saved.json()).zones.zones[0].name).toBe('waiting');
+    expect((await (await gateway.api('/api/cameras/cam-1/zones')).json()).zones).toHaveLength(1);
+
+    const off = {
+      zones: [
+        {
+          name: 'x',
+          kind: 'waiting',
+          polygon: [
+            [0, 0],
+            [1.5, 0],
+            [1, 1],
+          ],
+        },
+      ],
+    };
+    const refused = await gateway.api('/api/cameras/cam-1/zones', {
+      method: 'PUT',
+      body: JSON.stringify(off),
+    });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.path).toBe('zones.0.polygon.1.0');
+
+    const still = await gateway.api('/api/cameras/cam-1/still');
+    expect((await still.json()).error.code).toBe('SB_ERR_NOT_FOUND');
+  });
+
+  it('filters the logs by module and level', async () => {
+    const queue = await (await gateway.api('/api/logs?module=queue&level=info')).json();
+    expect(queue.lines.length).toBeGreaterThan(0);
+    expect(queue.lines.every((line: { module: string }) => line.module === 'queue')).toBe(true);
+
+    const warnings = await (await gateway.api('/api/logs?level=warn')).json();
+    expect(
+      warnings.lines.every((line: { level: string }) =>
+        ['warn', 'error', 'fatal'].includes(line.level),
+      ),
+    ).toBe(true);
+    expect((await gateway.api('/api/logs?level=loud')).status).toBe(400);
+  });
+
+  it('bundles config without secrets, versions, logs and metrics for download', async () => {
+    const response = await gateway.api('/api/diagnostics');
+    expect(response.headers.get('content-disposition')).toMatch(
+      /attachment; filename="?diagnostics-ui-gw-/,
+    );
+    const bundle = await response.json();
+    expect(bundle.config.technicians[0]).toEqual({ username: 'tech', password: '[removed]' });
+    expect(bundle.config.bus.clients[0].password).toBe('[removed]');
+    expect(JSON.stringify(bundle)).not.toContain('scrypt$');
+    expect(JSON.stringify(bundle)).not.toContain('button-pass');
+    expect(bundle.versions.smartbranch).toBeTruthy();
+    expect(bundle.logs.length).toBeGreaterThan(0);
+    expect(bundle.metrics).toContain('sb_queue_events_total');
+  });
+});

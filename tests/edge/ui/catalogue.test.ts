@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { catalogues } from '../../../edge/ui/index.ts';
+import { sectionPages } from '../../../edge/ui/pages/sections.ts';
+import { loginPage, overviewPage } from '../../../edge/ui/pages/technician.ts';
+
+const languages = ['en', 'zh'] as const;
+const pages = {
+  login: (language: 'en' | 'zh') => loginPage(language, true),
+  overview: overviewPage,
+  ...sectionPages,
+};
+const assets = new URL('../../../edge/ui/assets/', import.meta.url);
+
+/** The text a person reads on a page: text between tags and the readable attributes. */
+function visibleTexts(html: string): string[] {
+  const body = html
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<style[\s\S]*?<\/style>/g, '');
+  const attributes = [...body.matchAll(/\s(?:placeholder|title|alt|aria-label)="([^"]*)"/g)].map(
+    (match) => match[1] ?? '',
+  );
+  const texts = body.replace(/<[^>]+>/g, '\n').split('\n');
+  const decode = (text: string) =>
+    text
+      .replace(/&#(\d+);/g, (_m, code) => String.fromCharCode(Number(code)))
+      .replace(/&amp;/g, '&');
+  return [...texts, ...attributes].map((text) => decode(text).trim()).filter(Boolean);
+}
+
+describe('the technician UI catalogues', () => {
+  it('hold the same keys in English and Chinese, none of them empty', () => {
+    expect(Object.keys(catalogues.zh).sort()).toEqual(Object.keys(catalogues.en).sort());
+    for (const language of languages) {
+      const empty = Object.entries(catalogues[language]).filter(([, text]) => !text.trim());
+      expect(empty, language).toEqual([]);
+    }
+  });
+
+  it('leave no page with a word that is not a catalogue string of its language', () => {
+    for (const language of languages) {
+      const known = new Set(Object.values(catalogues[language]));
+      for (const [name, render] of Object.entries(pages)) {
+        const html = render(language);
+        const strays = visibleTexts(html).filter((text) => !known.has(text) && /\p{L}/u.test(text));
+        expect(strays, `${name} in ${language}`).toEqual([]);
+      }
+    }
+  });
+
+  it('show the Chinese page in Chinese: no English catalogue text on it', () => {
+    const english = new Set(
+      Object.values(catalogues.en).filter((text) => !Object.values(catalogues.zh).includes(text)),
+    );
+    for (const [name, render] of Object.entries(pages)) {
+      const leaks = visibleTexts(render('zh')).filter((text) => english.has(text));
+      expect(leaks, name).toEqual([]);
+    }
+  });
+
+  it('leave page scripts writing words only through the catalogue', () => {
+    const keys = new Set(Object.keys(catalogues.en));
+    for (const file of readdirSync(assets).filter((name) => name.endsWith('.js'))) {
+      const source = readFileSync(new URL(file, assets), 'utf8');
+      const used = [...source.matchAll(/\bt\('([^'$]+)'\)/g)].map((match) => match[1]);
+      expect(
+        used.filter((key) => !keys.has(key as string)),
+        file,
+      ).toEqual([]);
+      const literalText = source.match(
+        /\.(textContent|innerText|placeholder|title)\s*=\s*['"`][^'"`]*\p{L}/u,
+      );
+      expect(literalText, file).toBeNull();
+      expect(source.includes('innerHTML'), file).toBe(false);
+    }
+  });
+});

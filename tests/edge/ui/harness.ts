@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { hashPassword, parseConfig } from '../../../core/index.ts';
+import { type Gateway, GatewayConfig, startGateway } from '../../../edge/runtime.ts';
+import { type CapturedContext, tempDir, testContext } from '../../support/context.ts';
+
+export const technician = { username: 'tech', password: 'tech-pass' };
+export const branch = 'ui-branch';
+
+/** A simulated button whose bus login the gateway knows, as a technician provisions it. */
+export const buttonProfile = {
+  device: 'button-7',
+  kind: 'button',
+  model: 'Call button',
+  version: 1,
+  connection: { type: 'gpio', pin: 17 },
+  bus: { username: 'button-7', password: 'button-pass' },
+  allowSimulated: true,
+};
+
+export const queue = {
+  timeZone: 'Asia/Shanghai',
+  services: [
+    { id: 'cash', name: 'Cash', prefix: 'A', targetWaitMinutes: 10 },
+    { id: 'loans', name: 'Loans', prefix: 'L', targetWaitMinutes: 20 },
+  ],
+  counters: [
+    { id: '1', name: 'Window 1', services: ['cash', 'loans'] },
+    { id: '2', name: 'Window 2', services: ['cash'], initialState: 'closed' },
+  ],
+};
+
+export interface UiHarness {
+  gateway: Gateway;
+  url: string;
+  context: CapturedContext;
+  dataDir: string;
+  cookie: string;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  automation?: boolean;
+  cameras?: unknown[];
+  extra?: Record<string, unknown>;
+}
+
+export async function login(url: string): Promise<string> {
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(technician).toString(),
+  });
+  const cookie = response.headers.get('set-cookie') ?? '';
+  return cookie.split(';')[0] ?? '';
+}
+
+/** A whole gateway (no uplink) on port 0 with a technician, a synthetic camera and a queue. */
+export async function startUiGateway(options: HarnessOptions = {}): Promise<UiHarness> {
+  const dir = tempDir('sb-ui-');
+  const context = testContext();
+  const config = parseConfig(
+    'gateway',
+    {
+      gateway: 'ui-gw',
+      branch,
+      branchName: 'UI branch',
+      dataDir: join(dir.path, 'gateway'),
+      http: { port: 0 },
+      allowSimulatedDevices: true,
+      bus: {
+        port: 0,
+        clients: [
+          {
+            username: 'button-7',
+            password: 'button-pass',
+            publish: [`sb/v1/${branch}/device/button-7/#`],
+            subscribe: [`sb/v1/${branch}/device/button-7/#`],
+          },
+        ],
+      },
+      technicians: [
+        { username: technician.username, password: await hashPassword(technician.password) },
+      ],
+      cameras: options.cameras ?? [{ id: 'cam-1', source: { kind: 'synthetic', seed: 3 }, fps: 2 }],
+      screens: {
+        timeZone: 'Asia/Shanghai',
+        cacheDir: join(dir.path, 'cache'),
+        screens: [
+          {
+            id: 'board-1',
+            name: 'Queue board',
+            zone: 'waiting',
+            resolution: '1280x720',
+            orientation: 'landscape',
+            role: 'queue-board',
+          },
+        ],
+      },
+      queue,
+      ...(options.automation ? { automation: {} } : {}),
+      ...(options.extra ?? {}),
+    },
+    GatewayConfig,
+  );
+  const gateway = await startGateway(config, context);
+  const cookie = await login(gateway.httpUrl);
+
+  return {
+    gateway,
+    url: gateway.httpUrl,
+    context,
+    dataDir: config.dataDir,
+    cookie,
+    api: (path, init = {}) =>
+      fetch(`${gateway.httpUrl}${path}`, {
+        ...init,
+        headers: { cookie, 'content-type': 'application/json', ...(init.headers ?? {}) },
+      }),
+    stop: async () => {
+      await gateway.stop();
+      dir.remove();
+    },
+  };
+}
