@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appEntries } from '../../deploy/releases.ts';
 
@@ -62,6 +62,10 @@ export function repoPackage(
   writeFileSync(join(folder, 'package.json'), JSON.stringify({ ...manifest, version }, null, 2));
   for (const [name, sql] of Object.entries(options.migrations ?? {})) {
     writeFileSync(join(folder, 'edge/store/migrations', name), sql);
+  }
+  // The installer links the shared dependencies to the source's: these are this checkout's.
+  if (!existsSync(join(folder, 'node_modules'))) {
+    symlinkSync(join(repoRoot, 'node_modules'), join(folder, 'node_modules'));
   }
   if (options.behaviour && options.behaviour !== 'healthy') {
     writeFileSync(join(folder, 'bin/smartbranch.js'), runtimeScript(version, options.behaviour));
