@@ -10,3 +10,16 @@ export {
   startLiveChannel,
   storeStatus,
 } from './live.ts';
+export {
+  CommandInput,
+  type CommandState,
+  type CommandView,
+  expireCommands,
+  getCommand,
+  recordAck,
+  sendCommand,
+} from './commands.ts';
+export { type GatewayHealth, gatewayHealth } from './health.ts';
+export { branchModules, defaultModules, ModulesInput, setModules } from './modules.ts';
+export { type FleetOperations, startFleetOperations } from './operations.ts';
+export { branchProfile, ProfileInput, saveProfile } from './profiles.ts';

@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.ts';
+import { listGateways } from './gateways.ts';
+import { readStatuses } from './live.ts';
+
+/** One gateway's health as HQ sees it; silent longer than `offlineAfterMs` is offline. */
+export interface GatewayHealth {
+  gateway: string;
+  branch: string;
+  online: boolean;
+  lastSeenAt: number | null;
+  version: string | null;
+  backlog: number | null;
+  devicesOnline: number | null;
+  devicesTotal: number | null;
+  cameraSource: string | null;
+}
+
+export async function gatewayHealth(
+  db: Kysely<Database>,
+  offlineAfterMs: number,
+  now: number,
+): Promise<GatewayHealth[]> {
+  const [gateways, statuses] = await Promise.all([listGateways(db), readStatuses(db)]);
+  return gateways.map(({ gateway, branch }) => {
+    const latest = statuses.get(gateway);
+    const status = latest?.status;
+    return {
+      gateway,
+      branch,
+      online: latest !== undefined && now - latest.lastSeenAt <= offlineAfterMs,
+      lastSeenAt: latest?.lastSeenAt ?? null,
+      version: status?.version ?? null,
+      backlog: status
+        ? Object.values(status.backlog).reduce((sum, count) => sum + (count ?? 0), 0)
+        : null,
+      devicesOnline: status?.devicesOnline ?? null,
+      devicesTotal: status?.devicesTotal ?? null,
+      cameraSource: status?.cameraSource ?? null,
+    };
+  });
+}

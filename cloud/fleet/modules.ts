@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { encodeMessage, ModuleName, type ModuleSettings, topic } from '../../protocol/index.ts';
+import type { ControlDb } from '../campaigns/schema.ts';
+import type { CloudBroker } from './broker.ts';
+
+export const ModulesInput = z.strictObject({
+  modules: z.partialRecord(ModuleName, z.boolean()),
+});
+
+/** What a branch runs when HQ never said: the bank's base package. */
+export const defaultModules: Record<z.output<typeof ModuleName>, boolean> = {
+  sensing: true,
+  queue: true,
+  screens: true,
+  leads: false,
+  automation: false,
+};
+
+export async function branchModules(db: ControlDb, branch: string) {
+  const row = await db
+    .selectFrom('branch_modules')
+    .selectAll()
+    .where('branch', '=', branch)
+    .executeTakeFirst();
+  const modules = row ? (JSON.parse(row.modules) as ModuleSettings['modules']) : {};
+  return { branch, version: row?.version ?? 0, modules: { ...defaultModules, ...modules } };
+}
+
+/**
+ * Switches modules of one branch on or off (the ones not named stay as they were), and
+ * publishes the result retained so the gateway follows, now or when it comes back.
+ */
+export async function setModules(
+  db: ControlDb,
+  broker: Pick<CloudBroker, 'publish'>,
+  branch: string,
+  change: ModuleSettings['modules'],
+  now: number,
+): Promise<ModuleSettings> {
+  const settings = await db.transaction().execute(async (trx) => {
+    const current = await branchModules(trx, branch);
+    const modules = { ...current.modules, ...change };
+    const version = current.version + 1;
+    const row = { modules: JSON.stringify(modules), version, updated_at: now };
+    await trx
+      .insertInto('branch_modules')
+      .values({ branch, ...row })
+      .onConflict((conflict) => conflict.column('branch').doUpdateSet(row))
+      .execute();
+    return { branch, version, modules, at: now };
+  });
+  await broker.publish(
+    topic('moduleSettings', { branch }),
+    encodeMessage('moduleSettings', settings),
+    { qos: 1, retain: true },
+  );
+  return settings;
+}
