@@ -2,9 +2,14 @@ import { sql } from 'kysely';
 import { loadConfigFile, type ModuleContext, parseConfig } from '../core/index.ts';
 import type { StreamName, UplinkRecord } from '../protocol/index.ts';
 import { createApp, issueToken, listen } from './api/index.ts';
-import { loadSigningKey } from './campaigns/index.ts';
+import { loadSigningKey, startControlPlane } from './campaigns/index.ts';
 import { CloudConfig, type CloudConfigInput } from './config.ts';
-import { startBroker, startLiveChannel, syncBranches } from './fleet/index.ts';
+import {
+  startBroker,
+  startFleetOperations,
+  startLiveChannel,
+  syncBranches,
+} from './fleet/index.ts';
 import { readRecords, startPuller } from './insights/index.ts';
 import { type CloudStats, cloudStats } from './stats.ts';
 import { openStore } from './store/index.ts';
@@ -89,6 +94,11 @@ async function startParts(
   const live = startLiveChannel(db, broker, context);
   shutdown.push(() => puller.stop());
   shutdown.push(() => live.stop());
+  const offlineAfterMs = config.fleet.offlineAfterMs;
+  const controlPlane = startControlPlane({ db, broker, signingKey, offlineAfterMs }, context);
+  shutdown.push(() => controlPlane.stop());
+  const fleetOperations = startFleetOperations(db, broker, context);
+  shutdown.push(() => fleetOperations.stop());
   const sweep = context.clock.every(sessionSweepMs, () => {
     dropExpiredSessions(db, context.clock.now()).catch((err) =>
       log.error({ err }, 'session sweep failed'),
@@ -100,7 +110,15 @@ async function startParts(
     await sql`select 1`.execute(db);
     return true;
   };
-  const app = createApp({ db, config, context, signingKey, brokerUrl: () => brokerUrl, ready });
+  const app = createApp({
+    db,
+    config,
+    context,
+    signingKey,
+    brokerUrl: () => brokerUrl,
+    ready,
+    controlPlane,
+  });
   const server = await listen(app, config.http.host, config.http.port);
   shutdown.push(() => server.close());
   log.info(

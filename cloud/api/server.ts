@@ -4,12 +4,13 @@ import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Kysely } from 'kysely';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
-import type { SigningKey } from '../campaigns/index.ts';
+import type { ControlPlane, SigningKey } from '../campaigns/index.ts';
 import type { CloudConfig } from '../config.ts';
 import { releaseRoutes } from '../releases/index.ts';
 import type { Database } from '../store/index.ts';
 import { uiRoutes } from '../ui/index.ts';
 import { authRoutes, loadUser } from './auth.ts';
+import { controlRoutes } from './control.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { fleetRoutes } from './fleet.ts';
 import { insightsRoutes } from './insights.ts';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   context: ModuleContext;
   signingKey: SigningKey;
   brokerUrl: () => string;
+  /** Campaigns, benefits and fleet operations; absent: their routes are not mounted. */
+  controlPlane?: ControlPlane;
   /** Whether the store and the broker answer, for /readyz. */
   ready: () => Promise<boolean>;
 }
@@ -61,6 +64,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(authRoutes(deps));
   app.use(fleetRoutes(deps));
   app.use(insightsRoutes(deps));
+  if (deps.controlPlane) app.use(controlRoutes({ ...deps, controlPlane: deps.controlPlane }));
   app.use(releaseRoutes(deps));
   app.use(uiRoutes(deps));
   app.use(notFound);
