@@ -114,12 +114,15 @@ function deviceOut(red: Red, door: NodeDoor) {
   });
 }
 
-/** Technician alert: a line in the technician UI's alerts, from msg.payload's text. */
+/** Technician alert: a line in the technician UI's alerts, from msg.payload or a caught error. */
 function technicianAlert(red: Red, door: NodeDoor) {
   defineNode(red, 'sb-technician-alert', TechnicianAlertConfig, (node, config) => {
     onInput(node, async (msg) => {
       const fields = fieldsOf(msg.payload);
-      const text = typeof msg.payload === 'string' ? msg.payload : String(fields.message ?? '');
+      // A Catch node's message carries the error it caught: that is the alert's text.
+      const caught = fieldsOf(msg.error).message;
+      const text =
+        typeof msg.payload === 'string' ? msg.payload : String(fields.message ?? caught ?? '');
       door.alert({
         at: door.now(),
         severity: config.severity,
