@@ -1,0 +1,94 @@
+import express, { type Response } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { Id, type PrinterJob, Segment, type Ticket } from '../../../protocol/index.ts';
+import type { Bus } from '../../bus/index.ts';
+import type { Queue, QueueConfig } from '../index.ts';
+import { type PairedScreens, pairedOnly, parse } from './http.ts';
+
+/** What a kiosk screen does besides the page; absent for a screen: no printer. */
+export const KioskSetting = z.strictObject({
+  screen: Id,
+  /** The printer device (see `devices/`) a ticket from this kiosk is printed on. */
+  printer: Id.optional(),
+});
+export type KioskSetting = z.output<typeof KioskSetting>;
+
+/** The kiosk makes one request id per tap, so a retried or doubled tap gets the same ticket. */
+const RequestId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'requestId is 8 to 64 letters');
+
+const TicketBody = z.strictObject({
+  requestId: RequestId,
+  service: Id,
+  segment: Segment.optional(),
+});
+
+const CheckInBody = z.strictObject({
+  requestId: RequestId,
+  code: z.string().regex(/^[A-Za-z0-9-]{4,32}$/, 'code is 4 to 32 letters, digits or dashes'),
+});
+
+export interface KioskParts {
+  queue: Queue;
+  config: QueueConfig;
+  bus: Bus;
+  screens: PairedScreens;
+  branchName: string;
+  kiosks: readonly KioskSetting[];
+  log: Logger;
+}
+
+/** The paired kiosk's API under `/queue/device`: issue a ticket, check in an appointment. */
+export function kioskRoutes(parts: KioskParts): express.Router {
+  const api = express.Router();
+  api.use(pairedOnly(parts.screens, ['kiosk']), express.json({ limit: '4kb' }));
+  api.post('/tickets', (req, res) => {
+    const body = parse(TicketBody, req.body);
+    const ticket = parts.queue.issue({ ...body, source: 'web' });
+    answer(parts, res, ticket, body.requestId);
+  });
+  api.post('/check-in', (req, res) => {
+    const body = parse(CheckInBody, req.body);
+    // The appointment's own service decides the ticket's; the first one only fills the field.
+    const placeholder = parts.config.services[0]?.id ?? 'none';
+    const ticket = parts.queue.issue({
+      requestId: body.requestId,
+      service: placeholder,
+      appointment: body.code,
+      source: 'web',
+    });
+    answer(parts, res, ticket, body.requestId);
+  });
+  return api;
+}
+
+function answer(parts: KioskParts, res: Response, ticket: Ticket, requestId: string) {
+  const waiting = parts.queue.state().waiting.find((entry) => entry.service === ticket.service);
+  const ahead = Math.max(0, (waiting?.count ?? 1) - 1);
+  const serviceName =
+    parts.config.services.find((service) => service.id === ticket.service)?.name ?? ticket.service;
+  const screen = (res.locals.screen as { id: string }).id;
+  const printer = parts.kiosks.find((kiosk) => kiosk.screen === screen)?.printer;
+  if (printer !== undefined) print(parts, printer, { ticket, serviceName, ahead, requestId });
+
+  res.status(201).json({ ticket, serviceName, ahead });
+}
+
+function print(
+  parts: KioskParts,
+  printer: string,
+  job: { ticket: Ticket; serviceName: string; ahead: number; requestId: string },
+) {
+  const waitSeconds = job.ticket.estimatedWaitSeconds;
+  const message: PrinterJob = {
+    requestId: job.requestId,
+    branchName: parts.branchName,
+    service: job.serviceName,
+    number: job.ticket.number,
+    ahead: job.ahead,
+    ...(waitSeconds === undefined ? {} : { waitMinutes: Math.ceil(waitSeconds / 60) }),
+  };
+  parts.bus
+    .publish('printerJob', { device: printer }, message)
+    .catch((err) => parts.log.error({ err, printer }, 'queue ticket not sent to the printer'));
+}
