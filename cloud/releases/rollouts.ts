@@ -32,7 +32,10 @@ export const RolloutRequest = z.strictObject({
 export type RolloutRequest = z.output<typeof RolloutRequest>;
 
 const failedStates = new Set(['rolled-back', 'refused', 'failed']);
-const isTerminal = (state: string) => (terminalReleaseStates as readonly string[]).includes(state);
+/** A target a newer rollout took over: finished for its own rollout, neither good nor bad. */
+const superseded = 'superseded';
+const isTerminal = (state: string) =>
+  state === superseded || (terminalReleaseStates as readonly string[]).includes(state);
 
 /** Migrations that are irreversible and new since the release uploaded before this one. */
 async function newIrreversible(db: ReleaseDb, release: Release): Promise<string[]> {
@@ -128,6 +131,17 @@ export async function createRollout(
   const planned = planWaves(id, gateways, request.canaryShare, request.waves);
   const waves = Math.max(...planned.map((target) => target.wave));
   await db.transaction().execute(async (trx) => {
+    // A newer rollout takes over from older ones still under way on the same gateways.
+    await trx
+      .updateTable('release_targets')
+      .set({ state: superseded, updated_at: now })
+      .where(
+        'gateway',
+        'in',
+        planned.map((target) => target.gateway),
+      )
+      .where('state', 'not in', [...terminalReleaseStates, superseded])
+      .execute();
     await trx
       .insertInto('release_rollouts')
       .values({
@@ -171,7 +185,7 @@ export async function offerFor(db: ReleaseDb, gateway: string, now: number) {
     .where('t.gateway', '=', gateway)
     .where('r.state', '=', 'running')
     .whereRef('t.wave', '<=', 'r.current_wave')
-    .where('t.state', 'not in', [...terminalReleaseStates])
+    .where('t.state', 'not in', [...terminalReleaseStates, superseded])
     .orderBy('r.created_at', 'desc')
     .executeTakeFirst();
   if (!row) return null;
@@ -259,15 +273,16 @@ export async function advance(db: ReleaseDb, id: string): Promise<void> {
     .execute();
   const finished = open.filter((target) => isTerminal(target.state));
   const failed = finished.filter((target) => failedStates.has(target.state)).length;
+  const judged = finished.filter((target) => target.state !== superseded).length;
   const guarded = db
     .updateTable('release_rollouts')
     .where('id', '=', id)
     .where('current_wave', '=', rollout.current_wave)
     .where('state', '=', 'running');
 
-  if (finished.length > 0 && failed / finished.length > rollout.failure_rate_stop) {
+  if (judged > 0 && failed / judged > rollout.failure_rate_stop) {
     const percent = Math.round(rollout.failure_rate_stop * 100);
-    const reason = `${failed} of ${finished.length} failed, over the ${percent}% stop`;
+    const reason = `${failed} of ${judged} failed, over the ${percent}% stop`;
     await guarded.set({ state: 'stopped', reason }).execute();
     return;
   }
