@@ -1,6 +1,14 @@
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { hashPassword, parseConfig } from '../../../core/index.ts';
 import { type Gateway, GatewayConfig, startGateway } from '../../../edge/runtime.ts';
+import {
+  type Channel,
+  decodeMessage,
+  type MessageOf,
+  topicFilter,
+  topicMatches,
+} from '../../../protocol/index.ts';
 import { type CapturedContext, tempDir, testContext } from '../../support/context.ts';
 
 export const technician = { username: 'tech', password: 'tech-pass' };
@@ -36,6 +44,8 @@ export interface UiHarness {
   dataDir: string;
   cookie: string;
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** Every message of a channel from now on, heard over TCP as a bus client would. */
+  observe<C extends Channel>(channel: C): Promise<MessageOf<C>[]>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +53,8 @@ export interface HarnessOptions {
   automation?: boolean;
   cameras?: unknown[];
   extra?: Record<string, unknown>;
+  /** More bus logins, e.g. the simulator's. */
+  busClients?: unknown[];
 }
 
 export async function login(url: string): Promise<string> {
@@ -78,6 +90,8 @@ export async function startUiGateway(options: HarnessOptions = {}): Promise<UiHa
             publish: [`sb/v1/${branch}/device/button-7/#`],
             subscribe: [`sb/v1/${branch}/device/button-7/#`],
           },
+          { username: 'observer', password: 'observer-pass', subscribe: [`sb/v1/${branch}/#`] },
+          ...(options.busClients ?? []),
         ],
       },
       technicians: [
@@ -106,6 +120,11 @@ export async function startUiGateway(options: HarnessOptions = {}): Promise<UiHa
   );
   const gateway = await startGateway(config, context);
   const cookie = await login(gateway.httpUrl);
+  const observer = await mqtt.connectAsync(gateway.busUrl, {
+    username: 'observer',
+    password: 'observer-pass',
+    reconnectPeriod: 0,
+  });
 
   return {
     gateway,
@@ -118,7 +137,19 @@ export async function startUiGateway(options: HarnessOptions = {}): Promise<UiHa
         ...init,
         headers: { cookie, 'content-type': 'application/json', ...(init.headers ?? {}) },
       }),
+    observe: async (channel) => {
+      const seen: MessageOf<typeof channel>[] = [];
+      const filter = topicFilter(channel, { branch });
+      observer.on('message', (topic, payload) => {
+        if (!topicMatches(filter, topic)) return;
+        const decoded = decodeMessage(channel, payload);
+        if (decoded.ok) seen.push(decoded.message);
+      });
+      await observer.subscribeAsync(filter);
+      return seen;
+    },
     stop: async () => {
+      await observer.endAsync();
       await gateway.stop();
       dir.remove();
     },
