@@ -166,6 +166,7 @@ export function createLeads(
       return leadFigures(store, by, filter);
     },
 
+    scopeOf: (viewer: Viewer) => scopeOf(store, viewer),
     setStaff: (staff: StaffInput) => upsertStaff(store, staff),
     staffOf: (userId: string) => staffOf(store, userId),
 

@@ -1,0 +1,144 @@
+import express, { type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import type { ModuleContext } from '../../core/index.ts';
+import { clockStore } from '../api/rate-limit.ts';
+import { cardPage, leadFormPage, refusedPage, thanksPage } from './pages.ts';
+import { qrDataUrl } from './poster.ts';
+import type { LeadsService } from './service.ts';
+import { checkQrToken, signQrToken } from './tokens.ts';
+
+const FormBody = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  phone: z.string().trim().min(1).max(40),
+  product: z.string().min(1).max(64),
+  consent: z.literal('yes').optional(),
+  consentVersion: z.string().min(1).max(40),
+});
+
+const TokenParam = z.string().min(10).max(1024);
+const cardLifeMs = 365 * 86_400_000;
+
+export function baseUrl(leads: LeadsService, request: Request): string {
+  return leads.config.publicUrl ?? `${request.protocol}://${request.get('host') ?? 'localhost'}`;
+}
+
+/** The pages a phone reaches without a login: the QR form, its answer, a manager's card. */
+export function publicLeadRoutes(leads: LeadsService, context: ModuleContext): express.Router {
+  const router = express.Router();
+  const log = context.log.child({ module: 'leads' });
+  const { windowMs, perAddress, perToken } = leads.config.rateLimit;
+  const refuseTooMany = (_request: Request, response: Response) => {
+    log.warn({}, 'lead form rate-limited');
+    response.status(429).type('html').send(refusedPage('limited'));
+  };
+  const byAddress = rateLimit({
+    windowMs,
+    limit: perAddress,
+    store: clockStore(context.clock, windowMs),
+    handler: refuseTooMany,
+  });
+  const byToken = rateLimit({
+    windowMs,
+    limit: perToken,
+    store: clockStore(context.clock, windowMs),
+    keyGenerator: (request) => String(request.params.token ?? ''),
+    handler: refuseTooMany,
+  });
+
+  const claimsOr = (request: Request, response: Response) => {
+    const token = TokenParam.safeParse(request.params.token);
+    const check = token.success
+      ? checkQrToken(leads.secrets.tokenSecret, token.data, context.clock.now())
+      : ({ ok: false, reason: 'malformed' } as const);
+    if (check.ok) return check.claims;
+
+    log.warn({ reason: check.reason }, 'QR link refused');
+    response
+      .status(check.reason === 'expired' ? 410 : 400)
+      .type('html')
+      .send(refusedPage(check.reason));
+    return null;
+  };
+
+  router.get('/l/:token', (request, response) => {
+    const claims = claimsOr(request, response);
+    if (claims)
+      response.type('html').send(leadFormPage(leads.config, String(request.params.token), claims));
+  });
+
+  router.post('/l/:token', byAddress, byToken, async (request, response) => {
+    const claims = claimsOr(request, response);
+    if (!claims) return;
+
+    const token = String(request.params.token);
+    const again = (error: string) =>
+      response
+        .status(400)
+        .type('html')
+        .send(leadFormPage(leads.config, token, claims, error));
+    const form = FormBody.safeParse(request.body ?? {});
+    if (!form.success) return again('Please fill in your name, number and product.');
+    if (form.data.consent !== 'yes')
+      return again('Please tick the consent box: no consent, no call.');
+    if (!(form.data.product in leads.config.products)) return again('Please choose a product.');
+    if (form.data.consentVersion !== leads.config.consent.version)
+      return again('Please read the consent again.');
+
+    try {
+      await leads.capture({
+        source: claims.manager ? 'card' : 'qr',
+        branch: claims.branch,
+        ...(claims.campaign ? { campaign: claims.campaign } : {}),
+        ...(claims.benefit ? { benefit: claims.benefit } : {}),
+        ...(claims.screen ? { screen: claims.screen } : {}),
+        ...(claims.manager ? { manager: claims.manager } : {}),
+        product: form.data.product,
+        name: form.data.name,
+        phone: form.data.phone,
+        consent: true,
+        consentVersion: leads.config.consent.version,
+        consentText: leads.config.consent.text,
+      });
+    } catch (err) {
+      if ((err as { path?: string }).path === 'phone')
+        return again('Please check your mobile number.');
+      throw err;
+    }
+
+    response.type('html').send(thanksPage());
+  });
+
+  router.get('/card/:userId', async (request, response) => {
+    const staff = await leads.staffOf(String(request.params.userId).slice(0, 64));
+    if (!staff) return response.status(404).type('html').send(refusedPage('malformed'));
+
+    const url = managerLink(leads, request, staff, undefined, context.clock.now());
+    response
+      .type('html')
+      .send(cardPage(staff.displayName, staff.branch, await qrDataUrl(url), url));
+  });
+
+  router.get('/api/leads/seal-key', (_request, response) => {
+    response.json({ publicKey: Buffer.from(leads.secrets.sealKeys.publicKey).toString('base64') });
+  });
+
+  return router;
+}
+
+/** A manager's tracking link: leads from it go straight to them. */
+export function managerLink(
+  leads: LeadsService,
+  request: Request,
+  staff: { userId: string; branch: string },
+  campaign: string | undefined,
+  now: number,
+): string {
+  const token = signQrToken(leads.secrets.tokenSecret, {
+    branch: staff.branch,
+    manager: staff.userId,
+    ...(campaign ? { campaign } : {}),
+    expiresAt: now + cardLifeMs,
+  });
+  return `${baseUrl(leads, request)}/l/${token}`;
+}
