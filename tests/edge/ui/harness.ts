@@ -139,7 +139,8 @@ export async function startUiGateway(options: HarnessOptions = {}): Promise<UiHa
       }),
     observe: async (channel) => {
       const seen: MessageOf<typeof channel>[] = [];
-      const filter = topicFilter(channel, { branch });
+      // Only the branch is given: every other id level matches any.
+      const filter = topicFilter(channel, { branch } as never);
       observer.on('message', (topic, payload) => {
         if (!topicMatches(filter, topic)) return;
         const decoded = decodeMessage(channel, payload);
