@@ -1,4 +1,4 @@
-import type { ModuleContext } from '../core/index.ts';
+import { Gauge, type ModuleContext, metric } from '../core/index.ts';
 import type { DeviceProfile } from '../firmware-config/index.ts';
 import { deviceFilter } from '../protocol/index.ts';
 import type { DriverFactory } from './driver.ts';
@@ -88,6 +88,7 @@ export async function startDevices(
     devices.set(profile.device, device);
   }
 
+  countStates(context, () => [...devices.values()].map((device) => device.status().state));
   log.info({ devices: devices.size }, 'devices started');
   return {
     list: () => [...devices.values()].map((device) => device.status()),
@@ -111,4 +112,25 @@ export function deviceBusClients(branch: string, profiles: readonly DeviceProfil
     publish: [deviceFilter(branch, profile.device)],
     subscribe: [deviceFilter(branch, profile.device)],
   }));
+}
+
+/** `sb_devices{state}`: how many devices are online, degraded and offline, read at scrape. */
+function countStates(context: ModuleContext, states: () => string[]) {
+  metric(
+    context.registry,
+    'sb_devices',
+    (registers) =>
+      new Gauge({
+        name: 'sb_devices',
+        help: 'Profiled devices by state',
+        labelNames: ['state'],
+        registers,
+        collect() {
+          const current = states();
+          for (const state of ['online', 'degraded', 'offline']) {
+            this.set({ state }, current.filter((value) => value === state).length);
+          }
+        },
+      }),
+  );
 }

@@ -1,19 +1,14 @@
 import {
-  type ErrorBody,
+  Counter,
   type ModuleContext,
+  metric,
   rateLimitedWarn,
   SmartBranchError,
-  toErrorBody,
 } from '../core/index.ts';
-import { checkProfile, type DeviceProfile } from '../firmware-config/index.ts';
-import {
-  type DeviceCommand,
-  type DeviceProfileReport,
-  decodeMessage,
-  encodeMessage,
-  type PrinterJob,
-  type Reply,
-} from '../protocol/index.ts';
+import type { DeviceProfile } from '../firmware-config/index.ts';
+import { encodeMessage, type PrinterJob, type Reply } from '../protocol/index.ts';
+import { answer } from './answer.ts';
+import { applyProfile, type Voice } from './apply.ts';
 import { deviceRunner, offlineState, type RunnerOptions, type StateName } from './device.ts';
 import { type DeviceLink, openDeviceLink } from './link.ts';
 
@@ -55,66 +50,28 @@ export async function startDevice(
   context: ModuleContext,
 ): Promise<Device> {
   const log = context.log.child({ module: 'devices', device: first.device });
-  const warn = rateLimitedWarn(log, 60_000, context.clock.now);
   let link: DeviceLink | null = null;
   const runner = deviceRunner(first, { ...options, link: () => link }, context, log);
   let applying: Promise<unknown> = Promise.resolve();
 
-  const reply = (requestId: string, body: { data: unknown } | { error: ErrorBody }): Reply => {
-    const message: Reply =
-      'error' in body
-        ? { correlationId: requestId, status: 'error', error: body.error }
-        : { correlationId: requestId, status: 'ok', data: body.data };
-    link?.publish('deviceReply', message);
-    return message;
-  };
-  const report = (message: Omit<DeviceProfileReport, 'device' | 'at'>) =>
-    link?.publish(
-      'deviceProfile',
-      { device: first.device, at: context.clock.now(), ...message },
-      true,
-    );
-
-  const apply = async (raw: unknown, requestId: string): Promise<Reply> => {
-    const current = runner.profile;
-    const checked = checkNext(current, raw);
-    if ('error' in checked) {
-      warn(`refused:${checked.error.code}`, { ...checked.error }, 'profile refused');
-      report({ version: current.version, status: 'refused', reason: checked.error.message });
-      return reply(requestId, { error: checked.error });
-    }
-
-    const next = checked.profile;
-    await runner.halt();
-    const outcome = await runner.run(next);
-    if (outcome.ok) {
-      log.info({ version: next.version, previous: current.version }, 'profile applied');
-      report({ version: next.version, status: 'applied' });
-      return reply(requestId, { data: { device: next.device, version: next.version } });
-    }
-
-    await runner.halt();
-    await runner.run(current);
-    const reason =
-      `version ${next.version} failed: ${outcome.error.message}; back on version ` +
-      `${current.version}`;
-    log.warn(
-      { version: next.version, back: current.version, reason: outcome.error.message },
-      'profile rolled back',
-    );
-    report({
-      version: current.version,
-      status: 'rolled-back',
-      pushedVersion: next.version,
-      reason: reason.slice(0, 300),
-    });
-    return reply(requestId, {
-      error: {
-        code: 'SB_ERR_DEVICE_FAULT',
-        message: reason.slice(0, 500),
-        ...(outcome.error.path ? { path: outcome.error.path } : {}),
-      },
-    });
+  const voice: Voice = {
+    reply: (requestId, body) => {
+      const message: Reply =
+        'error' in body
+          ? { correlationId: requestId, status: 'error', error: body.error }
+          : { correlationId: requestId, status: 'ok', data: body.data };
+      link?.publish('deviceReply', message);
+      return message;
+    },
+    report: (message) =>
+      link?.publish(
+        'deviceProfile',
+        { device: first.device, at: context.clock.now(), ...message },
+        true,
+      ),
+    log,
+    warn: rateLimitedWarn(log, 60_000, context.clock.now),
+    refused: (channel) => refusedCounter(context).inc({ channel }),
   };
 
   const device: Device = {
@@ -128,7 +85,7 @@ export async function startDevice(
       busConnected: link?.connected() ?? false,
     }),
     applyProfile: (raw, requestId = `local-${context.clock.now()}`) => {
-      const result = applying.then(() => apply(raw, requestId));
+      const result = applying.then(() => applyProfile(runner, raw, requestId, voice));
       applying = result.catch(() => undefined);
       return result;
     },
@@ -163,7 +120,7 @@ export async function startDevice(
       ],
       will: () => offlineState(first.device, context.clock.now(), 'lost its bus connection'),
       onMessage: (channel, payload) =>
-        void answer(channel, payload, device, reply, warn).catch((err) =>
+        void answer(channel, payload, device, voice).catch((err) =>
           log.error({ err }, 'device command failed'),
         ),
     },
@@ -175,97 +132,22 @@ export async function startDevice(
   return device;
 }
 
-/** The profile a device may move to, or why not: named by the field that is wrong. */
-function checkNext(
-  current: DeviceProfile,
-  raw: unknown,
-): { profile: DeviceProfile } | { error: ErrorBody } {
-  // Bus credentials stay with the device: a pushed profile need not carry its password.
-  const merged = { bus: current.bus, ...(raw as Record<string, unknown>) };
-  const checked = checkProfile(merged);
-  if (!checked.ok) {
-    return {
-      error: {
-        code: 'SB_ERR_INVALID_CONFIG',
-        path: checked.path,
-        message: checked.problems.join('; ').slice(0, 500),
-      },
-    };
-  }
-
-  const next = checked.profile;
-  const conflict = (path: string, message: string) => ({
-    error: { code: 'SB_ERR_CONFLICT' as const, path, message },
-  });
-  if (next.device !== current.device) return conflict('device', `profile is for ${next.device}`);
-  if (next.kind !== current.kind) return conflict('kind', `device is a ${current.kind}`);
-  if (next.bus.username !== current.bus.username) {
-    return conflict('bus.username', 'bus credentials change only with a new install');
-  }
-  if (next.version <= current.version) {
-    return conflict('version', `version ${next.version} is not newer than ${current.version}`);
-  }
-  return { profile: next };
-}
-
-async function answer(
-  channel: 'deviceCommand' | 'printerJob',
-  payload: Buffer,
-  device: Device,
-  reply: (requestId: string, body: { data: unknown } | { error: ErrorBody }) => Reply,
-  warn: ReturnType<typeof rateLimitedWarn>,
-) {
-  const decoded = decodeMessage(channel, payload);
-  if (!decoded.ok) {
-    warn(`${channel}:${decoded.error.path}`, { channel, ...decoded.error }, 'message refused');
-    const requestId = requestIdOf(payload);
-    if (requestId) reply(requestId, { error: decoded.error });
-    return;
-  }
-
-  const message = decoded.message as DeviceCommand | PrinterJob;
-  try {
-    const data = await run(channel, message, device);
-    if (data !== undefined) reply(message.requestId, { data });
-  } catch (err) {
-    reply(message.requestId, { error: toErrorBody(err) });
-  }
-}
-
-async function run(
-  channel: 'deviceCommand' | 'printerJob',
-  message: DeviceCommand | PrinterJob,
-  device: Device,
-): Promise<unknown> {
-  if (channel === 'printerJob') {
-    await device.print(message as PrinterJob);
-    return { printed: (message as PrinterJob).number };
-  }
-
-  const command = message as DeviceCommand;
-  if (command.action === 'switch') {
-    await device.switch(command.on);
-    return { on: command.on };
-  }
-
-  // applyProfile sends its own answer, rolled back or not.
-  await device.applyProfile(command.profile, command.requestId);
-  return undefined;
-}
-
-/** The request id of a payload that failed its schema, so the sender still hears why. */
-function requestIdOf(payload: Buffer): string | null {
-  try {
-    const value = (JSON.parse(payload.toString()) as { requestId?: unknown }).requestId;
-    return typeof value === 'string' && value.length > 0 && value.length <= 64 ? value : null;
-  } catch {
-    return null;
-  }
-}
-
 function unsupported(profile: DeviceProfile, what: 'switch' | 'print' | null) {
   if (what === null)
     return new SmartBranchError('SB_ERR_UNAVAILABLE', `${profile.device} is offline`);
 
   return new SmartBranchError('SB_ERR_INVALID_REQUEST', `a ${profile.kind} cannot ${what}`);
 }
+
+const refusedCounter = (context: ModuleContext) =>
+  metric(
+    context.registry,
+    'sb_device_messages_refused_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_device_messages_refused_total',
+        labelNames: ['channel'],
+        registers,
+        help: 'Commands and print jobs devices refused for failing their schema',
+      }),
+  );

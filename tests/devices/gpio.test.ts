@@ -146,7 +146,7 @@ describe('GPIO devices', () => {
   it('names the reason a line cannot be opened and keeps the other devices running', async () => {
     const gpio = virtualGpio();
     gpio.failNextOpen(17, 'EINVAL');
-    const { stateOf } = await start([button, door], gpio);
+    const { stateOf, context } = await start([button, door], gpio);
 
     await settle(
       () => stateOf('kiosk-button')?.state === 'offline' && stateOf('door/3')?.state === 'online',
@@ -155,6 +155,12 @@ describe('GPIO devices', () => {
     expect(stateOf('kiosk-button')?.reason).toMatch(
       /^device failed to do it: GPIO 17 is not a line of this machine \(EINVAL\)/,
     );
+    const counts = await context.registry.getSingleMetric('sb_devices')?.get();
+    expect(counts?.values.map((value) => [value.labels.state, value.value])).toEqual([
+      ['online', 1],
+      ['degraded', 0],
+      ['offline', 1],
+    ]);
   });
 
   it('says once that GPIO is missing and lets simulated pins stand in where allowed', async () => {

@@ -190,6 +190,10 @@ describe('profile updates on a running device', () => {
       error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'action' },
     });
     expect(context.lines.filter((line) => line.msg === 'message refused')).toHaveLength(2);
+    const refused = await context.registry
+      .getSingleMetric('sb_device_messages_refused_total')
+      ?.get();
+    expect(refused?.values).toEqual([{ labels: { channel: 'deviceCommand' }, value: 2 }]);
     const applied = await command('kiosk-button', {
       requestId: 'p-2',
       action: 'apply-profile',
