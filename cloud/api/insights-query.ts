@@ -31,7 +31,7 @@ export function sendTable(
   rows: readonly object[],
   body: unknown = { rows },
 ) {
-  const format = parseRequest(Format, request.query.format);
+  const format = parseRequest(Format, request.query.format ?? 'json');
   if (format === 'json') return response.json(body);
 
   response.type('text/csv; charset=utf-8');

@@ -31,12 +31,14 @@ const style = `
   .error { color: #b3261e; } .note { color: #5a6673; font-size: .85rem; }
 `;
 
-/** The frame of every HQ page: phone-sized viewport, one stylesheet, no script. */
+/** The frame of every HQ page: phone-sized viewport, one stylesheet, scripts only by link. */
 export function pageFrame(options: {
   language: string;
   title: string;
   body: string;
   refreshSeconds?: number;
+  /** Stylesheet and script links, already escaped. */
+  head?: string;
 }) {
   const refresh = options.refreshSeconds
     ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">`
@@ -49,6 +51,7 @@ export function pageFrame(options: {
 ${refresh}
 <title>${escapeHtml(options.title)}</title>
 <style>${style}</style>
+${options.head ?? ''}
 </head>
 <body>
 ${options.body}

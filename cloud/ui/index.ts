@@ -7,6 +7,7 @@ import { branchFigures } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
 import { isLanguage, type Language } from './i18n.ts';
+import { insightsPages } from './insights-routes.ts';
 import { branchesPage, loginPage } from './pages.ts';
 
 export { catalogues, languages } from './i18n.ts';
@@ -14,7 +15,7 @@ export { catalogues, languages } from './i18n.ts';
 const languageCookie = 'sb_lang';
 
 /** `?lang=` first (and remembered), then the cookie, then the browser's preference. */
-function pickLanguage(request: Request, response: Response): Language {
+export function pickLanguage(request: Request, response: Response): Language {
   const asked = request.query.lang;
   if (isLanguage(asked)) {
     response.cookie(languageCookie, asked, {
@@ -48,5 +49,6 @@ export function uiRoutes(deps: {
     response.send(branchesPage({ language, user, branches, now }));
   });
 
+  router.use(insightsPages(deps));
   return router;
 }

@@ -1,0 +1,67 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Request, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { ModuleContext } from '../../core/index.ts';
+import { branchPlace, insightsDb } from '../insights/index.ts';
+import { addDays } from '../insights/local-time.ts';
+import type { Database } from '../store/index.ts';
+import type { User } from '../users/index.ts';
+import { pickLanguage } from './index.ts';
+import { assetsPath, branchPage, networkPage } from './insights-pages.ts';
+
+const require = createRequire(import.meta.url);
+const echartsFile = join(dirname(require.resolve('echarts/package.json')), 'dist/echarts.min.js');
+const leafletFolder = join(dirname(require.resolve('leaflet/package.json')), 'dist');
+const ownFolder = fileURLToPath(new URL('./public/', import.meta.url));
+const isDay = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+/** The period a page opens on: the query's, else the last seven days. */
+function period(request: Request, now: number) {
+  const today = new Date(now).toISOString().slice(0, 10);
+  const to = isDay(request.query.to) ? request.query.to : today;
+  const from = isDay(request.query.from) ? request.query.from : addDays(to, -6);
+  return { from, to };
+}
+
+/** The insights pages; the figures come from /api/insights, the libraries from node_modules. */
+export function insightsPages(deps: { db: Kysely<Database>; context: ModuleContext }) {
+  const router = express.Router();
+  const cache = { maxAge: '1h' };
+  router.get(`${assetsPath}/echarts.min.js`, (_request, response) =>
+    response.sendFile(echartsFile, cache),
+  );
+  router.get(`${assetsPath}/leaflet.js`, (_request, response) =>
+    response.sendFile(join(leafletFolder, 'leaflet.js'), cache),
+  );
+  router.get(`${assetsPath}/leaflet.css`, (_request, response) =>
+    response.sendFile(join(leafletFolder, 'leaflet.css'), cache),
+  );
+  router.use(assetsPath, express.static(ownFolder, { index: false }));
+
+  const page = (request: Request, response: Response) => {
+    const user = response.locals.user as User | null;
+    if (!user) {
+      response.redirect(303, '/');
+      return null;
+    }
+    const language = pickLanguage(request, response);
+    return { language, user, ...period(request, deps.context.clock.now()) };
+  };
+
+  router.get('/insights', (request, response) => {
+    const context = page(request, response);
+    if (context) response.type('html').send(networkPage(context));
+  });
+
+  router.get('/insights/branches/:branch', async (request, response) => {
+    const context = page(request, response);
+    if (!context) return;
+
+    const branch = await branchPlace(insightsDb(deps.db), String(request.params.branch));
+    response.type('html').send(branchPage({ ...context, branch: branch.id, name: branch.name }));
+  });
+  return router;
+}

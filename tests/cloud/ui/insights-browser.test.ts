@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ringRows } from '../../../cloud/api/insights-tables.ts';
+import { type Cloud, startCloud } from '../../../cloud/index.ts';
+import { type CatchmentProfile, toCsv } from '../../../cloud/insights/index.ts';
+import { adminPassword, tempFolder, testConfig, testContext } from '../support.ts';
+import { seedBranches, seedNow, seedStore } from './seed.ts';
+
+interface ApiBody {
+  campaigns: Array<{ key: string } & Record<string, unknown>>;
+  branches: Array<{ branch: string; steps: object[] }>;
+}
+
+const chromiumFile = '/usr/bin/chromium';
+const period = 'from=2026-05-13&to=2026-05-19';
+const folder = tempFolder('sb-hq-ui-');
+let cloud: Cloud;
+let browser: BrowserContext;
+
+async function login(context: BrowserContext) {
+  const response = await context.request.post(`${cloud.httpUrl}/api/login`, {
+    data: { username: 'admin', password: adminPassword },
+  });
+  expect(response.status()).toBe(200);
+}
+
+async function apiJson(path: string) {
+  const response = await browser.request.get(`${cloud.httpUrl}${path}`);
+  return response.json();
+}
+
+describe.skipIf(!existsSync(chromiumFile))('the HQ insights UI in chromium', () => {
+  beforeAll(async () => {
+    const url = `sqlite:${join(folder.path, 'cloud.db')}`;
+    await seedStore(url);
+    cloud = await startCloud(
+      testConfig({ dialect: 'sqlite', url }, { branches: seedBranches }),
+      testContext(seedNow),
+    );
+    browser = await chromium.launchPersistentContext(join(folder.path, 'profile'), {
+      executablePath: chromiumFile,
+      headless: true,
+      viewport: { width: 1200, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    await login(browser);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cloud?.stop();
+    folder.remove();
+  });
+
+  it('shows on the branch dashboard the figures the API returns for the seeded week', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${cloud.httpUrl}/insights/branches/mall-branch?${period}`);
+    await page.waitForSelector('body[data-loaded="true"]');
+    const figures = await apiJson(`/api/insights/figures?branches=mall-branch&${period}`);
+
+    const kpi = (name: string) => page.textContent(`[data-kpi="${name}"] dd`);
+    expect(figures.entries).toBe(7 * (8 * 20 + 28));
+    expect(await kpi('entries')).toBe(new Intl.NumberFormat('en').format(figures.entries));
+    expect(await kpi('passersBy')).toBe(new Intl.NumberFormat('en').format(figures.passersBy));
+    expect(await kpi('ticketsServed')).toBe(String(figures.queue.served));
+    expect(await page.textContent('#campaigns-table td[data-column="impressions"]')).toBe(
+      new Intl.NumberFormat('en').format(figures.campaigns[0].impressions),
+    );
+    await page.close();
+  });
+
+  it('draws every chart, the catchment rings and the plan as non-blank SVG', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${cloud.httpUrl}/insights/branches/mall-branch?${period}`);
+    await page.waitForSelector('body[data-loaded="true"]');
+
+    const charts = [
+      'chart-footfall',
+      'chart-funnel',
+      'chart-dwell',
+      'chart-service-points',
+      'chart-campaigns',
+      'chart-demographics',
+      'chart-mix',
+      'chart-flows',
+    ];
+    for (const id of charts) {
+      const shapes = await page.locator(`#${id} svg path`).count();
+      expect(shapes, id).toBeGreaterThan(2);
+    }
+    expect(await page.locator('#catchment-map svg path').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#plan svg polygon').count()).toBe(3);
+    expect(await page.getAttribute('#theme-recommended', 'data-theme')).toBe('shopping-mall');
+    await page.close();
+  });
+
+  it('exports CSV that equals the API answer for the same table', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${cloud.httpUrl}/insights/branches/mall-branch?${period}`);
+    await page.waitForSelector('body[data-loaded="true"]');
+
+    const expected: Record<string, (json: ApiBody) => object[]> = {
+      'campaigns-table': (json) =>
+        json.campaigns.map(({ key, ...rest }) => ({ campaign: key, ...rest })),
+      'funnel-table': (json) =>
+        json.branches.flatMap(({ branch, steps }) => steps.map((step) => ({ branch, ...step }))),
+      'rings-table': (json) => ringRows(json as unknown as CatchmentProfile),
+    };
+    for (const [table, rowsOf] of Object.entries(expected)) {
+      const href = String(await page.getAttribute(`#${table} a.csv`, 'href'));
+      const exported = await (await browser.request.get(`${cloud.httpUrl}${href}`)).text();
+      const json = (await apiJson(href.replace('format=csv', 'format=json'))) as ApiBody;
+
+      expect(exported, table).toBe(toCsv(rowsOf(json) as Array<Record<string, unknown>>));
+      expect(exported.split('\r\n').length, table).toBeGreaterThan(2);
+    }
+    await page.close();
+  });
+
+  it('draws the network map with no tile server and fits a phone without sideways scrolling', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const outside: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(cloud.httpUrl)) outside.push(request.url());
+    });
+    await page.goto(`${cloud.httpUrl}/insights?${period}&lang=zh`);
+    await page.waitForSelector('body[data-loaded="true"]');
+
+    expect(await page.locator('#map svg path').count()).toBe(2);
+    expect(await page.locator('#branches-table tbody tr').count()).toBe(2);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await page.textContent('h1')).toBe('网络洞察');
+    expect(outside).toEqual([]);
+    await page.close();
+  });
+});
