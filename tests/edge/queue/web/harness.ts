@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
@@ -35,6 +35,8 @@ export const queueConfig: QueueConfigInput = {
     { id: '4', name: 'Window 4', services: ['cash', 'exchange'] },
     { id: 'desk', name: 'Advisor desk', services: ['advice'], initialState: 'closed' },
   ],
+  // Only a change or a reconnect brings a page the state: no periodic refresh hides a gap.
+  stateRefreshMs: 3_600_000,
   announcements: [
     { lang: 'zh', template: '请 {number} 号顾客到 {counter} 号窗口办理 {service}' },
     { lang: 'en', template: 'Ticket {number}, please go to counter {counter}' },
@@ -79,6 +81,8 @@ export interface Gateway {
   /** A paired token for a screen, through the screens module's own pairing route. */
   pair(screen: string): Promise<string>;
   code(screen: string): string;
+  /** Cuts every open TCP connection, websockets included, as a network drop would. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -131,6 +135,11 @@ export async function startGateway(dir: string, clock?: Clock): Promise<Gateway>
   app.use(screens.router);
   app.use(web.router);
   const server = http.createServer(app);
+  const connections = new Set<Socket>();
+  server.on('connection', (socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+  });
   screens.attach(server);
   web.attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -147,6 +156,9 @@ export async function startGateway(dir: string, clock?: Clock): Promise<Gateway>
     web,
     context,
     code,
+    dropConnections: () => {
+      for (const socket of connections) socket.destroy();
+    },
     async pair(screen) {
       const response = await fetch(`${url}/screens/api/pair`, {
         method: 'POST',

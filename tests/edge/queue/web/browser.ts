@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Debian's chromium, headless and offline, on a fresh profile folder that `close` removes. */
+export async function launchBrowser(): Promise<{
+  context: BrowserContext;
+  close(): Promise<void>;
+}> {
+  const profile = mkdtempSync(join(tmpdir(), 'sb-queue-chromium-'));
+  // playwright hands this folder to chromium as --user-data-dir.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  // The board's speech goes to a recorder: what it was handed is what a voice would say.
+  await context.addInitScript(() => {
+    const spoken: { text: string; lang: string }[] = [];
+    Object.defineProperty(window, 'spoken', { value: spoken });
+    Object.defineProperty(window, 'speechSynthesis', {
+      configurable: true,
+      value: {
+        speak: (utterance: SpeechSynthesisUtterance) =>
+          spoken.push({ text: utterance.text, lang: utterance.lang }),
+        cancel() {},
+      },
+    });
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
