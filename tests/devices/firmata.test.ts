@@ -11,15 +11,15 @@ import { eventually, manualClock, testContext } from '../support/context.ts';
 import { branch, busFor, profile, record } from './support.ts';
 
 const firmware = { name: 'StandardFirmata', minVersion: '2.5' };
-const climate = (port: string) =>
-  profile({
-    device: 'climate-1',
-    kind: 'climate-sensor',
-    connection: { type: 'firmata', port, pin: 'A0' },
-    firmware,
-    sampling: { periodMs: 1000, changeThreshold: 0.5 },
-    calibration: { scale: 0.48828125, offset: -50, thresholds: { hot: 28 } },
-  });
+const climateFields = (port: string) => ({
+  device: 'climate-1',
+  kind: 'climate-sensor' as const,
+  connection: { type: 'firmata' as const, port, pin: 'A0' },
+  firmware,
+  sampling: { periodMs: 1000, changeThreshold: 0.5 },
+  calibration: { scale: 0.48828125, offset: -50, thresholds: { hot: 28 } },
+});
+const climate = (port: string) => profile(climateFields(port));
 const relay = (port: string) =>
   profile({
     device: 'lights',
@@ -172,5 +172,33 @@ describe('Firmata boards through johnny-five', () => {
     );
     expect(devices.get('climate-1')?.status()).toMatchObject({ version: 1, state: 'online' });
     expect(bus.username).toBe('climate-1');
+  });
+
+  it('lets a simulated board stand in for an absent port where the profile allows it', async () => {
+    const clock = manualClock();
+    const sensor = profile({ ...climateFields('/dev/ttyACM9'), allowSimulated: true });
+    const bus = await busFor([sensor]);
+    const telemetry = await record(bus, 'deviceTelemetry');
+    const devices = await startDevices(
+      {
+        branch,
+        profiles: [sensor],
+        busUrl: bus.url,
+        hardware: { serial: virtualSerialPorts([]) },
+        allowSimulated: true,
+      },
+      testContext(clock),
+    );
+    running = { bus, devices };
+
+    await eventually(() => devices.get('climate-1')?.status().state === 'degraded', 'the stand-in');
+    expect(devices.get('climate-1')?.status().reason).toBe(
+      'simulated: no serial port /dev/ttyACM9',
+    );
+    devices.simulated.boards.get('/dev/ttyACM9')?.setAnalog(0, 160);
+    await eventually(async () => {
+      await clock.advance(1000);
+      return telemetry.seen.some((message) => message.values.level === 'hot');
+    }, 'a reading from the simulated board');
   });
 });

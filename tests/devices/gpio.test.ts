@@ -187,4 +187,30 @@ describe('GPIO devices', () => {
       ['door/3', false],
     ]);
   });
+
+  it('counts entries and exits on a people counter’s two pulse lines', async () => {
+    const gpio = virtualGpio();
+    const counter = profile({
+      device: 'entrance-counter',
+      kind: 'people-counter',
+      connection: { type: 'gpio', pin: 5, exitPin: 6 },
+      sampling: { debounceMs: 20 },
+    });
+    const { clock, telemetry, stateOf } = await start([counter], gpio);
+    await settle(() => stateOf('entrance-counter')?.state === 'online', 'the counter online');
+
+    for (const line of [5, 5, 6]) {
+      gpio.drive(line, 1);
+      await clock.advance(30);
+      gpio.drive(line, 0);
+      await clock.advance(30);
+    }
+    await telemetry.next('three passages', 3);
+
+    expect(telemetry.seen.map((message) => message.values)).toEqual([
+      { direction: 'entry', entries: 1, exits: 0 },
+      { direction: 'entry', entries: 2, exits: 0 },
+      { direction: 'exit', entries: 2, exits: 1 },
+    ]);
+  });
 });
