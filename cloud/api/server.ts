@@ -13,6 +13,7 @@ import { authRoutes, loadUser } from './auth.ts';
 import { controlRoutes } from './control.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { fleetRoutes } from './fleet.ts';
+import { leadsRoutes } from './leads.ts';
 import { insightsRoutes } from './insights.ts';
 
 export interface ApiDeps {
@@ -63,6 +64,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(loadUser(deps));
   app.use(authRoutes(deps));
   app.use(fleetRoutes(deps));
+  app.use(leadsRoutes(deps));
   app.use(insightsRoutes(deps));
   if (deps.controlPlane) app.use(controlRoutes({ ...deps, controlPlane: deps.controlPlane }));
   app.use(releaseRoutes(deps));
