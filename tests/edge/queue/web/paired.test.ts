@@ -144,6 +144,19 @@ describe('pages paired through the screens module', () => {
     expect(state.waiting).toContainEqual({ service: 'cash', count: 1 });
   });
 
+  it('drops a connected board within seconds once its token is revoked', async () => {
+    const board = live(await gateway.pair('board-1'));
+    expect(await connectOutcome(board)).toBe('connected');
+    const dropped = new Promise<string>((resolve) => board.once('disconnect', resolve));
+
+    const player = gateway.screens.control.players().find((entry) => entry.screen === 'board-1');
+    expect(gateway.screens.control.revoke(player?.id ?? '')).toBe(true);
+
+    expect(await dropped).toBe('io server disconnect');
+    board.connect();
+    expect(await connectOutcome(board)).toBe('SB_ERR_UNAUTHENTICATED');
+  });
+
   it('keeps the same keys in both languages of the page catalogue, none empty', () => {
     expect(Object.keys(pageStrings.en).sort()).toEqual(Object.keys(pageStrings.zh).sort());
     for (const text of [...Object.values(pageStrings.zh), ...Object.values(pageStrings.en)]) {
