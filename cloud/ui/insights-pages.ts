@@ -101,7 +101,7 @@ ${section('before-after', t('section.beforeAfter'), table('before-after-table'))
 ${pageData(context, { page: 'branch', branch: context.branch, from: context.from, to: context.to })}`;
   return pageFrame({
     language: context.language,
-    title: `${t('insights.title')}: ${context.name}`,
+    title: context.name,
     body,
     head,
   });

@@ -129,7 +129,8 @@ describe.skipIf(!existsSync(chromiumFile))('the HQ insights UI in chromium', () 
   });
 
   it('draws the network map with no tile server and fits a phone without sideways scrolling', async () => {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
     const outside: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(cloud.httpUrl)) outside.push(request.url());
