@@ -33,8 +33,13 @@
   };
 
   const row = (...cells) => el('tr', {}, ...cells.map((cell) => el('td', {}, cell)));
-  const fill = (name, rows) =>
-    document.querySelector(`[data-list="${name}"]`)?.replaceChildren(...rows);
+  // Unchanged rows stay in place, so a refresh never moves a button under a finger.
+  const fill = (name, rows) => {
+    const target = document.querySelector(`[data-list="${name}"]`);
+    if (!target) return;
+    const now = [...target.children].map((child) => child.outerHTML).join('');
+    if (now !== rows.map((child) => child.outerHTML).join('')) target.replaceChildren(...rows);
+  };
   const set = (name, value) => {
     for (const element of document.querySelectorAll(`[data-figure="${name}"]`)) {
       element.textContent = value;
