@@ -65,12 +65,21 @@ const servingAt = (board: Page, counter: string) =>
   board.locator(`.serving tr[data-counter="${counter}"] .number`);
 
 describe.skipIf(skip)('kiosk and board pages in chromium', () => {
-  it('pairs a kiosk by code, takes a ticket and sees it called on the board', async () => {
+  it('pairs a kiosk on a touch tablet by code, takes a ticket and sees it called on the board', async () => {
     const kiosk = await pairedPage('kiosk', 'kiosk-1');
     const board = await pairedPage('board', 'board-1');
     await kiosk.locator('button[data-service=cash] .count').filter({ hasText: '0' }).waitFor();
 
-    await kiosk.locator('button[data-service=cash]').click();
+    expect(await kiosk.locator('button[data-service=cash] .wait').textContent()).toMatch(
+      /^预计等候 \d+ 分钟$/,
+    );
+    const box = await kiosk.locator('button[data-service=cash]').boundingBox();
+    expect(box?.height).toBeGreaterThanOrEqual(48);
+    expect(await kiosk.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      800,
+    );
+
+    await kiosk.locator('button[data-service=cash]').tap();
     await expect.poll(() => kiosk.locator('.ticket-number').textContent()).toBe('A001');
     expect(await kiosk.locator('.ticket-service').textContent()).toBe('现金 Cash');
     await expect.poll(() => board.locator('.waiting').textContent()).toBe('1');
@@ -104,7 +113,7 @@ describe.skipIf(skip)('kiosk and board pages in chromium', () => {
 
   it('refuses an unpaired page, a wrong code and a forged token: no queue shown', async () => {
     gateway.queue.issue({ requestId: 'w-3', service: 'cash', source: 'bus' });
-    await gateway.queue.command('3', { requestId: 'c-3', action: 'call-next' });
+    gateway.queue.command('3', { requestId: 'c-3', action: 'call-next' });
     const board = await openPage('/queue/board/board-1');
     await board.locator('main[data-state=unpaired]').waitFor();
 

@@ -15,7 +15,9 @@ export async function launchBrowser(): Promise<{
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
-    viewport: { width: 1280, height: 800 },
+    // A portrait tablet with a touch screen, the kiosk's usual hardware.
+    viewport: { width: 800, height: 1280 },
+    hasTouch: true,
     args: [
       '--headless',
       '--no-sandbox',
