@@ -1,9 +1,7 @@
+import { dirname, join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import {
-  Counter,
-  Gauge,
-  metric,
   type ModuleContext,
   rateLimitedWarn,
   SmartBranchError,
@@ -11,20 +9,32 @@ import {
 } from '../../core/index.ts';
 import {
   type Alarm,
+  type Channel,
   decodeMessage,
   encodeMessage,
   type LiveStatus,
-  maxPayloadBytes,
-  type PullRequest,
-  type PullResponse,
+  type MessageOf,
+  type ModuleSettings,
+  type RedeemReply,
   topic,
-  type UplinkState,
+  type UplinkState as UplinkStateName,
 } from '../../protocol/index.ts';
-import type { Outbox } from '../store/index.ts';
+import type { Db, Outbox } from '../store/index.ts';
+import { assetStage } from './assets.ts';
+import { counter, type RedeemOutcome } from './benefits.ts';
+import { type CommandHandlers, commandDesk } from './commands.ts';
 import { type Credentials, enrol, readCredentials } from './enrol.ts';
+import { type ManifestTarget, manifestFlow } from './manifest.ts';
+import { answerPull, uplinkMetrics } from './pull.ts';
+import { uplinkState } from './state.ts';
+
+export { answerPull } from './pull.ts';
+export type { RedeemOutcome } from './benefits.ts';
+export type { CommandHandlers } from './commands.ts';
+export type { ManifestTarget } from './manifest.ts';
 
 export const UplinkConfig = z.strictObject({
-  /** The cloud's HTTP address, where the gateway enrols. */
+  /** The cloud's HTTP address, where the gateway enrols and fetches campaign assets. */
   cloudUrl: z.string().url(),
   /**
    * The cloud broker's address when it differs from the one handed out at enrolment, e.g. a
@@ -37,6 +47,10 @@ export const UplinkConfig = z.strictObject({
   statusIntervalMs: z.number().int().min(500).default(5000),
   /** Delay before retrying enrolment or a lost connection, in milliseconds. Default 2000. */
   retryMs: z.number().int().min(100).default(2000),
+  /** How long the counter waits for the cloud before redeeming offline, in ms. Default 3000. */
+  redeemTimeoutMs: z.number().int().min(100).default(3000),
+  /** How long one campaign asset may take to download, in ms. Default 600000. */
+  assetTimeoutMs: z.number().int().min(1000).default(600_000),
 });
 
 export type UplinkConfig = z.output<typeof UplinkConfig>;
@@ -49,37 +63,111 @@ export interface UplinkOptions {
   outbox: Outbox;
   /** The live figures to push; called at every status interval. */
   status: () => Omit<LiveStatus, 'gateway' | 'at'>;
+  /** The gateway's store, for the uplink's own tables. Absent: kept in memory. */
+  db?: Db;
+  /** Where verified manifests are applied. Absent: manifests are verified and reported only. */
+  screens?: ManifestTarget;
+  /** Where fetched campaign assets are kept. Default: `uplink-assets` by the credentials. */
+  assetDir?: string;
+  /** Handlers of HQ's remote commands; a command without one is answered SB_ERR_NOT_FOUND. */
+  commands?: CommandHandlers;
+  /** Told when HQ switches the branch's modules. */
+  onModules?: (modules: ModuleSettings['modules']) => void;
 }
 
 export interface UplinkStats {
-  state: z.output<typeof UplinkState>;
+  state: z.output<typeof UplinkStateName>;
   pullsAnswered: number;
   recordsSent: number;
   statusPushed: number;
+  /** The campaign manifest version applied last; 0 before the first. */
+  manifestVersion: number;
 }
 
 export interface Uplink {
   stats(): UplinkStats;
   alarm(alarm: Omit<Alarm, 'gateway' | 'at'>): void;
+  /** Redeems a coupon at the counter: by the cloud when it answers, else offline. */
+  redeem(code: string, redemptionId: string): Promise<RedeemOutcome>;
+  /** The modules HQ last set for the branch, or null before it ever did. */
+  modules(): ModuleSettings['modules'] | null;
   stop(): Promise<void>;
 }
 
+const nothingApplies: ManifestTarget = {
+  applyManifest: () => ({ applied: true }),
+  hasAsset: () => false,
+};
+
 /**
  * The gateway's link to the cloud. Records leave only as answers to the cloud's pulls; live
- * status and alarms are pushed on their own topics, so a backlog never holds them up.
+ * status, alarms, rollout reports and command acks are pushed on their own topics, so a
+ * backlog never holds them up. Down come signed manifests, commands, module settings and
+ * benefit allotments.
  */
 export async function startUplink(options: UplinkOptions, context: ModuleContext): Promise<Uplink> {
   const log = context.log.child({ module: 'uplink' });
   const stats: UplinkStats = { state: 'connecting', pullsAnswered: 0, recordsSent: 0,
-    statusPushed: 0 };
+    statusPushed: 0, manifestVersion: 0 };
   const metrics = uplinkMetrics(context);
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
+  const state = uplinkState(options.db);
+  const now = () => context.clock.now();
+  const branch = options.branch;
   let client: MqttClient | null = null;
-  let statusTimer: Timer | null = null;
-  let retryTimer: Timer | null = null;
+  let timers: Timer[] = [];
   let stopped = false;
+  const replies = new Map<string, (reply: RedeemReply) => void>();
+
+  const send = <C extends Channel>(channel: C, message: MessageOf<C>, retain = false) => {
+    client?.publish(topic(channel, { branch } as never), encodeMessage(channel, message),
+      { qos: 1, retain });
+  };
+  const desk = commandDesk({ gateway: options.gateway, branch, handlers: options.commands ?? {},
+    state, log, now, ack: (ack) => send('commandAck', ack), onModules: options.onModules });
+  const counterDesk = counter({ state, outbox: options.outbox, log, now,
+    askCloud: (redemptionId, code) => askCloud(redemptionId, code) });
+
+  const askCloud = (redemptionId: string, code: string) =>
+    new Promise<RedeemReply | null>((resolve) => {
+      if (!client?.connected) return resolve(null);
+
+      const timer = context.clock.after(options.config.redeemTimeoutMs, () => {
+        replies.delete(redemptionId);
+        resolve(null);
+      });
+      replies.set(redemptionId, (reply) => {
+        timer.cancel();
+        replies.delete(redemptionId);
+        resolve(reply);
+      });
+      send('redeemRequest', { redemptionId, gateway: options.gateway, code, at: now() });
+    });
 
   const connect = (credentials: Credentials) => {
+    const flow = manifestFlow({
+      branch,
+      publicKeyPem: credentials.manifestPublicKey,
+      target: options.screens ?? nothingApplies,
+      stage: assetStage(options.assetDir ?? join(dirname(options.credentialsFile), 'uplink-assets'),
+        new URL('/api/assets', options.config.cloudUrl).href, context.clock,
+        options.config.assetTimeoutMs),
+      state,
+      log,
+      report: (report) => send('rolloutReport', { ...report, gateway: options.gateway, at: now() },
+        true),
+    });
+    const routes = new Map<string, (payload: Buffer) => void>([
+      [topic('pullRequest', { branch }), (payload) => onPull(payload)],
+      [topic('campaignManifest', { branch }), (payload) => void flow.offer(payload)
+        .then(() => { stats.manifestVersion = flow.appliedVersion(); })],
+      [topic('commandRequest', { branch }), (payload) => desk.onCommand(payload)],
+      [topic('moduleSettings', { branch }), (payload) => desk.onModules(payload)],
+      [topic('benefitAllotment', { branch }), (payload) => counterDesk.onAllotment(payload, branch)],
+      [topic('redeemReply', { branch }), (payload) => onReply(payload)],
+    ]);
+    stats.manifestVersion = flow.appliedVersion();
+
     client = mqtt.connect(options.config.brokerUrl ?? credentials.broker.url, {
       clientId: `gateway-${options.gateway}`,
       username: credentials.broker.username,
@@ -87,49 +175,49 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       reconnectPeriod: options.config.retryMs,
       connectTimeout: 10_000,
     });
-    client.on('connect', () => onConnect(credentials));
+    client.on('connect', () => {
+      setState('online');
+      client?.subscribe([...routes.keys()], { qos: 1 });
+      pushStatus();
+    });
     client.on('close', () => setState('offline'));
     client.on('error', (err) => warn(`mqtt:${err.message}`, { reason: err.message },
       'uplink connection error'));
-    client.on('message', (name, payload) => onPull(credentials, name, payload));
+    client.on('message', (name, payload) => routes.get(name)?.(payload));
   };
 
-  const setState = (state: UplinkStats['state']) => {
-    if (stats.state === state) return;
+  const setState = (next: UplinkStats['state']) => {
+    if (stats.state === next) return;
 
-    stats.state = state;
-    metrics.online.set(state === 'online' ? 1 : 0);
-    log.info({ state }, 'uplink state');
+    stats.state = next;
+    metrics.online.set(next === 'online' ? 1 : 0);
+    log.info({ state: next }, 'uplink state');
   };
 
-  const onConnect = (credentials: Credentials) => {
-    setState('online');
-    client?.subscribe(topic('pullRequest', { branch: credentials.branch }), { qos: 1 });
-    pushStatus(credentials);
-  };
-
-  const onPull = (credentials: Credentials, _name: string, payload: Buffer) => {
+  const onPull = (payload: Buffer) => {
     const decoded = decodeMessage('pullRequest', payload);
     if (!decoded.ok) {
       metrics.refused.inc();
       return warn(`pull:${decoded.error.path}`, decoded.error, 'pull request refused');
     }
+    if (decoded.message.gateway && decoded.message.gateway !== options.gateway) return;
 
-    const response = answerPull(options, decoded.message, context.clock.now());
-    client?.publish(topic('pullResponse', { branch: credentials.branch }),
-      encodeMessage('pullResponse', response), { qos: 1 });
+    const response = answerPull(options, decoded.message, now());
+    send('pullResponse', response);
     stats.pullsAnswered += 1;
     stats.recordsSent += response.records.length;
     metrics.records.inc(response.records.length);
   };
 
-  const pushStatus = (credentials: Credentials) => {
+  const onReply = (payload: Buffer) => {
+    const decoded = decodeMessage('redeemReply', payload);
+    if (decoded.ok) replies.get(decoded.message.redemptionId)?.(decoded.message);
+  };
+
+  const pushStatus = () => {
     if (!client?.connected) return;
 
-    const status: LiveStatus = { ...options.status(), gateway: options.gateway,
-      at: context.clock.now() };
-    client.publish(topic('liveStatus', { branch: credentials.branch }),
-      encodeMessage('liveStatus', status), { qos: 1, retain: true });
+    send('liveStatus', { ...options.status(), gateway: options.gateway, at: now() }, true);
     stats.statusPushed += 1;
   };
 
@@ -139,12 +227,11 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       if (stopped) return;
 
       connect(credentials);
-      statusTimer = context.clock.every(options.config.statusIntervalMs,
-        () => pushStatus(credentials));
+      timers.push(context.clock.every(options.config.statusIntervalMs, pushStatus));
     } catch (err) {
       setState('offline');
       warn('enrol', { reason: (err as Error).message }, 'uplink cannot start; retrying');
-      if (!stopped) retryTimer = context.clock.after(options.config.retryMs * 5, begin);
+      if (!stopped) timers.push(context.clock.after(options.config.retryMs * 5, begin));
     }
   };
 
@@ -152,17 +239,16 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
 
   return {
     stats: () => ({ ...stats }),
-    alarm: (alarm) => {
-      const message: Alarm = { ...alarm, gateway: options.gateway, at: context.clock.now() };
-      client?.publish(topic('alarm', { branch: options.branch }),
-        encodeMessage('alarm', message), { qos: 1 });
-    },
+    alarm: (alarm) => send('alarm', { ...alarm, gateway: options.gateway, at: now() }),
+    redeem: (code, redemptionId) => counterDesk.redeem(code, redemptionId),
+    modules: () => desk.modules(),
     stop: async () => {
       stopped = true;
-      statusTimer?.cancel();
-      retryTimer?.cancel();
+      for (const timer of timers) timer.cancel();
+      timers = [];
       await client?.endAsync();
       setState('offline');
+      state.close();
     },
   };
 }
@@ -175,39 +261,4 @@ async function obtainCredentials(options: UplinkOptions, log: ModuleContext['log
   if (!token) throw new SmartBranchError('SB_ERR_UNAUTHENTICATED', 'no credentials and no token');
 
   return enrol(options.config.cloudUrl, options.gateway, token, options.credentialsFile, log);
-}
-
-/**
- * The records after the cloud's cursor, as many as fit in one payload. Asking for what comes
- * after `after` confirms everything up to it.
- */
-export function answerPull(options: Pick<UplinkOptions, 'outbox' | 'gateway'>,
-  request: PullRequest, now: number): PullResponse {
-  options.outbox.confirm(request.stream, request.after);
-
-  let records = options.outbox.after(request.stream, request.after, request.limit);
-  const position = options.outbox.position(request.stream);
-  const response = (list: typeof records): PullResponse => ({ pullId: request.pullId,
-    gateway: options.gateway, stream: request.stream, after: request.after, records: list,
-    lastSeq: position.lastSeq, at: now });
-
-  // Halve until the answer fits the broker's payload limit; the cloud drains the rest.
-  while (records.length > 1 && encodeMessage('pullResponse', response(records)).length
-    > maxPayloadBytes) {
-    records = records.slice(0, Math.ceil(records.length / 2));
-  }
-  return response(records);
-}
-
-function uplinkMetrics(context: ModuleContext) {
-  const registry = context.registry;
-  return {
-    online: metric(registry, 'sb_uplink_online', (registers) => new Gauge({
-      name: 'sb_uplink_online', help: '1 while the cloud link is up', registers })),
-    records: metric(registry, 'sb_uplink_records_sent_total', (registers) => new Counter({
-      name: 'sb_uplink_records_sent_total', help: 'Records sent in pull answers', registers })),
-    refused: metric(registry, 'sb_uplink_requests_refused_total', (registers) => new Counter({
-      name: 'sb_uplink_requests_refused_total', help: 'Cloud requests that failed their schema',
-      registers })),
-  };
 }

@@ -1,5 +1,5 @@
 import { type Cloud, startCloud } from '../../../cloud/index.ts';
-import { openStore } from '../../../cloud/store/index.ts';
+import { openStore, type Store } from '../../../cloud/store/index.ts';
 import { createUser, type Role } from '../../../cloud/users/index.ts';
 import { type ModuleContext, hashPassword } from '../../../core/index.ts';
 import {
@@ -38,6 +38,8 @@ export interface Client {
 
 export interface Harness {
   cloud: Cloud;
+  /** The cloud's store, opened a second time, for what a test must arrange behind the API. */
+  store: Store;
   target: StoreTarget;
   context: ModuleContext;
   /** A logged-in client of a user with this role (one user per role, made on first use). */
@@ -85,6 +87,7 @@ export async function startHarness(
 
   return {
     cloud,
+    store,
     target,
     context,
     as,
