@@ -70,23 +70,25 @@ export async function startDevices(
     { allowSimulated: options.allowSimulated ?? false, ...options.hardware },
     log,
   );
-  const devices = new Map<string, Device>();
 
-  for (const profile of options.profiles) {
-    const device = await startDevice(
-      profile,
-      {
-        branch: options.branch,
-        busUrl: options.busUrl,
-        resolve: hardware.resolve,
-        factory: (next) => driverOf[next.connection.type](),
-        firstRetryMs: options.firstRetryMs ?? 1000,
-        maxRetryMs: options.maxRetryMs ?? 30_000,
-      },
-      context,
-    );
-    devices.set(profile.device, device);
-  }
+  // Devices start side by side: a board slow to answer holds up no other device.
+  const started = await Promise.all(
+    options.profiles.map((profile) =>
+      startDevice(
+        profile,
+        {
+          branch: options.branch,
+          busUrl: options.busUrl,
+          resolve: hardware.resolve,
+          factory: (next) => driverOf[next.connection.type](),
+          firstRetryMs: options.firstRetryMs ?? 1000,
+          maxRetryMs: options.maxRetryMs ?? 30_000,
+        },
+        context,
+      ),
+    ),
+  );
+  const devices = new Map(started.map((device) => [device.id, device]));
 
   countStates(context, () => [...devices.values()].map((device) => device.status().state));
   log.info({ devices: devices.size }, 'devices started');

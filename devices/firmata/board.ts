@@ -25,7 +25,12 @@ export interface Relay {
 }
 
 export interface JohnnyFive {
-  Board: new (options: Record<string, unknown>) => EventEmitter & { io: FirmataIo };
+  Board: (new (
+    options: Record<string, unknown>,
+  ) => EventEmitter & { io: FirmataIo }) & {
+    /** Every board johnny-five has made, kept for its REPL: ours leave it when they close. */
+    readonly cache: unknown[];
+  };
   Led: new (options: { pin: number | string; board: unknown }) => Led;
   Relay: new (options: { pin: number | string; board: unknown; type: 'NO' | 'NC' }) => Relay;
 }
@@ -166,8 +171,13 @@ async function connectBoard(
   });
   board.on('error', (err: Error) => log.debug({ reason: err?.message }, 'board error'));
 
-  await openLink(link, options.path);
-  await ready(board, link, options, clock);
+  try {
+    await openLink(link, options.path);
+    await ready(board, link, options, clock);
+  } catch (err) {
+    forget(five, board);
+    throw err;
+  }
 
   return connection(io, board, five, link, options.path);
 }
@@ -242,9 +252,16 @@ function connection(
     close: async () => {
       open = false;
       board.removeAllListeners();
+      forget(five, board);
       await link.close();
     },
   };
+}
+
+/** Drops a board from johnny-five's cache, which would otherwise grow with every reconnect. */
+function forget(five: JohnnyFive, board: unknown) {
+  const index = five.Board.cache.indexOf(board);
+  if (index >= 0) (five.Board.cache as unknown[]).splice(index, 1);
 }
 
 interface FirmataModule {

@@ -99,6 +99,9 @@ describe('Firmata boards through johnny-five', () => {
     expect(stateOf('climate-1')?.reason).toBe(reason);
     const lines = context.lines.filter((line) => line.reason === reason);
     expect(lines).toHaveLength(1);
+    // Every refused handshake left johnny-five's board cache again: nothing grows per retry.
+    const five = (await import('johnny-five')).default as { Board: { cache: unknown[] } };
+    expect(five.Board.cache).toHaveLength(0);
   });
 
   it('switches a relay, loses the board when unplugged and restores it when plugged back', async () => {
