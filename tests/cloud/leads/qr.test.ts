@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkQrToken } from '../../../cloud/leads/index.ts';
+import { leadsServer } from './app.ts';
+import { type LeadsFixture, leadsFixture } from './fixture.ts';
+
+// jsqr's types declare an ES default export that its CommonJS build does not have.
+const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
+
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+describe("the QR flow from a scan to the manager's list", () => {
+  let fixture: LeadsFixture;
+  let server: Awaited<ReturnType<typeof leadsServer>>;
+  let browser: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    fixture = await leadsFixture('sqlite', {
+      rateLimit: { windowMs: 600_000, perAddress: 5, perToken: 50 },
+    });
+    server = await leadsServer(fixture);
+    profile = mkdtempSync(join(tmpdir(), 'sb-leads-chromium-'));
+    // A fresh profile per run: nothing from an earlier run (cookies, cache) leaks in.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      args: chromiumArgs,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server.close();
+    await fixture.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  const signLink = async (claims: Record<string, unknown>) => {
+    const response = await server.call('marketer', 'POST', '/api/leads/links', claims);
+    return (await response.json()) as { url: string; token: string; expiresAt: number };
+  };
+
+  const phonePage = () => browser.newPage();
+
+  it("takes a scan through the form and consent into the branch manager's list with its attribution", async () => {
+    const link = await signLink({
+      branch: 'north',
+      campaign: 'spring-card',
+      screen: 'entrance-1',
+      benefit: 'gift',
+    });
+    const page = await phonePage();
+    await page.goto(link.url);
+    await page.fill('#name', 'Li Lei');
+    await page.fill('#phone', '139 0000 1111');
+    await page.selectOption('#product', 'credit-card');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('[role=alert]')).toContain('no consent, no call');
+
+    await page.fill('#name', 'Li Lei');
+    await page.fill('#phone', '139 0000 1111');
+    await page.check('input[name=consent]');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('h1')).toBe('Thank you');
+    await page.close();
+
+    const response = await server.call('bm-north', 'GET', '/api/leads');
+    const { leads } = (await response.json()) as { leads: Array<Record<string, unknown>> };
+    expect(leads).toHaveLength(1);
+    expect(leads[0]).toMatchObject({
+      name: 'Li Lei',
+      phone: '+8613900001111',
+      campaign: 'spring-card',
+      screen: 'entrance-1',
+      benefit: 'gift',
+      branch: 'north',
+      source: 'qr',
+      consentVersion: '2026-12',
+    });
+  });
+
+  it('refuses a tampered link and an expired one with a clear page', async () => {
+    const link = await signLink({ branch: 'north', ttlMs: 60_000 });
+    const page = await phonePage();
+    const tampered = link.url.replace('/l/', '/l/x');
+    const refused = await page.goto(tampered);
+    expect(refused?.status()).toBe(400);
+    expect(await page.textContent('[role=alert]')).toContain('This link is not valid');
+
+    fixture.context.clock.advance(61_000);
+    const expired = await page.goto(link.url);
+    expect(expired?.status()).toBe(410);
+    expect(await page.textContent('[role=alert]')).toContain('This link has expired');
+    expect(await page.locator('form').count()).toBe(0);
+    await page.close();
+  });
+
+  it('limits form posts per address so a script cannot flood the list', async () => {
+    const link = await signLink({ branch: 'north' });
+    const post = () =>
+      fetch(link.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'name=Spam&phone=13900002222&product=loan&consentVersion=2026-12',
+      });
+    // The flows above posted from this address too: start from a fresh window.
+    fixture.context.clock.advance(600_001);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 7; attempt += 1) statuses.push((await post()).status);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(statuses.slice(0, 5).every((status) => status === 400)).toBe(true);
+    fixture.context.clock.advance(600_001);
+    expect((await post()).status).toBe(400);
+    fixture.context.clock.advance(600_001);
+  });
+
+  it("prints a poster whose QR code decodes to the manager's own tracking link", async () => {
+    const response = await server.call(
+      'rm-ann',
+      'GET',
+      '/api/leads/poster.png?campaign=spring-card',
+    );
+    expect(response.headers.get('content-type')).toBe('image/png');
+    const png = PNG.sync.read(Buffer.from(await response.arrayBuffer()));
+    const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    expect(decoded?.data).toMatch(/\/l\/[\w-]+\.[\w-]+$/);
+
+    const token = decoded?.data.split('/l/')[1] ?? '';
+    const check = checkQrToken(fixture.secrets.tokenSecret, token, fixture.context.clock.now());
+    expect(check).toMatchObject({
+      ok: true,
+      claims: { manager: fixture.users['rm-ann'].id, campaign: 'spring-card' },
+    });
+
+    const pdf = await server.call('rm-ann', 'GET', '/api/leads/poster.pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+  });
+
+  it("sends a lead from a manager's business card straight to that manager", async () => {
+    const ann = fixture.users['rm-ann'];
+    const page = await phonePage();
+    await page.goto(`${server.url}/card/${ann.id}`);
+    expect(await page.textContent('h1')).toBe('rm-ann');
+    await page.click('a');
+    await page.fill('#name', 'Han Meimei');
+    await page.fill('#phone', '13900003333');
+    await page.selectOption('#product', 'loan');
+    await page.check('input[name=consent]');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('h1')).toBe('Thank you');
+
+    await page.context().addCookies([
+      {
+        name: 'sb_session',
+        value: (await server.login('rm-ann')).split('=')[1] ?? '',
+        url: server.url,
+      },
+    ]);
+    await page.goto(`${server.url}/leads/mine`);
+    expect(await page.textContent('#leads')).toContain('Han Meimei');
+    await page.close();
+    const mine = await fixture.leads.list(ann);
+    expect(mine.find((lead) => lead.name === 'Han Meimei')).toMatchObject({
+      assignee: ann.id,
+      source: 'card',
+    });
+  });
+});
