@@ -63,10 +63,12 @@ async function gatewayChecks(options: DoctorOptions): Promise<Finding[]> {
     await portCheck('http', config.http.host, config.http.port),
     await portCheck('bus', config.bus.host, config.bus.port),
     await cloudCheck(config.uplink?.cloudUrl ?? null, options.clock ?? systemClock),
-    ...credentialsCheck(
-      join(config.dataDir, 'credentials.json'),
-      Boolean(config.uplink?.enrolmentToken),
-    ),
+    ...(config.uplink
+      ? credentialsCheck(
+          join(config.dataDir, 'credentials.json'),
+          Boolean(config.uplink.enrolmentToken),
+        )
+      : [{ check: 'credentials', status: 'ok' as const, detail: 'no uplink: none needed' }]),
   ];
 }
 

@@ -63,6 +63,7 @@ export interface Supervisor {
 
 const stopGraceMs = 20_000;
 const maxBackoffMs = 30_000;
+const trialRestartMs = 500;
 const defaultTrial: TrialOptions = { healthTimeoutMs: 120_000, healthyChecks: 3, maxExits: 3 };
 
 /**
@@ -218,8 +219,11 @@ class Supervision implements Supervisor {
       return;
     }
 
-    this.failuresInRow += 1;
-    const delay = Math.min(maxBackoffMs, 1000 * 2 ** (this.failuresInRow - 1));
+    // A trial should reach its verdict soon; outside one, back off so a crash loop stays calm.
+    this.failuresInRow += trial ? 0 : 1;
+    const delay = trial
+      ? trialRestartMs
+      : Math.min(maxBackoffMs, 1000 * 2 ** (this.failuresInRow - 1));
     this.restartTimer = this.context.clock.after(delay, () => {
       if (!this.child && !this.stopped) this.spawn();
     });
