@@ -28,7 +28,12 @@ import {
   type TechnicianConsole,
   technicianConsole,
 } from './ui/index.ts';
-import { startUplink, type Uplink } from './uplink/index.ts';
+import {
+  type CommandHandlers,
+  type ManifestTarget,
+  startUplink,
+  type Uplink,
+} from './uplink/index.ts';
 
 export { GatewayConfig } from './config.ts';
 export type { CameraStats } from './sensing/index.ts';
@@ -106,6 +111,9 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     metrics: () => context.registry.metrics(), dataDir: config.dataDir }, context);
   parts.screens = await startScreens({ branch: config.branch, config: screensConfig(config),
     db: parts.store.db, bus: parts.bus, branchName: config.branchName, guard: web.guard,
+    ...(config.uplink
+      ? { cloudAssetUrl: new URL('/api/assets', config.uplink.cloudUrl).href }
+      : {}),
     recordPlay: (data) => parts.outbox.append({ kind: 'screen.play-hour',
       at: context.clock.now(), data }) }, context);
   web.mount(parts.screens.router);
@@ -123,7 +131,8 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
   parts.uplink = config.uplink
     ? await startUplink({ gateway: config.gateway, branch: config.branch, config: config.uplink,
         credentialsFile: join(config.dataDir, 'credentials.json'), outbox: parts.outbox,
-        status: () => liveStatus(parts) }, context)
+        status: () => liveStatus(parts), db: parts.store.db, screens: manifestTarget(parts),
+        commands: uplinkCommands(parts) }, context)
     : null;
 
   const retention = context.clock.every(3600_000, () => {
@@ -249,4 +258,25 @@ function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number
 function screensConfig(config: GatewayConfig): ScreensConfig {
   return config.screens ?? ScreensConfig.parse({ timeZone: config.queue.timeZone,
     cacheDir: join(config.dataDir, 'screens-cache') });
+}
+
+/** The screens module as the uplink applies verified manifests to it. */
+function manifestTarget(parts: Parts): ManifestTarget {
+  return {
+    applyManifest: (manifest) => parts.screens.control.applyManifest(manifest),
+    hasAsset: (sha256) => parts.screens.control.assetFile(sha256) !== null,
+  };
+}
+
+/** What HQ's remote commands do on this gateway; the others are answered as unsupported. */
+function uplinkCommands(parts: Parts): CommandHandlers {
+  return {
+    'set-theme': (request) => parts.screens.control.setTheme(request.theme ?? ''),
+    'fetch-logs': (request) => ({
+      lines: parts.logs
+        .query({ level: 'info', hours: (request.minutes ?? 10) / 60 })
+        .slice(-300)
+        .map(({ at, level, module, msg }) => ({ at, level, module, msg })),
+    }),
+  };
 }
