@@ -37,6 +37,8 @@ export interface VideoReport {
   model: ModelInfo;
 }
 
+let nextRun = 0;
+
 const isStream = (input: string) =>
   /^(rtsps?|https?):\/\//.test(input) || input.startsWith('/dev/');
 
@@ -71,13 +73,15 @@ async function run(
   const analyser = createAnalyser(options.zones ?? wholeFrame);
   const stream = openFrames({ input, width: 480, height: 270, fps, live: isStream(input) });
   const outcomes: FrameOutcome[] = [];
+  // Runs sharing one detector interleave their frames; each describes only its own.
+  const runKey = `video-${(nextRun += 1)}`;
   try {
     for (let frame = await stream.next(); frame; frame = await stream.next()) {
       const t = isStream(input) ? outcomes.length / fps : frame.t;
       if (options.maxSeconds !== undefined && t >= options.maxSeconds) break;
 
-      outcomes.push(analyser.frame(t, await detector.detect(frame, 'detect')));
-      if (analyser.wantsDescription()) analyser.described(await detector.describeLast());
+      outcomes.push(analyser.frame(t, await detector.detect(frame, 'detect', runKey)));
+      if (analyser.wantsDescription()) analyser.described(await detector.describeLast(runKey));
       options.progress?.(outcomes.length, total);
     }
   } finally {

@@ -160,10 +160,14 @@ function toBoxes(result, width, height) {
   return { bodies, faces };
 }
 
-/** The latest frame stays in the worker so its faces can be described without resending it. */
-let lastFrame = null;
+/**
+ * The latest frame of each stream stays in the worker so its faces can be described without
+ * resending it; per stream, because cameras sharing the worker interleave their frames.
+ */
+const lastFrames = new Map();
 
-async function describeLast(engine, settings) {
+async function describeLast(engine, settings, stream) {
+  const lastFrame = lastFrames.get(stream);
   if (!lastFrame) return { bodies: [], faces: [], ms: 0 };
 
   const started = performance.now();
@@ -176,7 +180,8 @@ async function describeLast(engine, settings) {
 }
 
 async function detect(engine, settings, request) {
-  if (request.describeLast) return describeLast(engine, settings);
+  const stream = request.stream ?? 'default';
+  if (request.describeLast) return describeLast(engine, settings, stream);
 
   const { width, height } = request;
   const pixels = new Uint8Array(request.pixels);
@@ -189,8 +194,8 @@ async function detect(engine, settings, request) {
   const overrides = {
     face: faceConfig({ ...settings, faces: wantFaces }, request.faces === 'describe'),
   };
-  lastFrame?.input.dispose();
-  lastFrame = { input, width, height };
+  lastFrames.get(stream)?.input.dispose();
+  lastFrames.set(stream, { input, width, height });
   const result = await engine.human.detect(input, overrides);
   return { ...toBoxes(result, width, height), ms: performance.now() - started };
 }

@@ -53,9 +53,10 @@ export interface DetectorOptions {
 export interface Detector {
   readonly backend: string;
   readonly model: ModelInfo;
-  detect(frame: Frame, faces?: FaceWork): Promise<Detections>;
-  /** Age and gender of the faces of the frame last detected, without sending it again. */
-  describeLast(): Promise<Detections>;
+  /** `stream` names the camera or clip, so `describeLast` finds that stream's frame. */
+  detect(frame: Frame, faces?: FaceWork, stream?: string): Promise<Detections>;
+  /** Age and gender of the faces of the stream's frame last detected, without resending it. */
+  describeLast(stream?: string): Promise<Detections>;
   close(): Promise<void>;
 }
 
@@ -119,7 +120,7 @@ export async function startDetector(options: DetectorOptions = {}): Promise<Dete
   return {
     backend,
     model: peopleModel(),
-    detect(frame, faces = 'none') {
+    detect(frame, faces = 'none', stream = 'default') {
       if (closed) return Promise.reject(sourceError('detector is closed'));
 
       const id = nextId++;
@@ -127,19 +128,19 @@ export async function startDetector(options: DetectorOptions = {}): Promise<Dete
         frame.pixels.byteOffset,
         frame.pixels.byteOffset + frame.pixels.byteLength,
       );
-      const request = { id, width: frame.width, height: frame.height, pixels, faces };
+      const request = { id, width: frame.width, height: frame.height, pixels, faces, stream };
       return new Promise<Detections>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.postMessage(request, [pixels as ArrayBuffer]);
       }).then((detections) => ({ ...detections, faceWork: faces }));
     },
-    describeLast() {
+    describeLast(stream = 'default') {
       if (closed) return Promise.reject(sourceError('detector is closed'));
 
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, describeLast: true });
+        worker.postMessage({ id, describeLast: true, stream });
       });
     },
     async close() {

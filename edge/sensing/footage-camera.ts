@@ -88,7 +88,7 @@ export function runFootageCamera(deps: FootageDeps): Runner {
   const analyse = async (detector: Detector, frame: RawFrame, clip: string | undefined) => {
     const arrivedAt = context.clock.now();
     const { analyser } = deps;
-    const detections = await detect(detector, frame, analyser.nextFaceWork());
+    const detections = await detect(detector, frame, analyser.nextFaceWork(), config.id);
     deps.metrics.detected(detections.ms / 1000);
     const outcome = analyser.frame((arrivedAt - startedAt) / 1000, detections);
     const people = {
@@ -100,7 +100,7 @@ export function runFootageCamera(deps: FootageDeps): Runner {
     if (state.stats.state !== 'online' && !clipTrouble) state.setState('online');
 
     // After the figures are out: a description only sharpens the verdicts of later frames.
-    if (analyser.wantsDescription()) analyser.described(await detector.describeLast());
+    if (analyser.wantsDescription()) analyser.described(await detector.describeLast(config.id));
   };
 
   let clipTrouble = false;

@@ -15,14 +15,20 @@ export function tiledDetector(tiling: TilingConfig | undefined) {
   let frames = 0;
   let carried: BodyDetection[] = [];
 
-  return async (detector: Detector, frame: Frame, faces: FaceWork): Promise<Detections> => {
+  return async (
+    detector: Detector,
+    frame: Frame,
+    faces: FaceWork,
+    stream = 'default',
+  ): Promise<Detections> => {
     const tile = tiling && frames % tiling.everyFrames === 0 ? cut(frame, tiling.region) : null;
     frames += 1;
-    const detections = await detector.detect(frame, faces);
+    const detections = await detector.detect(frame, faces, stream);
     if (!tiling) return detections;
 
     if (tile) {
-      const found = await detector.detect(tile, 'none');
+      // Its own stream, so the camera's frame stays the one its faces are described on.
+      const found = await detector.detect(tile, 'none', `${stream}:tile`);
       carried = found.bodies.map((body) => ({ ...body, box: intoFrame(body.box, tiling.region) }));
       detections.ms += found.ms;
     }
