@@ -1,9 +1,24 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoReport } from '../../../edge/sensing/index.ts';
 import { footageSkipReason } from '../../support/footage.ts';
 import { closeReports, reportOf, reportOfCopy } from './support/reports.ts';
 
 afterAll(closeReports);
+
+// The model runs once per clip and per copy, all up front in one shared cache; the tests then
+// read the reports. On a busy 2-core box that takes minutes, which a hook may and a test may not.
+beforeAll(async () => {
+  if (footageSkipReason) return;
+
+  await Promise.all([
+    ...['classroom.gif', 'face-demographics-walking.gif', 'people-detection.gif',
+      'head-pose-face-detection-female.gif'].map((name) => reportOf(name)),
+    reportOfCopy('face-demographics-walking.gif', 'flipped'),
+    reportOfCopy('head-pose-face-detection-female.gif', 'flipped'),
+    reportOfCopy('face-demographics-walking.gif', 're-encoded', 10),
+    reportOfCopy('head-pose-face-detection-female.gif', 're-encoded', 24),
+  ]);
+}, 900_000);
 
 const adultBands = ['25-34', '35-44', '45-54'];
 
