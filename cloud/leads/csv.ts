@@ -9,7 +9,7 @@ function cell(value: unknown): string {
 }
 
 function table(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 
 const leadColumns = [

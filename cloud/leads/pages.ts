@@ -77,8 +77,10 @@ export function myLeadsPage(leads: PersonalView[], now: number): string {
       const phone = lead.phone
         ? `<a href="tel:${escapeHtml(lead.phone)}">${escapeHtml(lead.phone)}</a>`
         : '';
-      return `<li class="card" data-lead="${escapeHtml(lead.id)}"><h2>${escapeHtml(lead.name ?? '(erased)')}</h2>
-${phone} · ${escapeHtml(lead.product)} · ${escapeHtml(lead.state)} · score ${lead.score}${due}</li>`;
+      const name = escapeHtml(lead.name ?? '(erased)');
+      const facts = [lead.product, lead.state, `score ${lead.score}`].map(escapeHtml).join(' · ');
+      return `<li class="card" data-lead="${escapeHtml(lead.id)}"><h2>${name}</h2>
+${phone} · ${facts}${due}</li>`;
     })
     .join('\n');
   return frame('My leads', `<h1>My leads</h1><ul class="grid" id="leads">${rows}</ul>`);

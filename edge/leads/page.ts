@@ -22,7 +22,7 @@ const entities: Record<string, string> = {
   '"': '&quot;',
   "'": '&#39;',
 };
-const escape = (value: unknown) =>
+const escapeHtml = (value: unknown) =>
   String(value).replace(/[&<>"']/g, (character) => entities[character] ?? character);
 
 /**
@@ -31,7 +31,7 @@ const escape = (value: unknown) =>
  */
 export function kioskLeadPage(options: KioskLeadOptions): string {
   const products = Object.entries(options.products)
-    .map(([id, label]) => `<option value="${escape(id)}">${escape(label)}</option>`)
+    .map(([id, label]) => `<option value="${escapeHtml(id)}">${escapeHtml(label)}</option>`)
     .join('');
   const settings = {
     branch: options.branch,
@@ -48,13 +48,13 @@ export function kioskLeadPage(options: KioskLeadOptions): string {
 <script src="/kiosk/lead/nacl.js" defer></script>
 <script src="/kiosk/lead/sealedbox.js" defer></script>
 <script src="/kiosk/lead/app.js" defer></script>
-</head><body data-settings="${escape(JSON.stringify(settings))}">
+</head><body data-settings="${escapeHtml(JSON.stringify(settings))}">
 <h1>Leave your details</h1>
 <form id="lead" autocomplete="off">
 <label for="name">Your name</label><input id="name" required maxlength="120">
 <label for="phone">Mobile number</label><input id="phone" type="tel" required maxlength="40">
 <label for="product">I am interested in</label><select id="product">${products}</select>
-<p>${escape(options.consent.text)}</p>
+<p>${escapeHtml(options.consent.text)}</p>
 <label><input type="checkbox" id="consent"> I agree</label>
 <button type="submit">Send</button>
 </form>
