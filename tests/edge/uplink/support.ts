@@ -35,8 +35,8 @@ export interface TestGateway {
   uplink: Uplink;
   screens: ReturnType<typeof recordingScreens>;
   dir: string;
-  /** Starts the uplink again on the same files, as after a restart. */
-  restart(): Promise<void>;
+  /** Starts the uplink again on the same files, as after a restart; `brokerUrl` overrides. */
+  restart(brokerUrl?: string): Promise<void>;
   stop(): Promise<void>;
   remove(): void;
 }
@@ -61,12 +61,12 @@ export async function startTestGateway(
   });
   let store = openStore(join(folder.path, 'gateway.db'), context);
 
-  const start = () =>
+  const start = (brokerUrl?: string) =>
     startUplink(
       {
         gateway,
         branch,
-        config,
+        config: brokerUrl ? { ...config, brokerUrl } : config,
         credentialsFile: join(folder.path, 'credentials.json'),
         outbox: outbox(store.db),
         db: store.db,
@@ -92,9 +92,9 @@ export async function startTestGateway(
     uplink: await start(),
     screens,
     dir: folder.path,
-    async restart() {
+    async restart(brokerUrl) {
       store = openStore(join(folder.path, 'gateway.db'), context);
-      handle.uplink = await start();
+      handle.uplink = await start(brokerUrl);
     },
     async stop() {
       await handle.uplink.stop();
