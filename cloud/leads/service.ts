@@ -56,7 +56,7 @@ export function createLeads(
     return row;
   };
 
-  const notify = async (before: LeadRow, after: LeadRow, by: string) => {
+  const notify = async (from: string | null, after: LeadRow, by: string) => {
     if (!config.webhook) return;
 
     const personal = config.webhook.role === 'branch-manager' && after.name_sealed !== null;
@@ -65,7 +65,7 @@ export function createLeads(
     const lead = personal ? personalView(after, keyring) : anonymousView(after);
     const change = {
       event: 'lead.state' as const,
-      from: before.state,
+      from,
       to: after.state,
       at: now(),
       by,
@@ -88,7 +88,7 @@ export function createLeads(
           .selectAll()
           .where('id', '=', result.id)
           .executeTakeFirstOrThrow();
-        await notify({ ...row, state: '' }, row, input.source);
+        await notify(null, row, input.source);
       }
 
       return result;
@@ -141,7 +141,7 @@ export function createLeads(
       const before = await loadVisible(viewer, id);
       const after = await stepLead({ db: store, keyring }, before, step, viewer.id, now());
       log.info({ lead: id, from: before.state, to: after.state, user: viewer.id }, 'lead moved');
-      await notify(before, after, viewer.id);
+      await notify(before.state, after, viewer.id);
       return anonymousView(after);
     },
 

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorHandler } from '../../../cloud/api/errors.ts';
+import { listen } from '../../../cloud/api/index.ts';
+import { leadsRoutes } from '../../../cloud/api/leads.ts';
 import { leadsServer } from './app.ts';
 import { type LeadsFixture, leadsFixture, type Person, qrLead } from './fixture.ts';
 
@@ -180,10 +184,33 @@ describe('access to leads, route by route and role by role', () => {
     );
     await expect.poll(() => posted.length).toBe(1);
     expect(posted[0]).toMatchObject({ event: 'lead.state', from: 'new', to: 'contacted' });
+    expect(posted.some((change) => change.from === null)).toBe(false);
     const lead = posted[0]?.lead as Record<string, unknown>;
     expect(lead.id).toBe(ids.ann);
     expect(lead).not.toHaveProperty('name');
     expect(lead).not.toHaveProperty('phone');
     expect(JSON.stringify(posted)).not.toContain('Ann Lead');
+  });
+});
+
+describe('the leads routes without keys', () => {
+  it('answer 503 with the reason while the rest of the API runs on', async () => {
+    const fixture = await leadsFixture('sqlite');
+    const app = express();
+    app.use(leadsRoutes({ db: fixture.store.db, context: fixture.context }));
+    app.get('/healthz', (_request, response) => {
+      response.json({ status: 'ok' });
+    });
+    app.use(errorHandler(fixture.context.log));
+    const server = await listen(app, '127.0.0.1', 0);
+
+    const refused = await fetch(`${server.url}/api/leads`);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'SB_ERR_UNAVAILABLE',
+    );
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    await server.close();
+    await fixture.close();
   });
 });

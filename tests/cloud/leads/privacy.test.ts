@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyring, createLeads, newKeyringConfig } from '../../../cloud/leads/index.ts';
-import { storeDialects } from '../support.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createKeyring,
+  createLeads,
+  keyringFromEnvironment,
+  newKeyringConfig,
+} from '../../../cloud/leads/index.ts';
+import { storeDialects, tempFolder } from '../support.ts';
 import { type LeadsFixture, leadsFixture, qrLead } from './fixture.ts';
 
 const name = 'Zhao Xiaoming';
@@ -135,6 +142,25 @@ describe.each(await storeDialects())('personal data on %s', (dialect) => {
 });
 
 describe('keyring', () => {
+  it('reads its keys from a key file and opens what it sealed', () => {
+    const folder = tempFolder('sb-leads-keys-');
+    const file = join(folder.path, 'keyring.json');
+    writeFileSync(file, JSON.stringify(newKeyringConfig('k7')), { mode: 0o600 });
+    const keyring = keyringFromEnvironment({ SB_LEADS_KEYRING_FILE: file });
+    const sealed = keyring.seal('+8613800138000');
+    folder.remove();
+
+    expect(sealed.startsWith('v1:k7:')).toBe(true);
+    expect(sealed).not.toContain('13800138000');
+    expect(keyring.open(sealed)).toBe('+8613800138000');
+  });
+
+  it('refuses to start without any key configured', () => {
+    expect(() => keyringFromEnvironment({})).toThrow(
+      expect.objectContaining({ code: 'SB_ERR_INVALID_CONFIG' }),
+    );
+  });
+
   it('refuses a key that is not 32 bytes with one clear error', () => {
     expect(() =>
       createKeyring({ current: 'k1', keys: { k1: 'c2hvcnQ=' }, lookup: 'c2hvcnQ=' }),
