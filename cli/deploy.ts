@@ -86,7 +86,7 @@ function registerInstall(program: Command, role: Role) {
         dependencies: flags.linkDependencies ? 'link' : 'copy',
       }).catch(exitOnConfigError);
       for (const command of result.commands) console.log(`  ${command}`);
-      console.log(`smartbranch ${result.version} installed as ${result.layout.system.unitFile}`);
+      console.log(`smartbranch ${result.version} installed as ${result.layout.local.unitFile}`);
     });
 
   program

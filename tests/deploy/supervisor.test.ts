@@ -23,7 +23,11 @@ afterEach(async () => {
   for (const folder of folders.splice(0)) folder.remove();
 });
 
-async function box(releases: Record<string, Behaviour>, notes: string[] = []) {
+async function box(
+  releases: Record<string, Behaviour>,
+  notes: string[] = [],
+  healthTimeoutMs = 3000,
+) {
   const dir = tempDir('sb-supervisor-');
   folders.push(dir);
   const where = layout('gateway', dir.path);
@@ -50,7 +54,7 @@ async function box(releases: Record<string, Behaviour>, notes: string[] = []) {
       watchdogMs: 600,
       notify: (note) => notes.push(note),
       output: join(dir.path, 'runtime.log'),
-      trial: { healthTimeoutMs: 3000, healthyChecks: 3, maxExits: 3 },
+      trial: { healthTimeoutMs, healthyChecks: 3, maxExits: 3 },
     },
     testContext(systemClock),
   );
@@ -90,7 +94,12 @@ describe('supervisor', () => {
   });
 
   it('switches back by itself when the new release keeps exiting, saying why', async () => {
-    const { where, state, supervisor, port } = await box({ '1.0.0': 'healthy', '3.0.0': 'crash' });
+    // A long window: the exits, not the clock, must end this trial even on a loaded machine.
+    const { where, state, supervisor, port } = await box(
+      { '1.0.0': 'healthy', '3.0.0': 'crash' },
+      [],
+      60_000,
+    );
 
     expect(await supervisor.upgrade(request('3.0.0'))).toBe('rolled-back');
 
@@ -115,7 +124,11 @@ describe('supervisor', () => {
   });
 
   it('restores the database copied before an irreversible release that fails', async () => {
-    const { supervisor, database, state } = await box({ '1.0.0': 'healthy', '3.0.0': 'crash' });
+    const { supervisor, database, state } = await box(
+      { '1.0.0': 'healthy', '3.0.0': 'crash' },
+      [],
+      60_000,
+    );
     writeFileSync(database, 'before');
     const original = supervisor.upgrade(request('3.0.0', true));
     await eventually(() => state.read().trial?.backup, 'the copy taken');
