@@ -34,7 +34,16 @@ export const demoScreens = [
     orientation: 'landscape', role: 'signage' },
   { id: 'board', name: '叫号屏 Queue board', zone: 'waiting', resolution: '1920x1080',
     orientation: 'landscape', role: 'queue-board' },
+  { id: 'kiosk', name: '取号机 Ticket kiosk', zone: 'entrance', resolution: '1080x1920',
+    orientation: 'portrait', role: 'kiosk' },
 ] as const;
+
+/** Where each kind of paired page lives on the gateway. */
+export const pagePaths: Record<(typeof demoScreens)[number]['role'], string> = {
+  signage: '/screens/player/',
+  'queue-board': '/queue/board/',
+  kiosk: '/queue/kiosk/',
+};
 
 export type CameraChoice =
   | { kind: 'folder'; path: string }

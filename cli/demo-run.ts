@@ -22,6 +22,7 @@ import {
   demoQueue,
   demoScreens,
   demoSecrets,
+  pagePaths,
 } from './demo-config.ts';
 import { processContext, untilSignal } from './process.ts';
 import { statusLine } from './status-line.ts';
@@ -92,7 +93,8 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
     cameras: [{ id: 'lobby-cam', source: cameraSource(camera), fps: 4 }],
     queue: demoQueue,
     screens: { timeZone: demoBranch.timeZone, cacheDir: join(dataDir, 'gateway', 'screens-cache'),
-      screens: demoScreens },
+      screens: [...demoScreens] },
+    automation: {},
     uplink: { cloudUrl: cloud.httpUrl, brokerUrl: cloud.brokerUrl,
       enrolmentToken: await cloud.createEnrolmentToken(demoBranch.id), statusIntervalMs: 2000 },
   }, GatewayConfig), child(context, 'gateway'));
@@ -126,9 +128,14 @@ function printWelcome(running: Running, dataDir: string, logFile: string) {
     'SmartBranch demo: cloud, one branch gateway and its simulated customers',
     `  HQ page          ${running.cloud.httpUrl}/          (admin, see ${dataDir}/logins.json)`,
     `  technician page  ${running.gateway.httpUrl}/          (tech, same file)`,
-    ...running.gateway.pairingCodes().map((pairing) =>
-      `  screen player    ${running.gateway.httpUrl}/screens/player/${pairing.screen}` +
-      `   (pairing code ${pairing.code})`),
+    ...demoScreens.map((screen) => {
+      const code = running.gateway.pairingCodes().find((entry) => entry.screen === screen.id);
+      const label = { signage: 'screen player', 'queue-board': 'queue board', kiosk: 'kiosk' }[
+        screen.role].padEnd(16);
+      return `  ${label} ${running.gateway.httpUrl}${pagePaths[screen.role]}${screen.id}` +
+        `   (pairing code ${code?.code ?? '?'})`;
+    }),
+    `  automation       ${running.gateway.httpUrl}/flows          (Node-RED, tech login)`,
     `  camera           ${source}`,
     `  logs             ${logFile}`,
     'Ctrl-C stops everything.',

@@ -3,6 +3,7 @@ import { Id } from '../protocol/index.ts';
 import { AutomationConfig } from './automation/index.ts';
 import { BusClient } from './bus/index.ts';
 import { QueueConfig } from './queue/index.ts';
+import { KioskSetting } from './queue/web/index.ts';
 import { ScreensConfig } from './screens/index.ts';
 import { CameraConfig } from './sensing/index.ts';
 import { Technician } from './ui/index.ts';
@@ -33,6 +34,8 @@ export const GatewayConfig = z.strictObject({
   allowSimulatedDevices: z.boolean().default(false),
   cameras: z.array(CameraConfig).default([]),
   queue: QueueConfig,
+  /** Kiosk screens and the ticket printer each drives. Default: kiosks print nothing. */
+  kiosks: z.array(KioskSetting).default([]),
   /**
    * Screens, players and scenes. Default: no screens registered yet, the queue's time zone,
    * the asset cache in the data folder.

@@ -13,6 +13,7 @@ import {
 import { type Bus, startBus } from './bus/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { type Queue, startQueue } from './queue/index.ts';
+import { type QueueWeb, queueWeb } from './queue/web/index.ts';
 import { type Screens, ScreensConfig, startScreens } from './screens/index.ts';
 import { type Sensing, startSensing } from './sensing/index.ts';
 import { type Outbox, openStore, outbox, type Store } from './store/index.ts';
@@ -79,6 +80,7 @@ interface Parts {
   logs: LogRing;
   console: TechnicianConsole;
   automation: Automation | null;
+  queueWeb: QueueWeb;
 }
 
 /**
@@ -117,6 +119,10 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     recordPlay: (data) => parts.outbox.append({ kind: 'screen.play-hour',
       at: context.clock.now(), data }) }, context);
   web.mount(parts.screens.router);
+  parts.queueWeb = await queueWeb({ queue: parts.queue, config: config.queue, bus: parts.bus,
+    screens: parts.screens, guard: web.guard, branchName: config.branchName,
+    kiosks: config.kiosks }, context);
+  web.mount(parts.queueWeb.router);
   parts.console = await technicianConsole({ gateway: config.gateway, branch: config.branch,
     branchName: config.branchName, dataDir: config.dataDir, config, bus: parts.bus,
     queue: parts.queue, queueSetup: config.queue, cameras: config.cameras, logs: parts.logs,
@@ -125,6 +131,7 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
   parts.automation = config.automation ? startAutomation(config, parts, web, context) : null;
   parts.http = await web.listen();
   parts.screens.attach(parts.http.server);
+  parts.queueWeb.attach(parts.http.server);
   await parts.console.start(parts.bus.url);
   await parts.automation?.start();
 
@@ -158,6 +165,7 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
       await parts.uplink?.stop();
       await parts.automation?.stop();
       await parts.console.stop();
+      await parts.queueWeb.stop();
       await parts.screens.stop();
       await parts.http.close();
       await parts.sensing.stop();
