@@ -8,7 +8,7 @@ import {
   type Uplink,
   UplinkConfig,
 } from '../../../edge/uplink/index.ts';
-import type { CampaignManifest } from '../../../protocol/index.ts';
+import type { CampaignManifest, ModuleSettings } from '../../../protocol/index.ts';
 import type { Harness } from '../../cloud/campaigns/support.ts';
 import { tempFolder } from '../../cloud/support.ts';
 
@@ -47,7 +47,11 @@ export async function startTestGateway(
   branch: string,
   gateway: string,
   context: ModuleContext,
-  options: { commands?: CommandHandlers; retryMs?: number } = {},
+  options: {
+    commands?: CommandHandlers;
+    retryMs?: number;
+    onModules?: (modules: ModuleSettings['modules']) => void;
+  } = {},
 ): Promise<TestGateway> {
   const folder = tempFolder('sb-uplink-');
   const token = await harness.cloud.createEnrolmentToken(branch);
@@ -82,6 +86,7 @@ export async function startTestGateway(
           devicesTotal: 0,
         }),
         ...(options.commands ? { commands: options.commands } : {}),
+        ...(options.onModules ? { onModules: options.onModules } : {}),
       },
       context,
     );
