@@ -2,6 +2,29 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../core/index.ts';
 import { exitOnConfigError, processContext, untilSignal } from './process.ts';
 
+export interface SimulateOptions {
+  config?: string;
+  branches?: string;
+  speed: string;
+  seed: string;
+  cloudConfig?: string;
+  embeddedCloud?: boolean;
+  duration?: string;
+  summary?: string;
+  dataDir: string;
+  statusEvery: string;
+}
+
+const fleetHelp = `
+A fleet runs N fleet-mode gateways in this process on one clock sped up --speed times: each
+has the real store, bus, queue, screens scheduler and uplink, a synthetic camera and no
+Node-RED, and is enrolled into the cloud. Totals depend only on --seed; the status line shows
+the simulated time, the customers and tickets so far, and how far the clock's timers lag.
+
+  smartbranch simulate --branches 100 --speed 60 --embedded-cloud --duration 120 \\
+    --summary fleet.json
+`;
+
 /**
  * `cloud`, `gateway` and `simulate`: each piece on its own, as a bank deploys them. Each loads
  * its modules only when it runs, so `--help` answers at once.
@@ -35,9 +58,27 @@ export function registerServe(program: Command): void {
 
   program
     .command('simulate')
-    .description('play a virtual branch: customers, kiosk, counters and door sensor')
-    .requiredOption('-c, --config <file>', 'sim.json or .yaml, checked against its schema')
-    .action(async (options: { config: string }) => {
+    .description('play one virtual branch (--config), or a fleet of them against a cloud')
+    .option('-c, --config <file>', 'one branch: sim.json or .yaml, checked against its schema')
+    .option('--branches <n>', 'a fleet: this many fleet-mode gateways, each with its customers')
+    .option('--speed <x>', 'fleet clock speed: this many times real time', '60')
+    .option('--seed <n>', 'fleet seed; each branch plays its own seed derived from it', '1')
+    .option('--cloud-config <file>', 'run the cloud from this cloud.json (its fleet-NNN branches '
+      + 'are added when missing)')
+    .option('--embedded-cloud', 'run a cloud with SQLite in the data folder (the default)')
+    .option('--duration <seconds>', 'stop the fleet after this many real seconds')
+    .option('--summary <file>', 'write the fleet\'s totals, lag and uplink drain as JSON at the end')
+    .option('--data-dir <dir>', 'the fleet\'s data folders, cloud database and log', './data/fleet')
+    .option('--status-every <seconds>', 'real seconds between status lines', '5')
+    .addHelpText('after', fleetHelp)
+    .action(async (options: SimulateOptions) => {
+      if (options.branches !== undefined) {
+        return (await import('./fleet-command.ts')).runFleetCommand(options);
+      }
+      if (!options.config) {
+        console.error('smartbranch: simulate needs --config <file> or --branches <n>');
+        process.exit(2);
+      }
       const { SimulatorConfig, startSimulator } = await import('../simulator/index.ts');
       const config = load(options.config, SimulatorConfig);
       const context = processContext('simulator');

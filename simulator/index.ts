@@ -14,3 +14,13 @@ export {
 export { type Link, type LinkOptions, openLink } from './link.ts';
 export { type Random, random } from './random.ts';
 export { type Simulator, startSimulator } from './simulator.ts';
+export {
+  type FleetCloud,
+  type FleetGatewayOptions,
+  type FleetGateways,
+  fleetBranchId,
+  fleetCloudBranches,
+  fleetGatewayConfig,
+  fleetGateways,
+  fleetSimulatorConfig,
+} from './fleet-gateways.ts';

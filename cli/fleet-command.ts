@@ -1,0 +1,144 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Cloud, CloudConfig, startCloud } from '../cloud/index.ts';
+import {
+  loadConfigFile,
+  type ModuleContext,
+  parseConfig,
+  randomSecret,
+  scaledClock,
+} from '../core/index.ts';
+import type { Gateway } from '../edge/runtime.ts';
+import { Stream } from '../protocol/index.ts';
+import {
+  type Fleet,
+  fleetCloudBranches,
+  fleetGateways,
+  startFleet,
+} from '../simulator/index.ts';
+import { exitOnConfigError, processContext, untilSignal } from './process.ts';
+import type { SimulateOptions } from './serve.ts';
+
+/** `simulate --branches N`: a cloud, N fleet-mode gateways and their customers, one clock. */
+export async function runFleetCommand(options: SimulateOptions): Promise<void> {
+  const branches = Number(options.branches);
+  const speed = Number(options.speed);
+  const seed = Number(options.seed);
+  if (!Number.isInteger(branches) || branches < 1 || !(speed > 0) || !Number.isInteger(seed)) {
+    console.error('smartbranch: --branches must be a whole number above 0, --speed above 0, '
+      + '--seed a whole number');
+    process.exit(2);
+  }
+
+  const root = resolve(options.dataDir);
+  const logFile = join(root, 'logs', 'fleet.log');
+  const context = { ...processContext('fleet', logFile), clock: scaledClock({ speed }) };
+  const cloud = await startCloud(cloudConfig(options, root, branches), context);
+  const gateways = fleetGateways({ root, seed, cloud }, context);
+  // One sample per real second: finer, a timer's real millisecond of jitter counts `speed` times.
+  const fleet = await startFleet({ branches, startBranch: gateways.startBranch,
+    lagSampleMs: 1000 * speed }, context);
+  const startedAt = { real: Date.now(), clock: context.clock.now() };
+  console.log(`fleet of ${branches} branches at ${speed}x, seed ${seed}; HQ ${cloud.httpUrl}/ `
+    + `(log ${logFile})`);
+
+  const status = setInterval(() => console.log(fleetStatus(fleet, context, startedAt)),
+    Number(options.statusEvery) * 1000);
+  const finish = async () => {
+    clearInterval(status);
+    await finishFleet({ fleet, cloud, gateways: gateways.gateways(), options, context, startedAt });
+  };
+
+  if (options.duration === undefined) return untilSignal(context.log, finish);
+
+  const done = new Promise<void>((resolveDone) =>
+    setTimeout(() => finish().then(resolveDone), Number(options.duration) * 1000));
+  await Promise.race([done, untilSignal(context.log, finish)]);
+}
+
+/** The cloud of the file given, with the fleet's branches added; else SQLite in the folder. */
+function cloudConfig(options: SimulateOptions, root: string, branches: number): CloudConfig {
+  const fleetBranches = fleetCloudBranches(branches);
+  try {
+    if (!options.cloudConfig) {
+      return parseConfig('embedded fleet cloud', { http: { port: 0 }, broker: { port: 0 },
+        store: { url: `sqlite:${join(root, 'cloud.db')}` },
+        admin: { username: 'admin', password: randomSecret(12) }, branches: fleetBranches },
+      CloudConfig);
+    }
+    const config = loadConfigFile(options.cloudConfig, CloudConfig);
+    const known = new Set(config.branches.map((branch) => branch.id));
+    const missing = fleetBranches.filter((branch) => !known.has(branch.id));
+    return { ...config, branches: [...config.branches, ...missing] };
+  } catch (err) {
+    return exitOnConfigError(err);
+  }
+}
+
+interface Started {
+  real: number;
+  clock: number;
+}
+
+function fleetStatus(fleet: Fleet, context: ModuleContext, startedAt: Started): string {
+  const totals = fleet.totals();
+  const seconds = Math.round((Date.now() - startedAt.real) / 1000);
+  const minutes = Math.round((context.clock.now() - startedAt.clock) / 60_000);
+  const lag = fleet.lag();
+  return `[${seconds}s] clock +${minutes} min · arrived ${totals.customersArrived}, `
+    + `issued ${totals.ticketsIssued}, served ${totals.ticketsServed}, inside `
+    + `${fleet.inBranches()} · lag ${(lag.share * 100).toFixed(2)}% · errors ${totals.errors}`;
+}
+
+interface Finish {
+  fleet: Fleet;
+  cloud: Cloud;
+  gateways: Gateway[];
+  options: SimulateOptions;
+  context: ModuleContext;
+  startedAt: Started;
+}
+
+/** Closes the open minutes, waits for the cloud to confirm them, then stops and reports. */
+async function finishFleet(run: Finish) {
+  run.fleet.stopArrivals();
+  for (const gateway of run.gateways) await gateway.flush();
+  const drained = await waitForFleetDrain(run.cloud, run.gateways, 30_000);
+  const summary = {
+    branches: run.gateways.length,
+    speed: Number(run.options.speed),
+    seed: Number(run.options.seed),
+    realSeconds: Math.round((Date.now() - run.startedAt.real) / 1000),
+    clockMinutes: Math.round((run.context.clock.now() - run.startedAt.clock) / 60_000),
+    totals: run.fleet.totals(),
+    lag: run.fleet.lag(),
+    drained,
+    memoryMb: Math.round(process.memoryUsage().rss / 1e6),
+  };
+  await run.fleet.stop();
+  await run.cloud.stop();
+
+  if (run.options.summary) {
+    writeFileSync(run.options.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  }
+  console.log(`fleet stopped: ${JSON.stringify(summary.totals)}; lag `
+    + `${(summary.lag.share * 100).toFixed(2)}%; every record at the cloud: ${drained}`);
+  process.exitCode = drained ? 0 : 1;
+}
+
+/** Whether the cloud confirmed every record of every gateway before the real time ran out. */
+export async function waitForFleetDrain(cloud: Cloud, gateways: Gateway[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { streams } = await cloud.stats();
+    const cursors = new Map(streams.map((entry) =>
+      [`${entry.gateway} ${entry.stream}`, entry.cursor]));
+    const drained = gateways.every((gateway) => Stream.options.every((stream) =>
+      (cursors.get(`${gateway.stats().gateway} ${stream}`) ?? 0)
+        >= gateway.outbox.position(stream).lastSeq));
+    if (drained) return true;
+
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+  return false;
+}
