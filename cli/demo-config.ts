@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { newKeyringConfig, newSealKeys } from '../cloud/leads/index.ts';
 import { hashPassword, randomSecret } from '../core/index.ts';
 
 /** The clips beside the checkout, read where they are and never copied in. */
@@ -98,3 +100,41 @@ export async function demoSecrets(dataDir: string): Promise<DemoSecrets> {
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
+
+export interface DemoLeadKeys {
+  /** The environment the cloud's leads module reads its keys from. */
+  environment: Record<string, string>;
+  /** The public half the kiosk page seals leads to, base64. */
+  sealPublicKey: string;
+}
+
+/**
+ * The demo's leads keys, made once beside its logins: an AES keyring for names and phones,
+ * the QR token secret, and the X25519 pair kiosk leads are sealed to.
+ */
+export function demoLeadKeys(dataDir: string): DemoLeadKeys {
+  const file = join(dataDir, 'leads-keys.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoLeadKeys;
+
+  const seal = newSealKeys();
+  const keys: DemoLeadKeys = {
+    environment: {
+      SB_LEADS_KEYRING: JSON.stringify(newKeyringConfig()),
+      SB_LEADS_TOKEN_SECRET: randomBytes(32).toString('base64'),
+      SB_LEADS_SEAL_KEY: Buffer.from(seal.secretKey).toString('base64'),
+    },
+    sealPublicKey: Buffer.from(seal.publicKey).toString('base64'),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+export const demoKioskLeads = {
+  consent: {
+    version: 'demo-2026-12',
+    text: '我同意银行就所选产品与我联系。I agree that the bank may contact me about this product.',
+  },
+  products: { wealth: '理财 Wealth management', cards: '信用卡 Credit card',
+    mortgage: '房贷 Mortgage' },
+};

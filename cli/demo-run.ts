@@ -19,6 +19,8 @@ import {
   type CameraChoice,
   chooseCamera,
   demoBranch,
+  demoKioskLeads,
+  demoLeadKeys,
   demoQueue,
   demoScreens,
   demoSecrets,
@@ -67,6 +69,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 async function startAll(dataDir: string, camera: CameraChoice, seed: number,
   context: ModuleContext): Promise<Running> {
   const secrets = await demoSecrets(dataDir);
+  // The cloud's leads module reads its keys from the environment, as in production.
+  const leadKeys = demoLeadKeys(dataDir);
+  Object.assign(process.env, leadKeys.environment);
   const cloud = await startCloud(parseConfig('demo cloud config', {
     http: { port: 0 }, broker: { port: 0 },
     store: { url: `sqlite:${join(dataDir, 'cloud.db')}` },
@@ -95,6 +100,7 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
     screens: { timeZone: demoBranch.timeZone, cacheDir: join(dataDir, 'gateway', 'screens-cache'),
       screens: [...demoScreens] },
     automation: {},
+    kioskLeads: { ...demoKioskLeads, sealPublicKey: leadKeys.sealPublicKey },
     uplink: { cloudUrl: cloud.httpUrl, brokerUrl: cloud.brokerUrl,
       enrolmentToken: await cloud.createEnrolmentToken(demoBranch.id), statusIntervalMs: 2000 },
   }, GatewayConfig), child(context, 'gateway'));
@@ -136,6 +142,7 @@ function printWelcome(running: Running, dataDir: string, logFile: string) {
         `   (pairing code ${code?.code ?? '?'})`;
     }),
     `  automation       ${running.gateway.httpUrl}/flows          (Node-RED, tech login)`,
+    `  lead form        ${running.gateway.httpUrl}/kiosk/lead     (sealed to HQ's key)`,
     `  camera           ${source}`,
     `  logs             ${logFile}`,
     'Ctrl-C stops everything.',

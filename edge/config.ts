@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id } from '../protocol/index.ts';
 import { AutomationConfig } from './automation/index.ts';
 import { BusClient } from './bus/index.ts';
+import { KioskLeadOptions } from './leads/index.ts';
 import { QueueConfig } from './queue/index.ts';
 import { KioskSetting } from './queue/web/index.ts';
 import { ScreensConfig } from './screens/index.ts';
@@ -46,6 +47,11 @@ export const GatewayConfig = z.strictObject({
    * Absent: no automation (Node-RED keeps module state, so one gateway per process has it).
    */
   automation: AutomationConfig.optional(),
+  /**
+   * The kiosk's lead form at /kiosk/lead, sealing what a customer types to the cloud's key.
+   * Absent: no lead form.
+   */
+  kioskLeads: KioskLeadOptions.omit({ branch: true }).optional(),
   /** Without it the gateway runs alone: the branch works, nothing goes to HQ. */
   uplink: UplinkConfig.optional(),
   /** How often the live people count goes on the bus, in milliseconds. Default 1000. */

@@ -12,6 +12,7 @@ import {
 } from '../protocol/index.ts';
 import { type Bus, startBus } from './bus/index.ts';
 import type { GatewayConfig } from './config.ts';
+import { kioskLeadRoutes } from './leads/index.ts';
 import { type Queue, startQueue } from './queue/index.ts';
 import { type QueueWeb, queueWeb } from './queue/web/index.ts';
 import { type Screens, ScreensConfig, startScreens } from './screens/index.ts';
@@ -123,6 +124,10 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     screens: parts.screens, guard: web.guard, branchName: config.branchName,
     kiosks: config.kiosks }, context);
   web.mount(parts.queueWeb.router);
+  if (config.kioskLeads) {
+    web.mount(kioskLeadRoutes(parts.outbox, { ...config.kioskLeads, branch: config.branch },
+      context));
+  }
   parts.console = await technicianConsole({ gateway: config.gateway, branch: config.branch,
     branchName: config.branchName, dataDir: config.dataDir, config, bus: parts.bus,
     queue: parts.queue, queueSetup: config.queue, cameras: config.cameras, logs: parts.logs,
