@@ -39,12 +39,7 @@ export const RolloutReport = z.strictObject({
   at: Timestamp,
 });
 
-export const CommandAction = z.enum([
-  'restart-module',
-  'reload-config',
-  'set-theme',
-  'fetch-logs',
-]);
+export const CommandAction = z.enum(['restart-module', 'reload-config', 'set-theme', 'fetch-logs']);
 
 /** A remote command from HQ to one gateway; it answers on the command-ack channel. */
 export const CommandRequest = z.strictObject({
@@ -54,7 +49,12 @@ export const CommandRequest = z.strictObject({
   module: z.enum(['sensing', 'queue', 'screens', 'leads', 'automation', 'uplink']).optional(),
   theme: Id.optional(),
   /** For fetch-logs: how far back, in minutes. */
-  minutes: z.number().int().min(1).max(24 * 60).optional(),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
   at: Timestamp,
   /** After this the gateway ignores it: the cloud has reported it timed out. */
   expiresAt: Timestamp,
