@@ -122,8 +122,7 @@ export function benefitBook(plane: ControlPlane, now: () => number): RouteBook {
     summary: 'Redeem the coupons of one purchase; a resent redemption id redeems nothing twice',
     access: writers,
     body: RedeemInput,
-    handler: async ({ body }) =>
-      redeem(db, { ...body, channel: 'api', at: now() }, now()),
+    handler: async ({ body }) => redeem(db, { ...body, channel: 'api', at: now() }, now()),
   });
   book.add({
     method: 'post',

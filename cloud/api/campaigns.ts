@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { SmartBranchError } from '../../core/index.ts';
+import { Id } from '../../protocol/index.ts';
 import {
   assetBytes,
   BranchSelector,
   CampaignInput,
-  ConversionImport,
   type ControlPlane,
+  ConversionImport,
   campaignRollout,
   conversionsFromCsv,
   createCampaign,
@@ -20,7 +21,6 @@ import {
   TargetsInput,
   updateCampaign,
 } from '../campaigns/index.ts';
-import { Id } from '../../protocol/index.ts';
 import { param, RouteBook } from './routebook.ts';
 
 const readers = ['admin', 'marketer', 'analyst'] as const;

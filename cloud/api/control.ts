@@ -29,8 +29,13 @@ function foundationBook(): RouteBook {
   const spec = [
     ['post', '/api/login', 'Log in; sets the session cookie', 'public', login],
     ['post', '/api/logout', 'Log out', 'public', undefined],
-    ['post', '/api/enrol', 'A gateway trades its one-time token for credentials', 'public',
-      EnrolRequest],
+    [
+      'post',
+      '/api/enrol',
+      'A gateway trades its one-time token for credentials',
+      'public',
+      EnrolRequest,
+    ],
     ['post', '/api/enrolment-tokens', 'A one-time enrolment token for a branch', ['admin'], token],
     ['get', '/api/branches', 'Branches and their latest figures', readers, undefined],
   ] as const;

@@ -46,7 +46,11 @@ export function couponBook(
     handler: async (call) => {
       const campaign = await getCampaign(db, param(call, 'id', Id));
       if (!campaign.benefits.includes(call.body.benefit))
-        throw new SmartBranchError('SB_ERR_INVALID_REQUEST', 'benefit: not the campaign\'s', 'benefit');
+        throw new SmartBranchError(
+          'SB_ERR_INVALID_REQUEST',
+          "benefit: not the campaign's",
+          'benefit',
+        );
 
       const { benefit, ...request } = call.body;
       const codes = await issueCoupons(db, benefit, { ...request, campaign: campaign.id }, now());

@@ -59,7 +59,8 @@ export function operationsBook(plane: ControlPlane, now: () => number): RouteBoo
     summary: "Switch a branch's modules on or off; the gateway follows",
     access: ['admin'],
     body: ModulesInput,
-    handler: async (call) => setModules(db, plane.broker, await branch(call), call.body.modules, now()),
+    handler: async (call) =>
+      setModules(db, plane.broker, await branch(call), call.body.modules, now()),
   });
   book.add({
     method: 'put',

@@ -70,8 +70,8 @@ function handlers(spec: RouteSpec): express.RequestHandler[] {
   }
 
   const run: express.RequestHandler = async (request, response) => {
-    const takesJson = spec.body !== undefined && typeof request.body !== 'string' &&
-      !Buffer.isBuffer(request.body);
+    const takesJson =
+      spec.body !== undefined && typeof request.body !== 'string' && !Buffer.isBuffer(request.body);
     const body = takesJson ? parseRequest(spec.body as z.ZodType, request.body) : request.body;
     const query = spec.query ? parseRequest(spec.query, request.query) : {};
     const user = (response.locals.user as User | null) ?? null;
@@ -143,20 +143,23 @@ function operation(spec: RouteSpec) {
     schema: { type: 'string' },
   }));
   const query = spec.query ? jsonSchema(spec.query) : null;
-  const queryParams = Object.entries(
-    (query?.properties ?? {}) as Record<string, unknown>,
-  ).map(([name, schema]) => ({
-    name,
-    in: 'query',
-    required: ((query?.required as string[] | undefined) ?? []).includes(name),
-    schema,
-  }));
+  const queryParams = Object.entries((query?.properties ?? {}) as Record<string, unknown>).map(
+    ([name, schema]) => ({
+      name,
+      in: 'query',
+      required: ((query?.required as string[] | undefined) ?? []).includes(name),
+      schema,
+    }),
+  );
   const content: Record<string, unknown> = {};
   if (spec.body) content['application/json'] = { schema: jsonSchema(spec.body) };
   if (spec.bodyKinds?.includes('csv')) content['text/csv'] = { schema: { type: 'string' } };
   if (spec.bodyKinds?.includes('binary'))
     content['application/octet-stream'] = { schema: { type: 'string', format: 'binary' } };
-  const error = { description: 'refused', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  const error = {
+    description: 'refused',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
 
   return {
     summary: spec.summary,

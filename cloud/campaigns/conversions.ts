@@ -126,7 +126,11 @@ type Counts = { total: number; perBranch: Record<string, number> };
  * The campaign's funnel over [from, to): each step of its objective counted per branch, and
  * each target with what happened in its own period.
  */
-export async function funnel(db: ControlDb, campaign: Campaign, period: { from: number; to: number }) {
+export async function funnel(
+  db: ControlDb,
+  campaign: Campaign,
+  period: { from: number; to: number },
+) {
   const steps = [];
   for (const step of funnelSteps[campaign.objective]) {
     steps.push({ step, ...(await stepCounts(db, campaign.id, step, period)) });

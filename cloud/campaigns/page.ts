@@ -8,7 +8,7 @@ const entities: Record<string, string> = {
   "'": '&#39;',
 };
 
-const escape = (value: unknown) =>
+const escapeHtml = (value: unknown) =>
   String(value).replace(/[&<>"']/g, (character) => entities[character] ?? character);
 
 const colours: Record<string, string> = {
@@ -28,23 +28,23 @@ export function rolloutPage(rollout: {
 }): string {
   const rows = rollout.branches
     .map(
-      (branch) => `<tr><td>${escape(branch.branch)}</td><td>${escape(branch.version)}</td>
-<td style="color:${colours[branch.state] ?? '#000'}">${escape(branch.state)}</td>
-<td>${escape(branch.reason ?? '')}</td><td>${escape(branch.gateway ?? '')}</td></tr>`,
+      (branch) => `<tr><td>${escapeHtml(branch.branch)}</td><td>${escapeHtml(branch.version)}</td>
+<td style="color:${colours[branch.state] ?? '#000'}">${escapeHtml(branch.state)}</td>
+<td>${escapeHtml(branch.reason ?? '')}</td><td>${escapeHtml(branch.gateway ?? '')}</td></tr>`,
     )
     .join('\n');
   const counts = Object.entries(rollout.counts)
-    .map(([state, count]) => `<li>${escape(state)}: <b>${escape(count)}</b></li>`)
+    .map(([state, count]) => `<li>${escapeHtml(state)}: <b>${escapeHtml(count)}</b></li>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="5">
-<title>Rollout of ${escape(rollout.name)}</title>
+<title>Rollout of ${escapeHtml(rollout.name)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:60rem;padding:0 1rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;
 text-align:left}ul{display:flex;gap:1rem;list-style:none;padding:0}</style></head>
-<body><h1>Rollout of ${escape(rollout.name)}</h1><ul>${counts}</ul>
+<body><h1>Rollout of ${escapeHtml(rollout.name)}</h1><ul>${counts}</ul>
 <table><thead><tr><th>Branch</th><th>Version</th><th>State</th><th>Reason</th>
 <th>Gateway</th></tr></thead><tbody>
 ${rows}

@@ -113,8 +113,13 @@ export function startControlPlane(
   ) => {
     const reply = await redeem(
       db,
-      { redemptionId: request.redemptionId, codes: [request.code], channel: 'branch', branch,
-        at: request.at },
+      {
+        redemptionId: request.redemptionId,
+        codes: [request.code],
+        channel: 'branch',
+        branch,
+        at: request.at,
+      },
       now(),
     ).then(
       (done) => ({ outcome: 'accepted' as const, benefit: done.benefits[0] }),

@@ -69,11 +69,7 @@ export async function updateCampaign(db: ControlDb, input: CampaignInput, now: n
 }
 
 export async function setStatus(db: ControlDb, id: string, status: CampaignStatus, now: number) {
-  await db
-    .updateTable('campaigns')
-    .set({ status, updated_at: now })
-    .where('id', '=', id)
-    .execute();
+  await db.updateTable('campaigns').set({ status, updated_at: now }).where('id', '=', id).execute();
 }
 
 export async function getCampaign(db: ControlDb, id: string): Promise<Campaign> {

@@ -23,3 +23,4 @@ export { type GatewayHealth, gatewayHealth } from './health.ts';
 export { branchModules, defaultModules, ModulesInput, setModules } from './modules.ts';
 export { type FleetOperations, startFleetOperations } from './operations.ts';
 export { branchProfile, ProfileInput, saveProfile } from './profiles.ts';
+export { connectExternalBroker } from './external-broker.ts';

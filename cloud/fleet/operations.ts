@@ -41,7 +41,8 @@ export function startFleetOperations(
     const ack = decoded.message;
     track(
       recordAck(store, ack, context.clock.now()).then((fresh) => {
-        if (fresh) log.info({ gateway, command: ack.commandId, status: ack.status }, 'command answered');
+        if (fresh)
+          log.info({ gateway, command: ack.commandId, status: ack.status }, 'command answered');
       }),
     );
   });

@@ -1,8 +1,8 @@
 import type { Logger } from '../../core/index.ts';
 import {
   type BenefitAllotment,
-  couponCodeFits,
   type CouponRedemption,
+  couponCodeFits,
   decodeMessage,
   type RedeemReply,
 } from '../../protocol/index.ts';
@@ -48,31 +48,49 @@ export function counter(options: CounterOptions) {
   const db = options.state.db;
   const find = db.prepare('SELECT * FROM uplink_redemptions WHERE redemption_id = ?');
   const allotments = db.prepare('SELECT * FROM uplink_allotments');
-  const accepted = db.prepare(
-    `SELECT COUNT(*) FROM uplink_redemptions WHERE benefit = ? AND outcome = 'accepted'`,
-  ).pluck();
-  const codeTaken = db.prepare(
-    `SELECT 1 FROM uplink_redemptions WHERE code = ? AND outcome = 'accepted'`,
-  ).pluck();
+  const accepted = db
+    .prepare(`SELECT COUNT(*) FROM uplink_redemptions WHERE benefit = ? AND outcome = 'accepted'`)
+    .pluck();
+  const codeTaken = db
+    .prepare(`SELECT 1 FROM uplink_redemptions WHERE code = ? AND outcome = 'accepted'`)
+    .pluck();
   const insert = db.prepare(`INSERT INTO uplink_redemptions
     (redemption_id, code, benefit, outcome, reason, offline, at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
 
   const decide = db.transaction((outcome: RedeemOutcome, code: string, at: number) => {
-    insert.run(outcome.redemptionId, code, outcome.benefit ?? null, outcome.outcome,
-      outcome.reason ?? null, outcome.offline ? 1 : 0, at);
+    insert.run(
+      outcome.redemptionId,
+      code,
+      outcome.benefit ?? null,
+      outcome.outcome,
+      outcome.reason ?? null,
+      outcome.offline ? 1 : 0,
+      at,
+    );
     if (outcome.outcome !== 'accepted' || !outcome.benefit) return;
 
-    const data: CouponRedemption = { redemptionId: outcome.redemptionId, code,
-      benefit: outcome.benefit, redeemedAt: at, offline: outcome.offline };
+    const data: CouponRedemption = {
+      redemptionId: outcome.redemptionId,
+      code,
+      benefit: outcome.benefit,
+      redeemedAt: at,
+      offline: outcome.offline,
+    };
     options.outbox.append({ kind: 'benefit.redemption', at, data });
   });
 
   const offlineDecision = (redemptionId: string, code: string, at: number): RedeemOutcome => {
-    const refuse = (reason: string, benefit?: string): RedeemOutcome => ({ redemptionId,
-      outcome: 'refused', reason, offline: true, repeated: false,
-      ...(benefit ? { benefit } : {}) });
+    const refuse = (reason: string, benefit?: string): RedeemOutcome => ({
+      redemptionId,
+      outcome: 'refused',
+      reason,
+      offline: true,
+      repeated: false,
+      ...(benefit ? { benefit } : {}),
+    });
     const benefit = (allotments.all() as AllotmentRow[]).find((row) =>
-      couponCodeFits(row.code_key, code));
+      couponCodeFits(row.code_key, code),
+    );
     if (!benefit) return refuse('SB_ERR_NOT_FOUND');
     if ((benefit.valid_from ?? 0) > at || (benefit.valid_to ?? Infinity) < at)
       return refuse('SB_ERR_NOT_VALID_NOW', benefit.benefit);
@@ -80,8 +98,13 @@ export function counter(options: CounterOptions) {
     if (Number(accepted.get(benefit.benefit)) >= benefit.allotted)
       return refuse('SB_ERR_OUT_OF_STOCK', benefit.benefit);
 
-    return { redemptionId, outcome: 'accepted', benefit: benefit.benefit, offline: true,
-      repeated: false };
+    return {
+      redemptionId,
+      outcome: 'accepted',
+      benefit: benefit.benefit,
+      offline: true,
+      repeated: false,
+    };
   };
 
   return {
@@ -91,8 +114,13 @@ export function counter(options: CounterOptions) {
 
       const at = options.now();
       if (codeTaken.get(code)) {
-        const outcome: RedeemOutcome = { redemptionId, outcome: 'refused',
-          reason: 'SB_ERR_ALREADY_REDEEMED', offline: false, repeated: false };
+        const outcome: RedeemOutcome = {
+          redemptionId,
+          outcome: 'refused',
+          reason: 'SB_ERR_ALREADY_REDEEMED',
+          offline: false,
+          repeated: false,
+        };
         decide(outcome, code, at);
         return outcome;
       }
@@ -102,13 +130,25 @@ export function counter(options: CounterOptions) {
       if (again) return again;
 
       const outcome: RedeemOutcome = reply
-        ? { redemptionId, outcome: reply.outcome, offline: false, repeated: false,
+        ? {
+            redemptionId,
+            outcome: reply.outcome,
+            offline: false,
+            repeated: false,
             ...(reply.benefit ? { benefit: reply.benefit } : {}),
-            ...(reply.reason ? { reason: reply.reason } : {}) }
+            ...(reply.reason ? { reason: reply.reason } : {}),
+          }
         : offlineDecision(redemptionId, code, at);
       decide(outcome, code, at);
-      options.log.info({ redemption: redemptionId, outcome: outcome.outcome,
-        offline: outcome.offline, reason: outcome.reason }, 'coupon redemption');
+      options.log.info(
+        {
+          redemption: redemptionId,
+          outcome: outcome.outcome,
+          offline: outcome.offline,
+          reason: outcome.reason,
+        },
+        'coupon redemption',
+      );
       return outcome;
     },
     onAllotment(payload: Buffer, branch: string) {
@@ -117,8 +157,10 @@ export function counter(options: CounterOptions) {
       if (decoded.message.version <= options.state.number('allotmentVersion')) return;
 
       replaceAllotments(options.state, decoded.message);
-      options.log.info({ version: decoded.message.version,
-        benefits: decoded.message.benefits.length }, 'benefit allotment received');
+      options.log.info(
+        { version: decoded.message.version, benefits: decoded.message.benefits.length },
+        'benefit allotment received',
+      );
     },
   };
 }
@@ -126,11 +168,21 @@ export function counter(options: CounterOptions) {
 function stored(row: unknown): RedeemOutcome | null {
   if (!row) return null;
 
-  const found = row as { redemption_id: string; outcome: 'accepted' | 'refused';
-    benefit: string | null; reason: string | null; offline: number };
-  return { redemptionId: found.redemption_id, outcome: found.outcome, offline: found.offline === 1,
-    repeated: true, ...(found.benefit ? { benefit: found.benefit } : {}),
-    ...(found.reason ? { reason: found.reason } : {}) };
+  const found = row as {
+    redemption_id: string;
+    outcome: 'accepted' | 'refused';
+    benefit: string | null;
+    reason: string | null;
+    offline: number;
+  };
+  return {
+    redemptionId: found.redemption_id,
+    outcome: found.outcome,
+    offline: found.offline === 1,
+    repeated: true,
+    ...(found.benefit ? { benefit: found.benefit } : {}),
+    ...(found.reason ? { reason: found.reason } : {}),
+  };
 }
 
 function replaceAllotments(state: UplinkState, allotment: BenefitAllotment) {
@@ -139,8 +191,14 @@ function replaceAllotments(state: UplinkState, allotment: BenefitAllotment) {
   state.db.transaction(() => {
     state.db.exec('DELETE FROM uplink_allotments');
     for (const entry of allotment.benefits) {
-      insert.run(entry.benefit, entry.name, entry.allotted, entry.validFrom ?? null,
-        entry.validTo ?? null, entry.codeKey);
+      insert.run(
+        entry.benefit,
+        entry.name,
+        entry.allotted,
+        entry.validFrom ?? null,
+        entry.validTo ?? null,
+        entry.codeKey,
+      );
     }
     state.set('allotmentVersion', String(allotment.version));
   })();

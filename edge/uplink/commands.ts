@@ -46,7 +46,12 @@ export function commandDesk(options: CommandDeskOptions) {
 
     try {
       const data = await handler(request);
-      options.ack({ ...base, status: 'ok', ...(data === undefined ? {} : { data }), at: options.now() });
+      options.ack({
+        ...base,
+        status: 'ok',
+        ...(data === undefined ? {} : { data }),
+        at: options.now(),
+      });
     } catch (err) {
       const code = isSmartBranchError(err) ? err.code : 'SB_ERR_INTERNAL';
       const message = (err as Error).message.slice(0, 500);
@@ -79,7 +84,10 @@ export function commandDesk(options: CommandDeskOptions) {
 
       options.state.set('modulesVersion', String(settings.version));
       options.state.set('modules', JSON.stringify(settings.modules));
-      options.log.info({ version: settings.version, modules: settings.modules }, 'modules set by HQ');
+      options.log.info(
+        { version: settings.version, modules: settings.modules },
+        'modules set by HQ',
+      );
       options.onModules?.(settings.modules);
     },
     modules(): ModuleSettings['modules'] | null {

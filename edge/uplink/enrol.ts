@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { SmartBranchError, smartbranchVersion, type Logger } from '../../core/index.ts';
+import { type Logger, SmartBranchError, smartbranchVersion } from '../../core/index.ts';
 import { EnrolResponse } from '../../protocol/index.ts';
 
 export type Credentials = EnrolResponse;

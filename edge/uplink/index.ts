@@ -28,10 +28,10 @@ import { type ManifestTarget, manifestFlow } from './manifest.ts';
 import { answerPull, uplinkMetrics } from './pull.ts';
 import { uplinkState } from './state.ts';
 
-export { answerPull } from './pull.ts';
 export type { RedeemOutcome } from './benefits.ts';
 export type { CommandHandlers } from './commands.ts';
 export type { ManifestTarget } from './manifest.ts';
+export { answerPull } from './pull.ts';
 
 export const UplinkConfig = z.strictObject({
   /** The cloud's HTTP address, where the gateway enrols and fetches campaign assets. */
@@ -107,8 +107,13 @@ const nothingApplies: ManifestTarget = {
  */
 export async function startUplink(options: UplinkOptions, context: ModuleContext): Promise<Uplink> {
   const log = context.log.child({ module: 'uplink' });
-  const stats: UplinkStats = { state: 'connecting', pullsAnswered: 0, recordsSent: 0,
-    statusPushed: 0, manifestVersion: 0 };
+  const stats: UplinkStats = {
+    state: 'connecting',
+    pullsAnswered: 0,
+    recordsSent: 0,
+    statusPushed: 0,
+    manifestVersion: 0,
+  };
   const metrics = uplinkMetrics(context);
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
   const state = uplinkState(options.db);
@@ -120,13 +125,28 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
   const replies = new Map<string, (reply: RedeemReply) => void>();
 
   const send = <C extends Channel>(channel: C, message: MessageOf<C>, retain = false) => {
-    client?.publish(topic(channel, { branch } as never), encodeMessage(channel, message),
-      { qos: 1, retain });
+    client?.publish(topic(channel, { branch } as never), encodeMessage(channel, message), {
+      qos: 1,
+      retain,
+    });
   };
-  const desk = commandDesk({ gateway: options.gateway, branch, handlers: options.commands ?? {},
-    state, log, now, ack: (ack) => send('commandAck', ack), onModules: options.onModules });
-  const counterDesk = counter({ state, outbox: options.outbox, log, now,
-    askCloud: (redemptionId, code) => askCloud(redemptionId, code) });
+  const desk = commandDesk({
+    gateway: options.gateway,
+    branch,
+    handlers: options.commands ?? {},
+    state,
+    log,
+    now,
+    ack: (ack) => send('commandAck', ack),
+    onModules: options.onModules,
+  });
+  const counterDesk = counter({
+    state,
+    outbox: options.outbox,
+    log,
+    now,
+    askCloud: (redemptionId, code) => askCloud(redemptionId, code),
+  });
 
   const askCloud = (redemptionId: string, code: string) =>
     new Promise<RedeemReply | null>((resolve) => {
@@ -149,21 +169,32 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       branch,
       publicKeyPem: credentials.manifestPublicKey,
       target: options.screens ?? nothingApplies,
-      stage: assetStage(options.assetDir ?? join(dirname(options.credentialsFile), 'uplink-assets'),
-        new URL('/api/assets', options.config.cloudUrl).href, context.clock,
-        options.config.assetTimeoutMs),
+      stage: assetStage(
+        options.assetDir ?? join(dirname(options.credentialsFile), 'uplink-assets'),
+        new URL('/api/assets', options.config.cloudUrl).href,
+        context.clock,
+        options.config.assetTimeoutMs,
+      ),
       state,
       log,
-      report: (report) => send('rolloutReport', { ...report, gateway: options.gateway, at: now() },
-        true),
+      report: (report) =>
+        send('rolloutReport', { ...report, gateway: options.gateway, at: now() }, true),
     });
     const routes = new Map<string, (payload: Buffer) => void>([
       [topic('pullRequest', { branch }), (payload) => onPull(payload)],
-      [topic('campaignManifest', { branch }), (payload) => void flow.offer(payload)
-        .then(() => { stats.manifestVersion = flow.appliedVersion(); })],
+      [
+        topic('campaignManifest', { branch }),
+        (payload) =>
+          void flow.offer(payload).then(() => {
+            stats.manifestVersion = flow.appliedVersion();
+          }),
+      ],
       [topic('commandRequest', { branch }), (payload) => desk.onCommand(payload)],
       [topic('moduleSettings', { branch }), (payload) => desk.onModules(payload)],
-      [topic('benefitAllotment', { branch }), (payload) => counterDesk.onAllotment(payload, branch)],
+      [
+        topic('benefitAllotment', { branch }),
+        (payload) => counterDesk.onAllotment(payload, branch),
+      ],
       [topic('redeemReply', { branch }), (payload) => onReply(payload)],
     ]);
     stats.manifestVersion = flow.appliedVersion();
@@ -181,8 +212,9 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       pushStatus();
     });
     client.on('close', () => setState('offline'));
-    client.on('error', (err) => warn(`mqtt:${err.message}`, { reason: err.message },
-      'uplink connection error'));
+    client.on('error', (err) =>
+      warn(`mqtt:${err.message}`, { reason: err.message }, 'uplink connection error'),
+    );
     client.on('message', (name, payload) => routes.get(name)?.(payload));
   };
 

@@ -53,7 +53,8 @@ export function manifestFlow(options: ManifestFlowOptions) {
         () => null,
         (err: Error) => err.message,
       );
-      if (problem) return refuse(options, manifest, `asset ${asset.sha256} not fetched: ${problem}`);
+      if (problem)
+        return refuse(options, manifest, `asset ${asset.sha256} not fetched: ${problem}`);
     }
 
     apply(options, manifest);
@@ -63,9 +64,7 @@ export function manifestFlow(options: ManifestFlowOptions) {
     while (waiting) {
       const next = waiting;
       waiting = null;
-      await take(next).catch((err: Error) =>
-        options.log.error({ err }, 'manifest not taken'),
-      );
+      await take(next).catch((err: Error) => options.log.error({ err }, 'manifest not taken'));
     }
     running = null;
   };
@@ -84,14 +83,18 @@ export function manifestFlow(options: ManifestFlowOptions) {
 function check(options: ManifestFlowOptions, payload: Buffer): CampaignManifest | null {
   const decoded = decodeMessage('campaignManifest', payload);
   if (!decoded.ok) {
-    options.log.warn({ path: decoded.error.path, reason: decoded.error.message }, 'manifest refused');
+    options.log.warn(
+      { path: decoded.error.path, reason: decoded.error.message },
+      'manifest refused',
+    );
     return null;
   }
 
   const manifest = decoded.message;
   const applied = options.state.number(appliedKey);
   if (manifest.branch !== options.branch) return refuse(options, manifest, 'another branch');
-  if (!signatureHolds(options.publicKeyPem, manifest)) return refuse(options, manifest, 'bad signature');
+  if (!signatureHolds(options.publicKeyPem, manifest))
+    return refuse(options, manifest, 'bad signature');
   if (manifest.version === applied) {
     // A retained manifest comes again at every connect: say again that it is applied.
     options.report({ version: manifest.version, state: 'applied' });
@@ -126,7 +129,10 @@ function apply(options: ManifestFlowOptions, manifest: CampaignManifest) {
 
   options.state.set(appliedKey, String(manifest.version));
   options.stage.prune(new Set(assetsOf(manifest).map((asset) => asset.sha256)));
-  options.log.info({ version: manifest.version, campaigns: manifest.campaigns.length }, 'manifest applied');
+  options.log.info(
+    { version: manifest.version, campaigns: manifest.campaigns.length },
+    'manifest applied',
+  );
   options.report({ version: manifest.version, state: 'applied' });
 }
 

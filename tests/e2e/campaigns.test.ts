@@ -82,7 +82,10 @@ describe('a campaign rolled out to 20 gateways', () => {
   it('applies on return at a gateway that was offline during the push', async () => {
     const away = gateways.find((gateway) => gateway.branch === east[2]) as TestGateway;
     await away.stop();
-    await marketer.post('/api/campaigns', campaignBody('summer', { branches: { regions: ['east'] } }));
+    await marketer.post(
+      '/api/campaigns',
+      campaignBody('summer', { branches: { regions: ['east'] } }),
+    );
     await marketer.post('/api/campaigns/summer/publish');
     const meanwhile = await until(async () => {
       const answer = await rollout('summer');

@@ -1,7 +1,7 @@
 export { publishAllotment } from './allotments.ts';
 export {
-  BenefitInput,
   type BenefitBody,
+  BenefitInput,
   IssueRequest,
   RedeemInput,
   SettlementQuery,

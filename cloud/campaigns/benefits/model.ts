@@ -39,8 +39,7 @@ export const BenefitInput = z
   })
   .refine(
     (benefit) =>
-      Object.values(benefit.stock.perBranch).reduce((sum, n) => sum + n, 0) <=
-      benefit.stock.total,
+      Object.values(benefit.stock.perBranch).reduce((sum, n) => sum + n, 0) <= benefit.stock.total,
     { message: 'per-branch stock exceeds the total', path: ['stock', 'perBranch'] },
   )
   .refine(

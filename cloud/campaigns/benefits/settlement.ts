@@ -67,11 +67,7 @@ async function countIssued(db: ControlDb, benefit: string, period: { from: numbe
   return Number(row.count);
 }
 
-async function countRedeemed(
-  db: ControlDb,
-  benefit: string,
-  period: { from: number; to: number },
-) {
+async function countRedeemed(db: ControlDb, benefit: string, period: { from: number; to: number }) {
   const row = await db
     .selectFrom('redemptions')
     .select((eb) => eb.fn.countAll<number>().as('count'))

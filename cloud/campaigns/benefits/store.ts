@@ -52,7 +52,11 @@ export async function memberSponsor(db: ControlDb, userId: string): Promise<stri
 }
 
 async function requireSponsor(db: ControlDb, id: string) {
-  const row = await db.selectFrom('sponsors').select('kind').where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('sponsors')
+    .select('kind')
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `no sponsor ${id}`, 'sponsor');
 
   return row.kind;
@@ -166,8 +170,8 @@ export async function issueCoupons(
 ): Promise<string[]> {
   const benefit = await getBenefit(db, benefitId);
   const key = await codeKey(db, benefitId);
-  const holders: Array<string | null> = request.customers?.map(customerHash) ??
-    Array.from({ length: request.count ?? 1 }, () => null);
+  const holders: Array<string | null> =
+    request.customers?.map(customerHash) ?? Array.from({ length: request.count ?? 1 }, () => null);
 
   return db.transaction().execute(async (trx) => {
     const codes: string[] = [];

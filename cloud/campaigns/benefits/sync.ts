@@ -122,10 +122,5 @@ async function flag(
 
 /** Redemptions flagged for review: offline conflicts found at sync. */
 export async function flaggedRedemptions(db: ControlDb) {
-  return db
-    .selectFrom('redemptions')
-    .selectAll()
-    .where('review', '=', 1)
-    .orderBy('at')
-    .execute();
+  return db.selectFrom('redemptions').selectAll().where('review', '=', 1).orderBy('at').execute();
 }

@@ -21,7 +21,10 @@ describe.each(dialects)('benefits on %s', (dialect) => {
   let harness: Harness;
   let marketer: Client;
   let issued = 0;
-  const redemption = () => `red-${dialect}-${(issued += 1).toString().padStart(4, '0')}`;
+  const redemption = () => {
+    issued += 1;
+    return `red-${dialect}-${issued.toString().padStart(4, '0')}`;
+  };
   const issue = async (id: string, count: number) =>
     (await marketer.post(`/api/benefits/${id}/coupons`, { count })).body.codes as string[];
   const redeem = (codes: string[], redemptionId = redemption(), client = marketer) =>
@@ -102,7 +105,11 @@ describe.each(dialects)('benefits on %s', (dialect) => {
     await marketer.post('/api/benefits', benefit('bank-10', { stacksWith: ['merchant'] }));
     await marketer.post(
       '/api/benefits',
-      benefit('latte', { sponsor: 'coffee', stacksWith: ['bank'], costShare: { bank: 0.5, merchant: 0.5 } }),
+      benefit('latte', {
+        sponsor: 'coffee',
+        stacksWith: ['bank'],
+        costShare: { bank: 0.5, merchant: 0.5 },
+      }),
     );
     await marketer.post('/api/benefits', benefit('points', { sponsor: 'platform' }));
     const [bank1, bank2, bank3] = await issue('bank-10', 3);
@@ -164,7 +171,10 @@ describe.each(dialects)('benefits on %s', (dialect) => {
   });
 
   it('names the field of a malformed benefit', async () => {
-    const shares = await marketer.post('/api/benefits', benefit('bad', { costShare: { bank: 0.5 } }));
+    const shares = await marketer.post(
+      '/api/benefits',
+      benefit('bad', { costShare: { bank: 0.5 } }),
+    );
     const stock = await marketer.post(
       '/api/benefits',
       benefit('bad2', { stock: { total: 1, perBranch: { 'north#1': 2 } } }),

@@ -84,7 +84,10 @@ describe('outbound coupon codes', () => {
   });
 
   it('refuses a benefit the campaign does not draw on', async () => {
-    const answer = await marketer.post('/api/campaigns/cards/coupons', { benefit: 'other', count: 1 });
+    const answer = await marketer.post('/api/campaigns/cards/coupons', {
+      benefit: 'other',
+      count: 1,
+    });
 
     expect(answer.body.error).toMatchObject({ code: 'SB_ERR_INVALID_REQUEST', path: 'benefit' });
   });
@@ -99,8 +102,18 @@ describe('conversions and funnels', () => {
       `,north#1,card-application,${codes[0]},,${may.from + 5000}`,
     ].join('\r\n');
 
-    const first = await marketer.request('POST', '/api/campaigns/cards/conversions', text, 'text/csv');
-    const again = await marketer.request('POST', '/api/campaigns/cards/conversions', text, 'text/csv');
+    const first = await marketer.request(
+      'POST',
+      '/api/campaigns/cards/conversions',
+      text,
+      'text/csv',
+    );
+    const again = await marketer.request(
+      'POST',
+      '/api/campaigns/cards/conversions',
+      text,
+      'text/csv',
+    );
 
     expect(first.body).toEqual({ received: 3, stored: 3 });
     expect(again.body).toEqual({ received: 3, stored: 0 });

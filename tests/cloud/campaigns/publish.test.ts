@@ -76,11 +76,17 @@ describe('campaign bodies', () => {
     const answer = await marketer.post('/api/campaigns', body);
 
     expect(answer.status).toBe(400);
-    expect(answer.body.error).toMatchObject({ code: 'SB_ERR_INVALID_REQUEST', path: 'items.0.asset' });
+    expect(answer.body.error).toMatchObject({
+      code: 'SB_ERR_INVALID_REQUEST',
+      path: 'items.0.asset',
+    });
   });
 
   it('refuses an unknown objective and a selector naming no criterion, by field', async () => {
-    const objective = await marketer.post('/api/campaigns', campaignBody('x1', { objective: 'fame' }));
+    const objective = await marketer.post(
+      '/api/campaigns',
+      campaignBody('x1', { objective: 'fame' }),
+    );
     const selector = await marketer.post('/api/campaigns', campaignBody('x2', { branches: {} }));
 
     expect(objective.body.error.path).toBe('objective');

@@ -1,7 +1,7 @@
 import { type Cloud, startCloud } from '../../../cloud/index.ts';
 import { openStore, type Store } from '../../../cloud/store/index.ts';
 import { createUser, type Role } from '../../../cloud/users/index.ts';
-import { type ModuleContext, hashPassword } from '../../../core/index.ts';
+import { hashPassword, type ModuleContext } from '../../../core/index.ts';
 import {
   adminPassword,
   postgresTarget,

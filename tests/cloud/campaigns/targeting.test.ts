@@ -24,12 +24,23 @@ const catchment = async (ids: readonly string[]) =>
 
 describe('branch selection', () => {
   it('picks by region, tag, theme and list exactly as a hand count of the fixture', async () => {
-    expect(await selectBranches({ regions: ['east'] }, fixture)).toEqual(['sh-01', 'sh-02', 'sh-03']);
+    expect(await selectBranches({ regions: ['east'] }, fixture)).toEqual([
+      'sh-01',
+      'sh-02',
+      'sh-03',
+    ]);
     expect(await selectBranches({ tags: ['mall'] }, fixture)).toEqual([
-      'sh-01', 'sh-02', 'sz-01', 'bj-02', 'cd-02', 'xx-01',
+      'sh-01',
+      'sh-02',
+      'sz-01',
+      'bj-02',
+      'cd-02',
+      'xx-01',
     ]);
     expect(await selectBranches({ themes: ['community'] }, fixture)).toEqual([
-      'sh-03', 'sz-02', 'cd-02',
+      'sh-03',
+      'sz-02',
+      'cd-02',
     ]);
     expect(await selectBranches({ branches: ['bj-01', 'nowhere'] }, fixture)).toEqual(['bj-01']);
   });
@@ -49,7 +60,10 @@ describe('branch selection', () => {
       fixture,
       catchment,
     );
-    const blind = await selectBranches({ catchment: [{ attribute: 'population3km', min: 0 }] }, fixture);
+    const blind = await selectBranches(
+      { catchment: [{ attribute: 'population3km', min: 0 }] },
+      fixture,
+    );
 
     // Among the six mall branches, in order, population is 10k, 20k, 30k, 40k, 50k, 60k.
     expect(picked).toEqual(['sz-01', 'bj-02', 'cd-02']);

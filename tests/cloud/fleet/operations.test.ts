@@ -92,7 +92,9 @@ describe('remote commands', () => {
     const incomplete = await admin.post('/api/gateways/gw-north/commands', {
       action: 'restart-module',
     });
-    const nobody = await admin.post('/api/gateways/gw-nobody/commands', { action: 'reload-config' });
+    const nobody = await admin.post('/api/gateways/gw-nobody/commands', {
+      action: 'reload-config',
+    });
 
     expect(incomplete.body.error).toMatchObject({ code: 'SB_ERR_INVALID_REQUEST', path: 'module' });
     expect(nobody.status).toBe(404);
@@ -106,7 +108,9 @@ describe('modules per branch', () => {
     });
 
     await until(() => north.uplink.modules()?.leads === true);
-    const read = await (await harness.as('branch-manager')).get(`/api/branches/${branchPath}/modules`);
+    const read = await (await harness.as('branch-manager')).get(
+      `/api/branches/${branchPath}/modules`,
+    );
 
     expect(set.body.version).toBe(1);
     expect(read.body.modules).toEqual({

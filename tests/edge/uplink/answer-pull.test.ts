@@ -10,19 +10,37 @@ function filledOutbox(count: number, padding = 0) {
   const store = openStore(join(dir.path, 'g.db'), testContext());
   const box = outbox(store.db);
   for (let i = 0; i < count; i++) {
-    box.append({ kind: 'queue.minute', at: i, data: { minute: i * 60_000,
-      service: `S${'x'.repeat(padding)}`.slice(0, 60), issued: i, served: i,
-      waitSecondsTotal: 1, waitSecondsMax: 1 } });
+    box.append({
+      kind: 'queue.minute',
+      at: i,
+      data: {
+        minute: i * 60_000,
+        service: `S${'x'.repeat(padding)}`.slice(0, 60),
+        issued: i,
+        served: i,
+        waitSecondsTotal: 1,
+        waitSecondsMax: 1,
+      },
+    });
   }
-  return { box, done: () => { store.close(); dir.remove(); } };
+  return {
+    box,
+    done: () => {
+      store.close();
+      dir.remove();
+    },
+  };
 }
 
 describe('answering a pull', () => {
   it('sends the records after the cursor and confirms everything up to it', () => {
     const { box, done } = filledOutbox(5);
 
-    const answer = answerPull({ outbox: box, gateway: 'g1' },
-      { pullId: 'p1', stream: 'queue', after: 2, limit: 10, at: 0 }, 1000);
+    const answer = answerPull(
+      { outbox: box, gateway: 'g1' },
+      { pullId: 'p1', stream: 'queue', after: 2, limit: 10, at: 0 },
+      1000,
+    );
 
     expect(answer.records.map((record) => record.seq)).toEqual([3, 4, 5]);
     expect(answer.lastSeq).toBe(5);
@@ -33,8 +51,11 @@ describe('answering a pull', () => {
   it('halves an answer until it fits the payload limit, leaving the rest for the next pull', () => {
     const { box, done } = filledOutbox(5000, 60);
 
-    const answer = answerPull({ outbox: box, gateway: 'g1' },
-      { pullId: 'p1', stream: 'queue', after: 0, limit: 5000, at: 0 }, 1000);
+    const answer = answerPull(
+      { outbox: box, gateway: 'g1' },
+      { pullId: 'p1', stream: 'queue', after: 0, limit: 5000, at: 0 },
+      1000,
+    );
 
     const size = Buffer.byteLength(JSON.stringify(answer));
     expect(size).toBeLessThanOrEqual(maxPayloadBytes);

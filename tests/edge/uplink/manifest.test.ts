@@ -73,7 +73,11 @@ describe('campaign manifests on the gateway', () => {
 
   it('refuses a tampered manifest with the reason and keeps what was applied', async () => {
     const legit = await until(() => seen.find((manifest) => manifest.version === 1));
-    const tampered = { ...legit, version: 2, campaigns: [{ ...legit.campaigns[0], name: 'Free money' }] };
+    const tampered = {
+      ...legit,
+      version: 2,
+      campaigns: [{ ...legit.campaigns[0], name: 'Free money' }],
+    };
     await intruder.publishAsync(
       topic('campaignManifest', { branch: 'north#1' }),
       encodeMessage('campaignManifest', tampered as CampaignManifest),
@@ -95,7 +99,11 @@ describe('campaign manifests on the gateway', () => {
       return answer.counts.failed === 1 ? answer : null;
     });
 
-    expect(failed.branches[0]).toMatchObject({ version: 2, state: 'failed', reason: 'bad signature' });
+    expect(failed.branches[0]).toMatchObject({
+      version: 2,
+      state: 'failed',
+      reason: 'bad signature',
+    });
     expect(north.screens.applied.map((manifest) => manifest.version)).toEqual([1]);
   });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../core/index.ts';
 import { type Client, type Harness, startHarness } from '../../cloud/campaigns/support.ts';
-import { freePort } from '../../support/services.ts';
 import { testContext } from '../../support/context.ts';
+import { freePort } from '../../support/services.ts';
 import { startTestGateway, type TestGateway, until } from './support.ts';
 
 const context = testContext(systemClock);
@@ -26,7 +26,9 @@ beforeAll(async () => {
   await marketer.put('/api/sponsors/bank', { name: 'The Bank', kind: 'bank' });
   north = await startTestGateway(harness, 'north#1', 'gw-north', context);
   south = await startTestGateway(harness, 'south/2', 'gw-south', context);
-  await until(() => north.uplink.stats().state === 'online' && south.uplink.stats().state === 'online');
+  await until(
+    () => north.uplink.stats().state === 'online' && south.uplink.stats().state === 'online',
+  );
   await marketer.post('/api/benefits', {
     id: 'cafe',
     name: 'Coffee on the bank',
