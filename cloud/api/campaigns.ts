@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { SmartBranchError } from '../../core/index.ts';
 import { Id } from '../../protocol/index.ts';
 import {
-  assetBytes,
   BranchSelector,
   CampaignInput,
   type ControlPlane,
@@ -59,7 +58,7 @@ export function campaignBook(plane: ControlPlane, now: () => number): RouteBook 
     summary: 'An asset by its sha256, for gateways (content-addressed, no login)',
     access: 'public',
     handler: async (call) => {
-      const asset = await assetBytes(db, param(call, 'sha256', Sha256));
+      const asset = await plane.asset(param(call, 'sha256', Sha256));
       if (!asset) throw new SmartBranchError('SB_ERR_NOT_FOUND', 'asset', 'sha256');
 
       call.response.set('etag', `"${call.params.sha256}"`);

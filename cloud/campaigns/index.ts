@@ -9,7 +9,7 @@ export {
   TargetsInput,
 } from './conversions.ts';
 export { csvField, parseCsv } from './csv.ts';
-export { branchManifest, publishBranch } from './manifests.ts';
+export { type BranchPlan, branchManifest, publishBranch, publishBranches } from './manifests.ts';
 export {
   BranchSelector,
   type Campaign,

@@ -24,40 +24,70 @@ export interface PublishDeps {
 /** Campaigns of these statuses are in manifests; the gateway's scheduler honours dates. */
 export const publishedStatuses = ['live', 'scheduled'] as const;
 
+/** One branch's next manifest: the published campaigns that target it. */
+export interface BranchPlan {
+  branch: string;
+  campaigns: readonly Campaign[];
+}
+
+// Rows per multi-row statement: well inside SQLite's 32766 bound values.
+const rowsPerStatement = 200;
+
 /**
- * Builds, signs, stores and publishes (retained) the next manifest of one branch, holding
+ * Builds, signs, stores and publishes (retained) the next manifest of each branch, holding
  * every published campaign that targets it; records each one's rollout as pending and each
- * campaign that left the branch as removed. Returns the version.
+ * campaign that left the branch as removed. Every manifest is stored in one transaction
+ * before any is published, so a gateway never sees a version the store does not hold.
+ * Returns each branch's version.
  */
+export async function publishBranches(
+  deps: PublishDeps,
+  plans: readonly BranchPlan[],
+): Promise<Map<string, number>> {
+  const now = deps.now();
+  const entries = new Map<string, ManifestCampaign>();
+  for (const campaign of new Set(plans.flatMap((plan) => plan.campaigns))) {
+    entries.set(campaign.id, await manifestCampaign(deps, campaign));
+  }
+
+  const manifests = await deps.db.transaction().execute(async (trx) => {
+    const versions = await currentVersions(
+      trx,
+      plans.map((plan) => plan.branch),
+    );
+    const signed = plans.map((plan) =>
+      sign(deps.signingKey, {
+        branch: plan.branch,
+        version: (versions.get(plan.branch) ?? 0) + 1,
+        issuedAt: now,
+        campaigns: plan.campaigns.map((campaign) => entries.get(campaign.id) as ManifestCampaign),
+      }),
+    );
+    await storeManifests(trx, signed, now);
+    await recordRollouts(trx, plans, signed, now);
+    return signed;
+  });
+
+  await Promise.all(
+    manifests.map((manifest) =>
+      deps.broker.publish(
+        topic('campaignManifest', { branch: manifest.branch }),
+        encodeMessage('campaignManifest', manifest),
+        { qos: 1, retain: true },
+      ),
+    ),
+  );
+  return new Map(manifests.map((manifest) => [manifest.branch, manifest.version]));
+}
+
+/** The one-branch form of `publishBranches`. */
 export async function publishBranch(
   deps: PublishDeps,
   branch: string,
   campaigns: readonly Campaign[],
 ): Promise<number> {
-  const now = deps.now();
-  const entries = await Promise.all(campaigns.map((campaign) => manifestCampaign(deps, campaign)));
-  const manifest = await deps.db.transaction().execute(async (trx) => {
-    const version = await nextVersion(trx as unknown as ControlDb, branch);
-    const signed = sign(deps.signingKey, { branch, version, issuedAt: now, campaigns: entries });
-    await trx
-      .insertInto('branch_manifests')
-      .values({ branch, version, manifest: JSON.stringify(signed), published_at: now })
-      .onConflict((conflict) =>
-        conflict
-          .column('branch')
-          .doUpdateSet({ version, manifest: JSON.stringify(signed), published_at: now }),
-      )
-      .execute();
-    await recordRollouts(trx as unknown as ControlDb, branch, version, campaigns, now);
-    return signed;
-  });
-
-  await deps.broker.publish(
-    topic('campaignManifest', { branch }),
-    encodeMessage('campaignManifest', manifest),
-    { qos: 1, retain: true },
-  );
-  return manifest.version;
+  const versions = await publishBranches(deps, [{ branch, campaigns }]);
+  return versions.get(branch) ?? 0;
 }
 
 function sign(key: SigningKey, unsigned: Omit<CampaignManifest, 'keyId' | 'signature'>) {
@@ -65,36 +95,92 @@ function sign(key: SigningKey, unsigned: Omit<CampaignManifest, 'keyId' | 'signa
   return { ...withKey, signature: key.sign(manifestSigningBytes(withKey)) } as CampaignManifest;
 }
 
-async function nextVersion(db: ControlDb, branch: string): Promise<number> {
-  const row = await db
-    .selectFrom('branch_manifests')
-    .select('version')
-    .where('branch', '=', branch)
-    .executeTakeFirst();
-  return (row?.version ?? 0) + 1;
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < items.length; index += rowsPerStatement) {
+    out.push(items.slice(index, index + rowsPerStatement));
+  }
+  return out;
+}
+
+async function currentVersions(db: ControlDb, branches: readonly string[]) {
+  const versions = new Map<string, number>();
+  for (const part of chunks(branches)) {
+    const rows = await db
+      .selectFrom('branch_manifests')
+      .select(['branch', 'version'])
+      .where('branch', 'in', part)
+      .execute();
+    for (const row of rows) versions.set(row.branch, row.version);
+  }
+  return versions;
+}
+
+async function storeManifests(db: ControlDb, manifests: readonly CampaignManifest[], now: number) {
+  for (const part of chunks(manifests)) {
+    await db
+      .insertInto('branch_manifests')
+      .values(
+        part.map((manifest) => ({
+          branch: manifest.branch,
+          version: manifest.version,
+          manifest: JSON.stringify(manifest),
+          published_at: now,
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.column('branch').doUpdateSet((eb) => ({
+          version: eb.ref('excluded.version'),
+          manifest: eb.ref('excluded.manifest'),
+          published_at: eb.ref('excluded.published_at'),
+        })),
+      )
+      .execute();
+  }
 }
 
 async function recordRollouts(
   db: ControlDb,
-  branch: string,
-  version: number,
-  campaigns: readonly Campaign[],
+  plans: readonly BranchPlan[],
+  manifests: readonly CampaignManifest[],
   now: number,
 ) {
-  const included = campaigns.map((campaign) => campaign.id);
-  let gone = db
-    .updateTable('campaign_rollouts')
-    .set({ state: 'removed', version, reason: null, updated_at: now })
-    .where('branch', '=', branch);
-  if (included.length > 0) gone = gone.where('campaign', 'not in', included);
-  await gone.execute();
+  for (const [index, plan] of plans.entries()) {
+    const included = plan.campaigns.map((campaign) => campaign.id);
+    const version = manifests[index]?.version ?? 0;
+    let gone = db
+      .updateTable('campaign_rollouts')
+      .set({ state: 'removed', version, reason: null, updated_at: now })
+      .where('branch', '=', plan.branch)
+      .where('state', '!=', 'removed');
+    if (included.length > 0) gone = gone.where('campaign', 'not in', included);
+    await gone.execute();
+  }
 
-  for (const campaign of included) {
-    const row = { version, state: 'pending', reason: null, gateway: null, updated_at: now };
+  const rows = plans.flatMap((plan, index) =>
+    plan.campaigns.map((campaign) => ({
+      campaign: campaign.id,
+      branch: plan.branch,
+      version: manifests[index]?.version ?? 0,
+      state: 'pending',
+      reason: null,
+      gateway: null,
+      updated_at: now,
+    })),
+  );
+  for (const part of chunks(rows)) {
     await db
       .insertInto('campaign_rollouts')
-      .values({ campaign, branch, ...row })
-      .onConflict((conflict) => conflict.columns(['campaign', 'branch']).doUpdateSet(row))
+      .values(part)
+      .onConflict((conflict) =>
+        conflict.columns(['campaign', 'branch']).doUpdateSet((eb) => ({
+          version: eb.ref('excluded.version'),
+          state: eb.ref('excluded.state'),
+          reason: eb.ref('excluded.reason'),
+          gateway: eb.ref('excluded.gateway'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
       .execute();
   }
 }

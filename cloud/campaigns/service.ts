@@ -4,12 +4,12 @@ import { decodeMessage, encodeMessage, topic, topicFilter } from '../../protocol
 import type { CloudBroker, InboundMessage } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import { publishAllotment, redeem, type SyncFigures, syncRedemptions } from './benefits/index.ts';
-import { publishBranch, publishedStatuses } from './manifests.ts';
+import { publishBranches, publishedStatuses } from './manifests.ts';
 import type { BranchSelector, Campaign, CampaignStatus } from './model.ts';
 import { branchesHolding, recordReport } from './rollout.ts';
 import { type ControlDb, controlDb } from './schema.ts';
 import type { SigningKey } from './signing.ts';
-import { getCampaign, listCampaigns, setStatus } from './store.ts';
+import { getCampaign, listCampaigns, servedAssets, setStatus } from './store.ts';
 import { type CatchmentSource, selectBranches, targetBranches } from './targeting.ts';
 
 export interface ControlPlaneOptions {
@@ -32,6 +32,8 @@ export interface ControlPlane {
   readonly broker: CloudBroker;
   readonly offlineAfterMs: number;
   selectBranches(selector: BranchSelector): Promise<string[]>;
+  /** An uploaded asset's bytes, from memory when served lately. */
+  asset: ReturnType<typeof servedAssets>;
   /** Publishes a campaign (live, or scheduled before its start date) to its branches. */
   publish(id: string): Promise<{ status: CampaignStatus; branches: string[] }>;
   /** Pauses or ends a campaign and takes it out of its branches' manifests. */
@@ -72,11 +74,11 @@ export function startControlPlane(
   const republish = async (targets: readonly string[]) => {
     const published = await listCampaigns(db, [...publishedStatuses]);
     const picked = await branchesOf(published);
-    const versions = new Map<string, number>();
-    for (const branch of new Set(targets)) {
-      const own = published.filter((campaign) => picked.get(campaign.id)?.includes(branch));
-      versions.set(branch, await publishBranch(publishDeps, branch, own));
-    }
+    const plans = [...new Set(targets)].map((branch) => ({
+      branch,
+      campaigns: published.filter((campaign) => picked.get(campaign.id)?.includes(branch)),
+    }));
+    const versions = await publishBranches(publishDeps, plans);
     log.info({ branches: versions.size }, 'manifests published');
     return versions;
   };
@@ -160,6 +162,7 @@ export function startControlPlane(
     store: options.db,
     broker: options.broker,
     offlineAfterMs: options.offlineAfterMs,
+    asset: servedAssets(db),
     selectBranches: async (selector) =>
       selectBranches(selector, await targetBranches(options.db), options.catchment),
     async publish(id) {

@@ -143,10 +143,38 @@ export async function assetInfo(db: ControlDb, sha256: string) {
     .executeTakeFirst();
 }
 
-export async function assetBytes(db: ControlDb, sha256: string) {
+type AssetBytes = { data: Buffer; mime: string; size: number };
+
+export async function assetBytes(db: ControlDb, sha256: string): Promise<AssetBytes | undefined> {
   return db
     .selectFrom('campaign_assets')
     .select(['data', 'mime', 'size'])
     .where('sha256', '=', sha256)
     .executeTakeFirst();
+}
+
+/**
+ * Recently served assets in memory, up to `maxBytes`: a rollout to a thousand branches asks
+ * for the same few files a thousand times. Content-addressed, so never stale on any replica.
+ */
+export function servedAssets(db: ControlDb, maxBytes = 64 * 1024 * 1024) {
+  const held = new Map<string, AssetBytes>();
+  let bytes = 0;
+  return async (sha256: string): Promise<AssetBytes | undefined> => {
+    const cached = held.get(sha256);
+    if (cached) return cached;
+
+    const row = await assetBytes(db, sha256);
+    if (!row || row.size > maxBytes / 4) return row;
+
+    for (const [key, entry] of held) {
+      if (bytes + row.size <= maxBytes) break;
+      held.delete(key);
+      bytes -= entry.size;
+    }
+    const entry = { data: Buffer.from(row.data), mime: row.mime, size: row.size };
+    held.set(sha256, entry);
+    bytes += entry.size;
+    return entry;
+  };
 }
