@@ -18,8 +18,10 @@ export interface SimulateOptions {
 const fleetHelp = `
 A fleet runs N fleet-mode gateways in this process on one clock sped up --speed times: each
 has the real store, bus, queue, screens scheduler and uplink, a synthetic camera and no
-Node-RED, and is enrolled into the cloud. Totals depend only on --seed; the status line shows
-the simulated time, the customers and tickets so far, and how far the clock's timers lag.
+Node-RED, and is enrolled into the cloud. Each branch's customers follow --seed; a run that
+stops after --duration real seconds cuts the day at a moment the machine's speed decides, so
+only a stepped clock (the tests') repeats totals exactly. The status line shows the simulated
+time, the customers and tickets so far, and how far the clock's timers lag.
 
   smartbranch simulate --branches 100 --speed 60 --embedded-cloud --duration 120 \\
     --summary fleet.json
