@@ -145,16 +145,26 @@ async function recordRollouts(
   manifests: readonly CampaignManifest[],
   now: number,
 ) {
+  // Branches that keep the same campaigns share one statement: one per group, not per branch.
+  const groups = new Map<string, { included: string[]; branches: string[]; version: number }>();
   for (const [index, plan] of plans.entries()) {
-    const included = plan.campaigns.map((campaign) => campaign.id);
+    const included = plan.campaigns.map((campaign) => campaign.id).sort();
     const version = manifests[index]?.version ?? 0;
-    let gone = db
-      .updateTable('campaign_rollouts')
-      .set({ state: 'removed', version, reason: null, updated_at: now })
-      .where('branch', '=', plan.branch)
-      .where('state', '!=', 'removed');
-    if (included.length > 0) gone = gone.where('campaign', 'not in', included);
-    await gone.execute();
+    const key = `${version}|${included.join('|')}`;
+    const group = groups.get(key) ?? { included, branches: [], version };
+    group.branches.push(plan.branch);
+    groups.set(key, group);
+  }
+  for (const group of groups.values()) {
+    for (const part of chunks(group.branches)) {
+      let gone = db
+        .updateTable('campaign_rollouts')
+        .set({ state: 'removed', version: group.version, reason: null, updated_at: now })
+        .where('branch', 'in', part)
+        .where('state', '!=', 'removed');
+      if (group.included.length > 0) gone = gone.where('campaign', 'not in', group.included);
+      await gone.execute();
+    }
   }
 
   const rows = plans.flatMap((plan, index) =>
