@@ -45,7 +45,9 @@ const sameOrigin: RequestHandler = (request, _response, next) => {
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet());
+  // `same-origin` rather than helmet's `no-referrer`: under no-referrer a browser sends
+  // `Origin: null` with a form post, and the cross-site check above would refuse every login.
+  app.use(helmet({ referrerPolicy: { policy: 'same-origin' } }));
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
   app.use(sameOrigin);
