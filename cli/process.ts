@@ -56,3 +56,26 @@ export function exitOnConfigError(err: unknown): never {
   }
   throw err;
 }
+
+/**
+ * Starts a piece, turning the start-up failures a technician can fix (a port in use, a
+ * folder not writable) into one line naming what to change, instead of a stack trace.
+ */
+export async function startOrExplain<T>(piece: string, configFile: string,
+  start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const failure = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    const where = failure.port ? `${failure.address ?? ''}:${failure.port}` : failure.path ?? '';
+    const hint = {
+      EADDRINUSE: `is already in use: pick another port in ${configFile}`,
+      EACCES: `is not allowed for this user: change it in ${configFile} or the permissions`,
+      EADDRNOTAVAIL: `is not an address of this machine: fix the host in ${configFile}`,
+    }[failure.code ?? ''];
+    if (!hint) throw err;
+
+    console.error(`smartbranch: the ${piece} cannot start: ${where} ${hint}`);
+    process.exit(2);
+  }
+}

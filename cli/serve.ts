@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../core/index.ts';
-import { exitOnConfigError, processContext, untilSignal } from './process.ts';
+import { exitOnConfigError, processContext, startOrExplain, untilSignal } from './process.ts';
 
 export interface SimulateOptions {
   config?: string;
@@ -40,7 +40,7 @@ export function registerServe(program: Command): void {
       const { CloudConfig, startCloud } = await import('../cloud/index.ts');
       const config = load(options.config, CloudConfig);
       const context = processContext('cloud');
-      const cloud = await startCloud(config, context);
+      const cloud = await startOrExplain('cloud', options.config, () => startCloud(config, context));
       console.log(`HQ page ${cloud.httpUrl}/   cloud broker ${cloud.brokerUrl}`);
       await untilSignal(context.log, () => cloud.stop());
     });
@@ -53,7 +53,8 @@ export function registerServe(program: Command): void {
       const { GatewayConfig, startGateway } = await import('../edge/runtime.ts');
       const config = load(options.config, GatewayConfig);
       const context = processContext('gateway');
-      const gateway = await startGateway(config, context);
+      const gateway = await startOrExplain('gateway', options.config,
+        () => startGateway(config, context));
       console.log(`technician page ${gateway.httpUrl}/   local bus ${gateway.busUrl}`);
       await untilSignal(context.log, () => gateway.stop());
     });

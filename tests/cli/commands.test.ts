@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../core/index.ts';
@@ -49,6 +50,24 @@ describe('the smartbranch command', () => {
     expect(simRun.code).toBe(2);
     expect(simRun.output).toMatch(/seed: /);
     expect(simRun.output).toMatch(/gateway: /);
+  });
+
+  it('names a port already in use in one line instead of a stack trace', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    const file = join(dir.path, 'busy.json');
+    writeFileSync(file, JSON.stringify({ gateway: 'g1', branch: 'b1', branchName: 'B',
+      dataDir: join(dir.path, 'busy'), bus: { port },
+      queue: { timeZone: 'Europe/Berlin', services: [{ id: 'cash', name: 'Cash', prefix: 'A',
+        targetWaitMinutes: 5 }], counters: [{ id: '1', name: 'C1', services: ['cash'] }] } }));
+
+    const { code, output } = await runToEnd(['gateway', '--config', file]);
+    holder.close();
+
+    expect(code).toBe(2);
+    expect(output).toContain(`127.0.0.1:${port} is already in use: pick another port in ${file}`);
+    expect(output).not.toMatch(/\n\s+at /);
   });
 
   it('says which config file it cannot read', async () => {
