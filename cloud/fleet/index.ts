@@ -1,15 +1,5 @@
 export { type Branch, branchExists, listBranches, syncBranches } from './branches.ts';
 export { type CloudBroker, type InboundMessage, startBroker } from './broker.ts';
-export { createEnrolmentToken, type Enrolment, enrolGateway } from './enrolment.ts';
-export { type BranchFigures, branchFigures } from './figures.ts';
-export { type GatewayIdentity, listGateways } from './gateways.ts';
-export {
-  type GatewayStatus,
-  type LiveChannel,
-  readStatuses,
-  startLiveChannel,
-  storeStatus,
-} from './live.ts';
 export {
   CommandInput,
   type CommandState,
@@ -19,8 +9,18 @@ export {
   recordAck,
   sendCommand,
 } from './commands.ts';
+export { createEnrolmentToken, type Enrolment, enrolGateway } from './enrolment.ts';
+export { connectExternalBroker } from './external-broker.ts';
+export { type BranchFigures, branchFigures } from './figures.ts';
+export { type GatewayIdentity, listGateways } from './gateways.ts';
 export { type GatewayHealth, gatewayHealth } from './health.ts';
+export {
+  type GatewayStatus,
+  type LiveChannel,
+  readStatuses,
+  startLiveChannel,
+  storeStatus,
+} from './live.ts';
 export { branchModules, defaultModules, ModulesInput, setModules } from './modules.ts';
 export { type FleetOperations, startFleetOperations } from './operations.ts';
 export { branchProfile, ProfileInput, saveProfile } from './profiles.ts';
-export { connectExternalBroker } from './external-broker.ts';
