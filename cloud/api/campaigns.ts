@@ -16,6 +16,7 @@ import {
   rolloutPage,
   Sha256,
   saveTargets,
+  statusAt,
   storeAsset,
   TargetsInput,
   updateCampaign,
@@ -80,7 +81,12 @@ export function campaignBook(plane: ControlPlane, now: () => number): RouteBook 
     path: '/api/campaigns',
     summary: 'Every campaign',
     access: readers,
-    handler: async () => ({ campaigns: await listCampaigns(db) }),
+    handler: async () => ({
+      campaigns: (await listCampaigns(db)).map((campaign) => ({
+        ...campaign,
+        status: statusAt(campaign, now()),
+      })),
+    }),
   });
   book.add({
     method: 'post',
@@ -96,7 +102,10 @@ export function campaignBook(plane: ControlPlane, now: () => number): RouteBook 
     path: '/api/campaigns/:id',
     summary: 'One campaign',
     access: readers,
-    handler: async (call) => getCampaign(db, id(call)),
+    handler: async (call) => {
+      const campaign = await getCampaign(db, id(call));
+      return { ...campaign, status: statusAt(campaign, now()) };
+    },
   });
   book.add({
     method: 'put',

@@ -18,6 +18,7 @@ export {
   funnelSteps,
   Objective,
   Sha256,
+  statusAt,
 } from './model.ts';
 export { rolloutPage } from './page.ts';
 export { type BranchRollout, campaignRollout } from './rollout.ts';

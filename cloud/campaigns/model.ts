@@ -115,3 +115,17 @@ export const RolloutState = z.enum(['pending', 'downloading', 'applied', 'failed
 export type RolloutState = z.output<typeof RolloutState>;
 
 export { Sha256 };
+
+/**
+ * The status as of `now`: a scheduled campaign whose start date has come is live, and a live
+ * or scheduled one past its end date has ended. Dates are compared as UTC calendar days; the
+ * gateway's scheduler applies them exactly, in the branch's time zone.
+ */
+export function statusAt(campaign: Campaign, now: number): CampaignStatus {
+  const today = new Date(now).toISOString().slice(0, 10);
+  const { startDate, endDate } = campaign.schedule ?? {};
+  if (campaign.status !== 'scheduled' && campaign.status !== 'live') return campaign.status;
+  if (endDate !== undefined && endDate < today) return 'ended';
+  if (startDate !== undefined && startDate > today) return 'scheduled';
+  return 'live';
+}

@@ -154,4 +154,18 @@ describe('publishing', () => {
     const rollout = await marketer.get('/api/campaigns/spring/rollout');
     expect(rollout.body.branches[0].state).toBe('removed');
   });
+
+  it('shows a campaign scheduled before its start date and ended after its end date', async () => {
+    const later = campaignBody('later', { schedule: { startDate: '2026-03-01' } });
+    const past = campaignBody('past', { schedule: { endDate: '2025-12-31' } });
+    await marketer.post('/api/campaigns', later);
+    await marketer.post('/api/campaigns', past);
+
+    const scheduled = await marketer.post('/api/campaigns/later/publish');
+    await marketer.post('/api/campaigns/past/publish');
+
+    expect(scheduled.body.status).toBe('scheduled');
+    expect((await marketer.get('/api/campaigns/later')).body.status).toBe('scheduled');
+    expect((await marketer.get('/api/campaigns/past')).body.status).toBe('ended');
+  });
 });
