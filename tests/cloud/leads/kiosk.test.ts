@@ -11,17 +11,8 @@ import { kioskLeadRoutes } from '../../../edge/leads/index.ts';
 import { openStore as openEdgeStore } from '../../../edge/store/index.ts';
 import { outbox as openOutbox } from '../../../edge/store/outbox.ts';
 import { type LeadsFixture, leadsFixture } from './fixture.ts';
+import { chromiumArgs } from '../../support/browser.ts';
 
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const consent = { version: '2026-12', text: 'I agree that the bank may call me.' };
 
 describe('kiosk leads, sealed in the page and delivered once', () => {

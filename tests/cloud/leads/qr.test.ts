@@ -8,20 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkQrToken } from '../../../cloud/leads/index.ts';
 import { leadsServer } from './app.ts';
 import { type LeadsFixture, leadsFixture } from './fixture.ts';
+import { chromiumArgs } from '../../support/browser.ts';
 
 // jsqr's types declare an ES default export that its CommonJS build does not have.
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe("the QR flow from a scan to the manager's list", () => {
   let fixture: LeadsFixture;

@@ -7,6 +7,7 @@ import { type Cloud, startCloud } from '../../../cloud/index.ts';
 import { type CatchmentProfile, toCsv } from '../../../cloud/insights/index.ts';
 import { adminPassword, tempFolder, testConfig, testContext } from '../support.ts';
 import { seedBranches, seedNow, seedStore } from './seed.ts';
+import { chromiumArgs } from '../../support/browser.ts';
 
 interface ApiBody {
   campaigns: Array<{ key: string } & Record<string, unknown>>;
@@ -43,16 +44,7 @@ describe.skipIf(!existsSync(chromiumFile))('the HQ insights UI in chromium', () 
       executablePath: chromiumFile,
       headless: true,
       viewport: { width: 1200, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: chromiumArgs,
     });
     await login(browser);
   });

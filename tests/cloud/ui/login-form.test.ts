@@ -4,6 +4,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../../../cloud/index.ts';
 import { adminPassword, tempFolder, testConfig, testContext } from '../support.ts';
+import { chromiumArgs } from '../../support/browser.ts';
 
 const chromiumFile = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const folder = tempFolder('sb-hq-login-');
@@ -21,9 +22,7 @@ describe.skipIf(!existsSync(chromiumFile))('the HQ sign-in form in chromium', ()
     cloud = await startCloud(testConfig({ dialect: 'sqlite',
       url: `sqlite:${join(folder.path, 'cloud.db')}` }), testContext());
     const browser = await chromium.launchPersistentContext(join(folder.path, 'profile'), {
-      executablePath: chromiumFile, headless: true, args: ['--headless', '--no-sandbox',
-        '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'] });
+      executablePath: chromiumFile, headless: true, args: chromiumArgs });
     const page = await browser.newPage();
 
     await page.goto(`${cloud.httpUrl}/`);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { chromiumArgs } from '../../support/browser.ts';
 
 /** Debian's chromium: CHROMIUM_PATH, else the first on the PATH; null when there is none. */
 export function chromiumPath(): string | null {
@@ -28,16 +29,7 @@ export function launchChromium(
     executablePath,
     headless: true,
     viewport: { width: 960, height: 540 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumArgs,
   });
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { chromiumArgs } from '../../../support/browser.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -18,16 +19,7 @@ export async function launchBrowser(): Promise<{
     // A portrait tablet with a touch screen, the kiosk's usual hardware.
     viewport: { width: 800, height: 1280 },
     hasTouch: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumArgs,
   });
   // The board's speech goes to a recorder: what it was handed is what a voice would say.
   await context.addInitScript(() => {
