@@ -99,6 +99,18 @@ function systemRoutes(router: express.Router, api: ApiContext) {
   });
 }
 
+/** Answers 400 with every problem, the first one's path in the error; true when it did. */
+function refuseBadProfile(res: express.Response, problems: { path?: string }[]): boolean {
+  if (!problems.length) return false;
+
+  res.status(400).json({
+    error: { code: 'SB_ERR_INVALID_REQUEST', message: 'profile fails its schema',
+      path: problems[0]?.path },
+    problems,
+  });
+  return true;
+}
+
 function deviceRoutes(router: express.Router, api: ApiContext) {
   const devices = () => need(api.parts.devices, 'device console');
   router.get('/api/devices', (_req, res) => void res.json(devices().list()));
@@ -108,17 +120,7 @@ function deviceRoutes(router: express.Router, api: ApiContext) {
   });
   router.post('/api/devices', async (req, res) => {
     const profile = parse(ProfileBody, req.body).profile;
-    const problems = devices().validate(profile);
-    if (problems.length) {
-      return void res.status(400).json({
-        error: {
-          code: 'SB_ERR_INVALID_REQUEST',
-          message: 'profile fails its schema',
-          path: problems[0]?.path,
-        },
-        problems,
-      });
-    }
+    if (refuseBadProfile(res, devices().validate(profile))) return;
     res.status(201).json(await devices().add(profile));
   });
   router.get(
@@ -131,17 +133,7 @@ function deviceRoutes(router: express.Router, api: ApiContext) {
   );
   router.put('/api/devices/:device', async (req, res) => {
     const profile = parse(ProfileBody, req.body).profile;
-    const problems = devices().validate(profile);
-    if (problems.length) {
-      return void res.status(400).json({
-        error: {
-          code: 'SB_ERR_INVALID_REQUEST',
-          message: 'profile fails its schema',
-          path: problems[0]?.path,
-        },
-        problems,
-      });
-    }
+    if (refuseBadProfile(res, devices().validate(profile))) return;
     res.json(await devices().edit(req.params.device, profile));
   });
   router.post('/api/devices/:device/test', async (req, res) => {
