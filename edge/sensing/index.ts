@@ -29,8 +29,10 @@ export {
   type Detector,
   type FaceDetection,
   type ModelInfo,
+  type PeopleModelName,
   faceLineage,
   peopleModel,
+  peopleModels,
   startDetector,
 } from './detector.ts';
 export { bodyScoreThreshold, peopleInFrame } from './people.ts';
