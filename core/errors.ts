@@ -29,6 +29,7 @@ export const errorCatalogue = {
   SB_ERR_SOURCE_FAILED: { status: 503, retry: true, message: 'camera source failed' },
   SB_ERR_RATE_LIMITED: { status: 429, retry: true, message: 'too many attempts, try again later' },
   SB_ERR_UNAVAILABLE: { status: 503, retry: true, message: 'service unavailable' },
+  SB_ERR_STORE_FULL: { status: 507, retry: true, message: 'the data folder is full' },
   SB_ERR_HARDWARE_MISSING: { status: 503, retry: false, message: 'device hardware not present' },
   SB_ERR_FIRMWARE_MISMATCH: { status: 409, retry: false, message: 'board runs the wrong firmware' },
   SB_ERR_PAPER_OUT: { status: 503, retry: true, message: 'printer is out of paper' },
