@@ -13,6 +13,11 @@ export interface GatewayFigures {
   /** Holds a connection to this cloud's broker now. */
   connected: boolean;
   lastSeenAt: number | null;
+  /**
+   * The gateway's clock minus the cloud's, from its last status (the push takes well under a
+   * second); null before any status.
+   */
+  clockSkewMs: number | null;
   status: LiveStatus | null;
 }
 
@@ -45,6 +50,7 @@ export async function cloudStats(
       online: seen !== undefined && now - seen.lastSeenAt <= offlineAfterMs,
       connected: connected.has(gateway),
       lastSeenAt: seen?.lastSeenAt ?? null,
+      clockSkewMs: seen ? seen.status.at - seen.lastSeenAt : null,
       status: seen?.status ?? null,
     };
   });

@@ -4,6 +4,7 @@ import { AutomationConfig } from './automation/index.ts';
 import { BusClient } from './bus/index.ts';
 import { KioskLeadOptions } from './leads/index.ts';
 import { QueueConfig } from './queue/index.ts';
+import { OutboxLimits } from './store/index.ts';
 import { KioskSetting } from './queue/web/index.ts';
 import { ScreensConfig } from './screens/index.ts';
 import { CameraConfig } from './sensing/index.ts';
@@ -26,7 +27,9 @@ export const GatewayConfig = z.strictObject({
   /** Folder of the SQLite file and the enrolment credentials. Default ./data/gateway. */
   dataDir: z.string().default('./data/gateway'),
   http: Listener(8080).prefault({}),
-  bus: Listener(1883).extend({ clients: z.array(BusClient).default([]) }).prefault({}),
+  bus: Listener(1883)
+    .extend({ clients: z.array(BusClient).default([]) })
+    .prefault({}),
   technicians: z.array(Technician).default([]),
   /**
    * Whether device profiles that allow it (`allowSimulated`) may run on simulated hardware
@@ -58,6 +61,8 @@ export const GatewayConfig = z.strictObject({
   liveCountIntervalMs: z.number().int().min(100).default(1000),
   /** Confirmed records are kept this long for diagnosis, in hours. Default 168 (a week). */
   confirmedRetentionHours: z.number().min(0).default(168),
+  /** How much unconfirmed backlog an outage may build up; alarmed before anything is let go. */
+  outboxLimits: OutboxLimits.prefault({}),
 });
 
 export type GatewayConfig = z.output<typeof GatewayConfig>;

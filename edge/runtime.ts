@@ -17,7 +17,15 @@ import { type Queue, startQueue } from './queue/index.ts';
 import { type QueueWeb, queueWeb } from './queue/web/index.ts';
 import { type Screens, ScreensConfig, startScreens } from './screens/index.ts';
 import { type Sensing, startSensing } from './sensing/index.ts';
-import { type Outbox, openStore, outbox, type Store } from './store/index.ts';
+import {
+  type Outbox,
+  type OutboxWatch,
+  openStore,
+  outbox,
+  type Store,
+  type StoreAlarm,
+  watchOutbox,
+} from './store/index.ts';
 import { type Automation, prepareAutomation } from './automation/index.ts';
 import {
   camerasWithZones,
@@ -52,6 +60,8 @@ export interface GatewayStats {
   uplink: ReturnType<Uplink['stats']> | { state: 'offline' };
   backlog: Record<string, number>;
   lastSeq: Record<string, number>;
+  /** The unconfirmed backlog's size and age against its limits, and what a full disk holds. */
+  outbox: ReturnType<OutboxWatch['report']>;
   devices: { online: number; total: number };
 }
 
@@ -71,6 +81,7 @@ export interface Gateway {
 interface Parts {
   store: Store;
   outbox: Outbox;
+  outboxWatch: OutboxWatch;
   bus: Bus;
   queue: Queue;
   sensing: Sensing;
@@ -105,6 +116,9 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     db: parts.store.db, bus: parts.bus,
     recordMinute: (data) => parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(),
       data }) }, context);
+  parts.outboxWatch = watchOutbox({ db: parts.store.db, outbox: parts.outbox,
+    limits: config.outboxLimits, confirmedRetentionHours: config.confirmedRetentionHours,
+    alarm: (alarm) => storeAlarm(parts, alarm, context) }, context);
   parts.sensing = await startSensing(sensingOptions(config, parts, context), context);
 
   const stats = () => gatewayStats(config, parts, (context.clock.now() - startedAt) / 1000);
@@ -117,7 +131,7 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
     ...(config.uplink
       ? { cloudAssetUrl: new URL('/api/assets', config.uplink.cloudUrl).href }
       : {}),
-    recordPlay: (data) => parts.outbox.append({ kind: 'screen.play-hour',
+    recordPlay: (data) => parts.outbox.appendOrHold({ kind: 'screen.play-hour',
       at: context.clock.now(), data }) }, context);
   web.mount(parts.screens.router);
   parts.queueWeb = await queueWeb({ queue: parts.queue, config: config.queue, bus: parts.bus,
@@ -147,10 +161,6 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
         commands: uplinkCommands(parts) }, context)
     : null;
 
-  const retention = context.clock.every(3600_000, () => {
-    const pruned = parts.outbox.prune(context.clock.now() - config.confirmedRetentionHours * 3600_000);
-    if (pruned) log.info({ pruned }, 'confirmed records let go');
-  });
   log.info({ http: parts.http.url, bus: parts.bus.url, version: smartbranchVersion },
     'gateway started');
 
@@ -166,7 +176,7 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
       parts.screens.flush();
     },
     stop: async () => {
-      retention.cancel();
+      parts.outboxWatch.stop();
       await parts.uplink?.stop();
       await parts.automation?.stop();
       await parts.console.stop();
@@ -210,8 +220,8 @@ function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleCont
     cameras: camerasWithZones(config.cameras, config.dataDir),
     publishCount,
     recordMinute: (data: AudienceMinute) =>
-      void parts.outbox.append({ kind: 'audience.minute', at: context.clock.now(), data }),
-    record: (record: Omit<UplinkRecord, 'seq'>) => void parts.outbox.append(record),
+      parts.outbox.appendOrHold({ kind: 'audience.minute', at: context.clock.now(), data }),
+    record: (record: Omit<UplinkRecord, 'seq'>) => parts.outbox.appendOrHold(record),
     publishZone: (zone: ZoneAudience) =>
       void parts.bus.publish('zoneAudience', { zone: zone.zone }, zone, { qos: 0 }),
     reportState: (device: string, state: DeviceState['state'], reason?: string) => {
@@ -221,6 +231,13 @@ function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleCont
       void parts.bus.publish('deviceState', { device }, message, { retain: true });
     },
   };
+}
+
+/** A store alarm reaches the technician page at once and HQ over the pushed channel. */
+function storeAlarm(parts: Parts, alarm: StoreAlarm, context: ModuleContext) {
+  parts.console?.alerts.raise({ at: context.clock.now(), severity: alarm.severity,
+    title: alarm.code, message: alarm.message, node: 'store' });
+  parts.uplink?.alarm(alarm);
 }
 
 async function trackDevices(parts: Parts) {
@@ -260,6 +277,7 @@ function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number
     uplink: parts.uplink?.stats() ?? { state: 'offline' },
     backlog: Object.fromEntries(positions.map(([stream, p]) => [stream, p.backlog])),
     lastSeq: Object.fromEntries(positions.map(([stream, p]) => [stream, p.lastSeq])),
+    outbox: parts.outboxWatch.report(),
     devices: {
       online: [...parts.devices.values()].filter((state) => state === 'online').length,
       total: parts.devices.size,

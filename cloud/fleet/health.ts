@@ -9,6 +9,8 @@ export interface GatewayHealth {
   branch: string;
   online: boolean;
   lastSeenAt: number | null;
+  /** The gateway's clock minus the cloud's at its last status, in ms; null before one. */
+  clockSkewMs: number | null;
   version: string | null;
   backlog: number | null;
   devicesOnline: number | null;
@@ -30,6 +32,7 @@ export async function gatewayHealth(
       branch,
       online: latest !== undefined && now - latest.lastSeenAt <= offlineAfterMs,
       lastSeenAt: latest?.lastSeenAt ?? null,
+      clockSkewMs: latest ? latest.status.at - latest.lastSeenAt : null,
       version: status?.version ?? null,
       backlog: status
         ? Object.values(status.backlog).reduce((sum, count) => sum + (count ?? 0), 0)

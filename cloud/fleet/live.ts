@@ -11,6 +11,9 @@ export interface GatewayStatus {
   lastSeenAt: number;
 }
 
+/** A gateway clock further off than this from the cloud's is logged, in ms. */
+export const clockSkewWarnMs = 60_000;
+
 export interface LiveChannel {
   stop(): Promise<void>;
 }
@@ -43,8 +46,18 @@ export function startLiveChannel(
       return refuse(message, 'liveStatus', 'gateway', 'not the publisher');
     }
 
-    await storeStatus(db, decoded.message, context.clock.now());
+    const now = context.clock.now();
+    await storeStatus(db, decoded.message, now);
     metrics.statuses.inc();
+    reportSkew(decoded.message, now);
+  }
+
+  // Records keep the gateway's own times and sequences; a clock off is reported, not fixed.
+  function reportSkew(status: LiveStatus, now: number) {
+    const skewMs = status.at - now;
+    if (Math.abs(skewMs) < clockSkewWarnMs) return;
+
+    warn(`skew:${status.gateway}`, { gateway: status.gateway, skewMs }, 'gateway clock off');
   }
 
   async function onAlarm(message: InboundMessage) {

@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ModuleContext } from '../../core/index.ts';
 
-export { type Outbox, outbox } from './outbox.ts';
+export { isDiskFull, type Outbox, type OutboxSpace, outbox } from './outbox.ts';
+export {
+  type BacklogGuard,
+  type BacklogReport,
+  backlogGuard,
+  OutboxLimits,
+  reclaimSpace,
+} from './retention.ts';
+export { type OutboxWatch, type StoreAlarm, watchOutbox } from './watch.ts';
 
 export type Db = Database.Database;
 
@@ -26,6 +34,7 @@ export function openStore(file: string, context: Pick<ModuleContext, 'log'>): St
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
 
   const db = new Database(file);
+  incrementalVacuum(db, log);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only a power cut may lose the
   // last transactions, never corrupt the file.
@@ -39,13 +48,26 @@ export function openStore(file: string, context: Pick<ModuleContext, 'log'>): St
   return { db, file, close: () => db.close() };
 }
 
+/**
+ * Freed pages go back to the file system only with auto_vacuum on, which must be chosen
+ * before the first table or applied by one VACUUM: a file from before gets that once.
+ */
+function incrementalVacuum(db: Db, log: ModuleContext['log']) {
+  if (db.pragma('auto_vacuum', { simple: true }) === 2) return;
+
+  const fresh = db.pragma('page_count', { simple: true }) === 0;
+  db.pragma('auto_vacuum = INCREMENTAL');
+  if (fresh) return;
+
+  db.exec('VACUUM');
+  log.info('store switched to incremental vacuum');
+}
+
 function migrate(db: Db): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS migrations (
     name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`);
 
-  const done = new Set(
-    db.prepare('SELECT name FROM migrations').pluck().all() as string[],
-  );
+  const done = new Set(db.prepare('SELECT name FROM migrations').pluck().all() as string[]);
   const pending = readdirSync(migrationsFolder)
     .filter((name) => name.endsWith('.sql') && !done.has(name))
     .sort();

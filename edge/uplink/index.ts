@@ -15,6 +15,7 @@ import {
   type LiveStatus,
   type MessageOf,
   type ModuleSettings,
+  type PullRequest,
   type RedeemReply,
   topic,
   type UplinkState as UplinkStateName,
@@ -25,13 +26,13 @@ import { counter, type RedeemOutcome } from './benefits.ts';
 import { type CommandHandlers, commandDesk } from './commands.ts';
 import { type Credentials, enrol, readCredentials } from './enrol.ts';
 import { type ManifestTarget, manifestFlow } from './manifest.ts';
-import { answerPull, uplinkMetrics } from './pull.ts';
+import { answerPull, drainBudget, uplinkMetrics } from './pull.ts';
 import { uplinkState } from './state.ts';
 
 export type { RedeemOutcome } from './benefits.ts';
 export type { CommandHandlers } from './commands.ts';
 export type { ManifestTarget } from './manifest.ts';
-export { answerPull } from './pull.ts';
+export { answerPull, drainBudget } from './pull.ts';
 
 export const UplinkConfig = z.strictObject({
   /** The cloud's HTTP address, where the gateway enrols and fetches campaign assets. */
@@ -51,6 +52,16 @@ export const UplinkConfig = z.strictObject({
   redeemTimeoutMs: z.number().int().min(100).default(3000),
   /** How long one campaign asset may take to download, in ms. Default 600000. */
   assetTimeoutMs: z.number().int().min(1000).default(600_000),
+  /**
+   * MQTT keep-alive towards the cloud broker, in seconds: a link that went silent (a
+   * half-open connection) is noticed and reconnected after 1.5 times this. Default 60.
+   */
+  keepaliveSeconds: z.number().int().min(1).max(65_535).default(60),
+  /**
+   * Records sent per second at most when the cloud drains a backlog, so an outage's catch-up
+   * does not saturate the branch's link. Absent: as fast as the cloud asks.
+   */
+  drainRecordsPerSecond: z.number().int().min(1).optional(),
 });
 
 export type UplinkConfig = z.output<typeof UplinkConfig>;
@@ -123,6 +134,8 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
   let timers: Timer[] = [];
   let stopped = false;
   const replies = new Map<string, (reply: RedeemReply) => void>();
+  const drain = drainBudget(options.config.drainRecordsPerSecond, now);
+  const delayed = new Set<Timer>();
 
   const send = <C extends Channel>(channel: C, message: MessageOf<C>, retain = false) => {
     client?.publish(topic(channel, { branch } as never), encodeMessage(channel, message), {
@@ -205,6 +218,7 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       password: credentials.broker.password,
       reconnectPeriod: options.config.retryMs,
       connectTimeout: 10_000,
+      keepalive: options.config.keepaliveSeconds,
     });
     client.on('connect', () => {
       setState('online');
@@ -234,7 +248,23 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
     }
     if (decoded.message.gateway && decoded.message.gateway !== options.gateway) return;
 
-    const response = answerPull(options, decoded.message, now());
+    const request = decoded.message;
+    const wait = drain.waitMs(request.limit);
+    if (wait === 0) return answer(request);
+
+    const timer = context.clock.after(wait, () => {
+      delayed.delete(timer);
+      answer(request);
+    });
+    delayed.add(timer);
+  };
+
+  const answer = (request: PullRequest) => {
+    if (stopped) return;
+
+    const limit = drain.take(request.limit);
+    const response = answerPull(options, { ...request, limit }, now());
+    drain.spent(limit - response.records.length);
     send('pullResponse', response);
     stats.pullsAnswered += 1;
     stats.recordsSent += response.records.length;
@@ -276,8 +306,9 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
     modules: () => desk.modules(),
     stop: async () => {
       stopped = true;
-      for (const timer of timers) timer.cancel();
+      for (const timer of [...timers, ...delayed]) timer.cancel();
       timers = [];
+      delayed.clear();
       await client?.endAsync();
       setState('offline');
       state.close();

@@ -40,6 +40,47 @@ export function answerPull(
   return response(records);
 }
 
+/**
+ * A token bucket over the records sent in pull answers, on the injected clock: it holds at
+ * most one second's worth, so an idle link does not save up a burst. Without a rate every
+ * pull is answered at once and in full.
+ */
+export function drainBudget(recordsPerSecond: number | undefined, now: () => number) {
+  let tokens = recordsPerSecond ?? 0;
+  let filledAt = now();
+  const refill = () => {
+    if (recordsPerSecond === undefined) return;
+
+    const elapsed = Math.max(0, now() - filledAt);
+    filledAt = now();
+    tokens = Math.min(recordsPerSecond, tokens + (elapsed / 1000) * recordsPerSecond);
+  };
+
+  return {
+    /** How long to wait before answering a pull of `limit` records; 0: answer now. */
+    waitMs(limit: number): number {
+      if (recordsPerSecond === undefined) return 0;
+
+      refill();
+      const wanted = Math.min(limit, recordsPerSecond);
+      return tokens >= wanted ? 0 : Math.ceil(((wanted - tokens) / recordsPerSecond) * 1000);
+    },
+    /** Takes what may be sent now, at least one record so a drain always moves. */
+    take(limit: number): number {
+      if (recordsPerSecond === undefined) return limit;
+
+      refill();
+      const granted = Math.max(1, Math.min(limit, Math.floor(tokens)));
+      tokens -= granted;
+      return granted;
+    },
+    /** Gives back what was granted but not sent (the stream held fewer records). */
+    spent(unused: number) {
+      if (recordsPerSecond !== undefined) tokens += Math.max(0, unused);
+    },
+  };
+}
+
 export function uplinkMetrics(context: ModuleContext) {
   const registry = context.registry;
   return {
