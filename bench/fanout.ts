@@ -51,8 +51,7 @@ const cloud = await startCloud(
 const cloudStore = await openCloudStore({ url: `sqlite:${join(dir.path, 'cloud.db')}` }, context);
 let plane: ControlPlane | null = null;
 if (mode === 'mosquitto') {
-  const filters = [topicFilter('rolloutReport'), topicFilter('redeemRequest')];
-  const broker = await connectExternalBroker(mqttUrl, filters, context);
+  const broker = await connectExternalBroker({ url: mqttUrl, shareGroup: null }, context);
   const signingKey = await loadSigningKey(cloudStore.db, undefined, context);
   plane = startControlPlane(
     { db: cloudStore.db, broker, signingKey, offlineAfterMs: 120_000 },

@@ -27,6 +27,21 @@ time, the customers and tickets so far, and how far the clock's timers lag.
     --summary fleet.json
 `;
 
+const cloudHelp = `
+Environment variables override the file (secrets need not sit in it):
+  SB_CLOUD_STORE_URL        store.url         sqlite:./data/cloud.db or postgres://...
+  SB_CLOUD_STORE_SCHEMA     store.schema      PostgreSQL schema of the tables
+  SB_CLOUD_BROKER_URL       broker.url        mqtt://host:port of an external broker
+  SB_CLOUD_BROKER_USERNAME  broker.username   and SB_CLOUD_BROKER_PASSWORD
+  SB_CLOUD_BROKER_PORT      broker.port       the embedded broker's port
+  SB_CLOUD_HTTP_HOST, SB_CLOUD_HTTP_PORT, SB_CLOUD_PUBLIC_URL, SB_CLOUD_BROKER_PUBLIC_URL
+  SB_CLOUD_REPLICA_ID       replica.id        unique among replicas sharing one store
+
+Several replicas share one PostgreSQL store and one external broker: each gateway's pull is
+leased to one replica at a time, pushed status and alarms are spread over MQTT 5 shared
+subscriptions.
+`;
+
 /**
  * `cloud`, `gateway` and `simulate`: each piece on its own, as a bank deploys them. Each loads
  * its modules only when it runs, so `--help` answers at once.
@@ -36,11 +51,14 @@ export function registerServe(program: Command): void {
     .command('cloud')
     .description('run the cloud control plane (HQ API and pages, cloud broker, puller)')
     .requiredOption('-c, --config <file>', 'cloud.json or .yaml, checked against its schema')
+    .addHelpText('after', cloudHelp)
     .action(async (options: { config: string }) => {
-      const { CloudConfig, startCloud } = await import('../cloud/index.ts');
-      const config = load(options.config, CloudConfig);
+      const { loadCloudConfig, startCloud } = await import('../cloud/index.ts');
+      const config = loadOrExit(() => loadCloudConfig(options.config));
       const context = processContext('cloud');
-      const cloud = await startOrExplain('cloud', options.config, () => startCloud(config, context));
+      const cloud = await startOrExplain('cloud', options.config, () =>
+        startCloud(config, context),
+      );
       console.log(`HQ page ${cloud.httpUrl}/   cloud broker ${cloud.brokerUrl}`);
       await untilSignal(context.log, () => cloud.stop());
     });
@@ -53,8 +71,9 @@ export function registerServe(program: Command): void {
       const { GatewayConfig, startGateway } = await import('../edge/runtime.ts');
       const config = load(options.config, GatewayConfig);
       const context = processContext('gateway');
-      const gateway = await startOrExplain('gateway', options.config,
-        () => startGateway(config, context));
+      const gateway = await startOrExplain('gateway', options.config, () =>
+        startGateway(config, context),
+      );
       console.log(`technician page ${gateway.httpUrl}/   local bus ${gateway.busUrl}`);
       await untilSignal(context.log, () => gateway.stop());
     });
@@ -66,12 +85,14 @@ export function registerServe(program: Command): void {
     .option('--branches <n>', 'a fleet: this many fleet-mode gateways, each with its customers')
     .option('--speed <x>', 'fleet clock speed: this many times real time', '60')
     .option('--seed <n>', 'fleet seed; each branch plays its own seed derived from it', '1')
-    .option('--cloud-config <file>', 'run the cloud from this cloud.json (its fleet-NNN branches '
-      + 'are added when missing)')
+    .option(
+      '--cloud-config <file>',
+      'run the cloud from this cloud.json (its fleet-NNN branches ' + 'are added when missing)',
+    )
     .option('--embedded-cloud', 'run a cloud with SQLite in the data folder (the default)')
     .option('--duration <seconds>', 'stop the fleet after this many real seconds')
-    .option('--summary <file>', 'write the fleet\'s totals, lag and uplink drain as JSON at the end')
-    .option('--data-dir <dir>', 'the fleet\'s data folders, cloud database and log', './data/fleet')
+    .option('--summary <file>', "write the fleet's totals, lag and uplink drain as JSON at the end")
+    .option('--data-dir <dir>', "the fleet's data folders, cloud database and log", './data/fleet')
     .option('--status-every <seconds>', 'real seconds between status lines', '5')
     .addHelpText('after', fleetHelp)
     .action(async (options: SimulateOptions) => {
@@ -88,6 +109,14 @@ export function registerServe(program: Command): void {
       const simulator = await startSimulator(config, context);
       await untilSignal(context.log, () => simulator.stop());
     });
+}
+
+function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    return exitOnConfigError(err);
+  }
 }
 
 function load<S extends Parameters<typeof loadConfigFile>[1]>(file: string, schema: S) {

@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { ConfigError } from '../core/index.ts';
 import { Id } from '../protocol/index.ts';
 
 const Port = z.number().int().min(0).max(65535);
 const Host = z.string().min(1).max(255);
 const DurationMs = z.number().int().positive();
+
+export const BrokerUrl = z
+  .string()
+  .regex(/^mqtts?:\/\/[^/\s]+/, 'must be mqtt://host:port or mqtts://host:port');
 
 export const StoreUrl = z
   .string()
@@ -49,12 +54,39 @@ export const CloudConfig = z.strictObject({
   http: z.strictObject({ host: Host.default('127.0.0.1'), port: Port.default(0) }).prefault({}),
   /** The URL gateways and people reach the API at, when behind a proxy. Default: the bound one. */
   publicUrl: z.url().optional(),
-  /** The embedded aedes broker, over TCP. `publicUrl` is what enrolment hands to gateways. */
+  /**
+   * Without `url`: the embedded aedes broker, over TCP on `host`:`port`. With `url`
+   * (`mqtt://` or `mqtts://`): an external broker (Mosquitto, EMQX, HiveMQ) that
+   * authenticates the gateways and enforces their ACL itself; the replicas share its pushed
+   * messages through MQTT 5 shared subscriptions. `publicUrl` is what enrolment hands to
+   * gateways (default: `url`, else the bound address).
+   */
   broker: z
     .strictObject({
       host: Host.default('127.0.0.1'),
       port: Port.default(0),
       publicUrl: z.url().optional(),
+      url: BrokerUrl.optional(),
+      username: z.string().min(1).max(200).optional(),
+      password: z.string().min(1).max(500).optional(),
+      /** Shared-subscription group of the replicas; null turns sharing off. Default sb-cloud. */
+      shareGroup: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/)
+        .nullable()
+        .default('sb-cloud'),
+    })
+    .prefault({}),
+  /** This process among the replicas sharing one store and broker. */
+  replica: z
+    .strictObject({
+      /** Unique among the replicas. Default: host name, process id and a random suffix. */
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,100}$/)
+        .optional(),
+      /** A replica silent this long loses its gateways' pulls to the others, in ms. */
+      leaseTtlMs: DurationMs.min(1000).default(15_000),
     })
     .prefault({}),
   /** `sqlite:<file>` (default `sqlite:./data/cloud.db`) or `postgres://...`. */
@@ -106,3 +138,52 @@ export const CloudConfig = z.strictObject({
 export type CloudConfig = z.output<typeof CloudConfig>;
 export type CloudConfigInput = z.input<typeof CloudConfig>;
 export type BranchConfig = z.output<typeof BranchConfig>;
+
+/** Environment variables that override a field of cloud.json, for containers and secrets. */
+export const cloudEnvironment = {
+  SB_CLOUD_STORE_URL: ['store', 'url'],
+  SB_CLOUD_STORE_SCHEMA: ['store', 'schema'],
+  SB_CLOUD_BROKER_URL: ['broker', 'url'],
+  SB_CLOUD_BROKER_USERNAME: ['broker', 'username'],
+  SB_CLOUD_BROKER_PASSWORD: ['broker', 'password'],
+  SB_CLOUD_BROKER_PUBLIC_URL: ['broker', 'publicUrl'],
+  SB_CLOUD_BROKER_PORT: ['broker', 'port'],
+  SB_CLOUD_HTTP_HOST: ['http', 'host'],
+  SB_CLOUD_HTTP_PORT: ['http', 'port'],
+  SB_CLOUD_PUBLIC_URL: ['publicUrl'],
+  SB_CLOUD_REPLICA_ID: ['replica', 'id'],
+} as const;
+
+const numericFields = new Set(['SB_CLOUD_BROKER_PORT', 'SB_CLOUD_HTTP_PORT']);
+
+/**
+ * The file's settings with every set `SB_CLOUD_*` variable written over its field. A port
+ * that is not a whole number is named by its variable, since the file holds no such value.
+ */
+export function withEnvironment(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const config = structuredClone((raw ?? {}) as Record<string, unknown>);
+  for (const [name, path] of Object.entries(cloudEnvironment)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (numericFields.has(name) && !/^\d+$/.test(value)) {
+      throw new ConfigError('environment', [`${name}: must be a whole number, got "${value}"`]);
+    }
+
+    setPath(config, path, numericFields.has(name) ? Number(value) : value);
+  }
+  return config;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown) {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    target[head] = value;
+    return;
+  }
+
+  const child = target[head];
+  const next = child && typeof child === 'object' ? (child as Record<string, unknown>) : {};
+  target[head] = next;
+  setPath(next, rest, value);
+}

@@ -1,10 +1,14 @@
-import { sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Kysely, sql } from 'kysely';
 import { loadConfigFile, type ModuleContext, parseConfig } from '../core/index.ts';
 import type { StreamName, UplinkRecord } from '../protocol/index.ts';
 import { createApp, issueToken, listen } from './api/index.ts';
 import { loadSigningKey, startControlPlane } from './campaigns/index.ts';
-import { CloudConfig, type CloudConfigInput } from './config.ts';
+import { CloudConfig, type CloudConfigInput, withEnvironment } from './config.ts';
 import {
+  type CloudBroker,
+  connectExternalBroker,
   startBroker,
   startFleetOperations,
   startLiveChannel,
@@ -12,19 +16,27 @@ import {
 } from './fleet/index.ts';
 import { readRecords, startPuller } from './insights/index.ts';
 import { type CloudStats, cloudStats } from './stats.ts';
-import { openStore } from './store/index.ts';
+import { type Database, openStore } from './store/index.ts';
 import { dropExpiredSessions, ensureAdmin } from './users/index.ts';
 
-export { type BranchConfig, CloudConfig, type CloudConfigInput } from './config.ts';
+export {
+  type BranchConfig,
+  CloudConfig,
+  type CloudConfigInput,
+  cloudEnvironment,
+} from './config.ts';
 export type { BranchFigures } from './fleet/index.ts';
 export type { PullerFigures, StreamFigures } from './insights/index.ts';
 export type { CloudStats, GatewayFigures } from './stats.ts';
 export { catalogues, languages } from './ui/index.ts';
 export { Role } from './users/index.ts';
 
-/** Reads cloud.json (or YAML) and checks it, every error named by its path in the file. */
-export function loadCloudConfig(file: string): CloudConfig {
-  return loadConfigFile(file, CloudConfig);
+/**
+ * Reads cloud.json (or YAML), writes the set `SB_CLOUD_*` environment variables over it and
+ * checks it, every error named by its path in the file.
+ */
+export function loadCloudConfig(file: string, env: NodeJS.ProcessEnv = process.env): CloudConfig {
+  return loadConfigFile(file, CloudConfig, (raw) => withEnvironment(raw, env));
 }
 
 export interface Cloud {
@@ -32,6 +44,10 @@ export interface Cloud {
   httpUrl: string;
   /** e.g. `mqtt://127.0.0.1:PORT` */
   brokerUrl: string;
+  /** This replica's id among those sharing the store. */
+  replica: string;
+  /** The gateways whose pull this replica holds the lease of now. */
+  pulledGateways(): string[];
   /** The Ed25519 public key (SPKI PEM) gateways verify manifests with. */
   manifestPublicKey: string;
   createEnrolmentToken(branch: string, ttlMs?: number): Promise<string>;
@@ -43,6 +59,23 @@ export interface Cloud {
 }
 
 const sessionSweepMs = 3_600_000;
+
+function defaultReplicaId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The embedded aedes broker, or the external one `broker.url` names. */
+function openBroker(
+  config: CloudConfig,
+  db: Kysely<Database>,
+  replica: string,
+  context: ModuleContext,
+): Promise<CloudBroker> {
+  const { url, username, password, shareGroup } = config.broker;
+  if (!url) return startBroker(config.broker, db, context);
+
+  return connectExternalBroker({ url, username, password, shareGroup, replica }, context);
+}
 
 /** What has started so far, stopped last first: on a failed start as on a normal stop. */
 function shutdownStack() {
@@ -87,10 +120,15 @@ async function startParts(
   await syncBranches(db, config.branches, context.clock.now());
   await ensureAdmin(db, config.admin, context);
   const signingKey = await loadSigningKey(db, config.signing.keyFile, context);
-  const broker = await startBroker(config.broker, db, context);
+  const replica = config.replica.id ?? defaultReplicaId();
+  const broker = await openBroker(config, db, replica, context);
   shutdown.push(() => broker.close());
   const brokerUrl = config.broker.publicUrl ?? broker.url;
-  const puller = startPuller(db, broker, config.pull, context);
+  const puller = startPuller(db, broker, config.pull, context, {
+    replica,
+    leaseTtlMs: config.replica.leaseTtlMs,
+    offlineAfterMs: config.fleet.offlineAfterMs,
+  });
   const live = startLiveChannel(db, broker, context);
   shutdown.push(() => puller.stop());
   shutdown.push(() => live.stop());
@@ -122,7 +160,7 @@ async function startParts(
   const server = await listen(app, config.http.host, config.http.port);
   shutdown.push(() => server.close());
   log.info(
-    { http: server.url, broker: broker.url, branches: config.branches.length },
+    { http: server.url, broker: broker.url, replica, branches: config.branches.length },
     'cloud started',
   );
 
@@ -136,6 +174,8 @@ async function startParts(
     httpUrl: server.url,
     brokerUrl: broker.url,
     manifestPublicKey: signingKey.publicKeyPem,
+    replica,
+    pulledGateways: () => puller.ownedGateways(),
     async createEnrolmentToken(branch, ttlMs) {
       const issued = await issueToken(
         { db, config, context, signingKey, brokerUrl: () => brokerUrl },

@@ -36,12 +36,19 @@ export async function cloudStats(
   offlineAfterMs: number,
   now: number,
 ): Promise<CloudStats> {
-  const connected = new Set(broker.connectedGateways());
   const [gateways, statuses, streams] = await Promise.all([
     listGateways(db),
     readStatuses(db),
     streamFigures(db),
   ]);
+  // An external broker does not say who is connected: a recent status stands in for it.
+  const heard = (gateway: string) => {
+    const seen = statuses.get(gateway);
+    return seen !== undefined && now - seen.lastSeenAt <= offlineAfterMs;
+  };
+  const connected = new Set(
+    broker.connectedGateways() ?? gateways.map((row) => row.gateway).filter(heard),
+  );
   const perGateway = gateways.map(({ gateway, branch }) => {
     const seen = statuses.get(gateway);
     return {

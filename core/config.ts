@@ -20,8 +20,15 @@ export class ConfigError extends SmartBranchError {
   }
 }
 
-/** Reads a JSON or YAML file and checks it with its schema, naming every error by its path. */
-export function loadConfigFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
+/**
+ * Reads a JSON or YAML file and checks it with its schema, naming every error by its path.
+ * `prepare` may rewrite the raw settings first (environment overrides).
+ */
+export function loadConfigFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  prepare: (raw: unknown) => unknown = (raw) => raw,
+): z.output<S> {
   let raw: unknown;
   try {
     const text = readFileSync(file, 'utf8');
@@ -30,7 +37,7 @@ export function loadConfigFile<S extends z.ZodType>(file: string, schema: S): z.
     throw new ConfigError(file, [`(file): ${(err as Error).message}`]);
   }
 
-  return parseConfig(file, raw, schema);
+  return parseConfig(file, prepare(raw), schema);
 }
 
 export function parseConfig<S extends z.ZodType>(label: string, raw: unknown, schema: S) {

@@ -29,7 +29,8 @@ export interface CloudBroker {
   publish(topic: string, payload: Buffer, options: PublishOptions): Promise<void>;
   /** Calls `handler` for every gateway publish matching `filter`; returns the unsubscribe. */
   onMessage(filter: string, handler: Handler): () => void;
-  connectedGateways(): string[];
+  /** The gateways connected now; null when the broker cannot say (an external one). */
+  connectedGateways(): string[] | null;
   close(): Promise<void>;
 }
 

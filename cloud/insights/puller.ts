@@ -20,6 +20,7 @@ import {
 import { type CloudMetrics, cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
 import { loadCursor, storeBatch } from './ingest.ts';
+import { PullLeases } from './leases.ts';
 import { responseProblem } from './pull-checks.ts';
 
 /** The pull of one gateway's stream: where its cursor stands and what is in flight. */
@@ -41,6 +42,16 @@ export interface PullerFigures {
   refused: number;
 }
 
+/** How replicas share the pulls; one replica alone owns every gateway. */
+export interface ReplicaOptions {
+  /** This replica's id, unique among those sharing the store. */
+  replica: string;
+  /** How long a pull lease holds unrenewed: a dead replica's gateways move after it, in ms. */
+  leaseTtlMs: number;
+  /** With an external broker: a gateway whose status is older than this is not pulled, in ms. */
+  offlineAfterMs: number;
+}
+
 const pullKey = (gateway: string, stream: string) => `${gateway}\u0000${stream}`;
 
 /**
@@ -57,6 +68,8 @@ export class Puller {
   private readonly warn: ReturnType<typeof rateLimitedWarn>;
   private readonly interval: Timer;
   private readonly unsubscribe: () => void;
+  private readonly leases: PullLeases;
+  private owned = new Set<string>();
   private ticking: Promise<void> | null = null;
   private stopped = false;
 
@@ -65,8 +78,10 @@ export class Puller {
     private readonly broker: CloudBroker,
     private readonly config: CloudConfig['pull'],
     private readonly context: ModuleContext,
+    private readonly replicas: ReplicaOptions,
   ) {
-    this.log = context.log.child({ module: 'puller' });
+    this.log = context.log.child({ module: 'puller', replica: replicas.replica });
+    this.leases = new PullLeases(db, replicas, context.clock.now());
     this.metrics = cloudMetrics(context.registry);
     this.warn = rateLimitedWarn(this.log, 60_000, context.clock.now);
     this.unsubscribe = broker.onMessage(topicFilter('pullResponse'), (message) =>
@@ -91,6 +106,11 @@ export class Puller {
     return { ...this.figureCounts };
   }
 
+  /** The gateways this replica pulls now. */
+  ownedGateways(): string[] {
+    return [...this.owned].sort();
+  }
+
   /** Stops pulling and waits for answers being stored. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -98,21 +118,63 @@ export class Puller {
     this.unsubscribe();
     for (const pull of this.pulls.values()) pull.inflight?.timer.cancel();
     await Promise.allSettled([this.ticking, ...this.receiving]);
+    await this.leases.leave().catch((err) => this.log.warn({ err }, 'leases not given back'));
   }
 
   private async round() {
-    await this.discover();
+    const gateways = await this.discover();
+    await this.claimLeases(gateways.map((identity) => identity.gateway));
 
-    // A gateway not connected to this broker would only let the pull time out.
-    const connected = new Set(this.broker.connectedGateways());
+    // A gateway not connected to the broker would only let the pull time out.
+    const connected = await this.reachable();
     for (const pull of this.pulls.values()) {
-      if (connected.has(pull.identity.gateway)) this.send(pull);
+      const gateway = pull.identity.gateway;
+      if (this.owned.has(gateway) && connected.has(gateway)) this.send(pull);
     }
+  }
+
+  private async claimLeases(gateways: string[]) {
+    const busy = new Set<string>();
+    for (const pull of this.pulls.values()) {
+      if (pull.inflight || pull.storing) busy.add(pull.identity.gateway);
+    }
+    const now = this.context.clock.now();
+    const { owned, claimed } = await this.leases.round(gateways, busy, now);
+    this.owned = owned;
+
+    // Another replica may have moved these cursors while it held the lease.
+    for (const gateway of claimed) {
+      for (const stream of Stream.options) {
+        const pull = this.pulls.get(pullKey(gateway, stream));
+        if (pull && !pull.inflight && !pull.storing) {
+          pull.cursor = await loadCursor(this.db, gateway, stream, now);
+        }
+      }
+    }
+    if (claimed.length > 0) this.log.info({ claimed: claimed.length }, 'pull leases claimed');
+  }
+
+  /**
+   * The embedded broker knows who is connected; an external one does not tell, so there a
+   * gateway counts as reachable while its pushed status is recent.
+   */
+  private async reachable(): Promise<Set<string>> {
+    const connected = this.broker.connectedGateways();
+    if (connected) return new Set(connected);
+
+    const since = this.context.clock.now() - this.replicas.offlineAfterMs;
+    const rows = await this.db
+      .selectFrom('gateway_status')
+      .select('gateway')
+      .where('received_at', '>=', since)
+      .execute();
+    return new Set(rows.map((row) => row.gateway));
   }
 
   private async discover() {
     const now = this.context.clock.now();
-    for (const identity of await listGateways(this.db)) {
+    const gateways = await listGateways(this.db);
+    for (const identity of gateways) {
       for (const stream of Stream.options) {
         const key = pullKey(identity.gateway, stream);
         if (this.pulls.has(key)) continue;
@@ -121,6 +183,7 @@ export class Puller {
         this.pulls.set(key, { identity, stream, cursor, inflight: null, storing: false });
       }
     }
+    return gateways;
   }
 
   private send(pull: StreamPull) {
@@ -172,6 +235,9 @@ export class Puller {
     if (problem) return this.refuse(message.publisher, problem.path, problem.reason);
 
     const pull = this.pulls.get(pullKey(response.gateway, response.stream));
+    // With an external broker every replica hears every answer; one it did not ask is not its.
+    if (!pull?.inflight && !this.owned.has(response.gateway)) return;
+
     const matches = pull?.inflight?.pullId === response.pullId && response.after === pull.cursor;
     if (!pull || !matches) return this.stale(response);
 
@@ -228,6 +294,7 @@ export function startPuller(
   broker: CloudBroker,
   config: CloudConfig['pull'],
   context: ModuleContext,
+  replicas: ReplicaOptions,
 ): Puller {
-  return new Puller(db, broker, config, context);
+  return new Puller(db, broker, config, context, replicas);
 }

@@ -87,6 +87,20 @@ export interface SigningKeyTable {
   created_at: number;
 }
 
+export interface CloudReplicaTable {
+  id: string;
+  started_at: number;
+  /** The replica's last heartbeat; one silent for a lease's length is taken for dead. */
+  seen_at: number;
+}
+
+export interface PullLeaseTable {
+  gateway: string;
+  /** The replica that pulls this gateway until `expires_at`. */
+  owner: string;
+  expires_at: number;
+}
+
 export interface Database {
   branches: BranchTable;
   gateways: GatewayTable;
@@ -98,4 +112,6 @@ export interface Database {
   users: UserTable;
   sessions: SessionTable;
   signing_keys: SigningKeyTable;
+  cloud_replicas: CloudReplicaTable;
+  pull_leases: PullLeaseTable;
 }
