@@ -37,6 +37,11 @@ export const GatewayConfig = z.strictObject({
    */
   allowSimulatedDevices: z.boolean().default(false),
   cameras: z.array(CameraConfig).default([]),
+  /**
+   * Detector worker threads the cameras share. Default: one per camera, at most one per core
+   * (a worker holds its own copy of the models: about 160 MB of resident memory each).
+   */
+  detectorWorkers: z.number().int().min(1).max(8).optional(),
   queue: QueueConfig,
   /** Kiosk screens and the ticket printer each drives. Default: kiosks print nothing. */
   kiosks: z.array(KioskSetting).default([]),

@@ -218,6 +218,7 @@ function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleCont
   return {
     branch: config.branch,
     cameras: camerasWithZones(config.cameras, config.dataDir),
+    ...(config.detectorWorkers === undefined ? {} : { detectorWorkers: config.detectorWorkers }),
     publishCount,
     recordMinute: (data: AudienceMinute) =>
       parts.outbox.appendOrHold({ kind: 'audience.minute', at: context.clock.now(), data }),

@@ -3,6 +3,7 @@
  * a worker thread → people counts on the bus and minute aggregates for the store.
  * Frames live only in memory; nothing per person leaves this module.
  */
+import { availableParallelism } from 'node:os';
 import { isSmartBranchError, loadConfigFile, type ModuleContext } from '../../core/index.ts';
 import type { CameraSourceName } from '../../protocol/index.ts';
 import {
@@ -43,6 +44,11 @@ export interface SensingOptions extends CameraOutputs {
   cameras: CameraConfig[];
   /** Which TensorFlow.js backend to run. Default `auto` (tfjs-node, else WASM, else CPU). */
   backend?: import('./detector.ts').BackendChoice;
+  /**
+   * Detector worker threads; cameras share them in turn. Default: one per camera, at most one
+   * per core, since the WASM backend runs each model on a single thread.
+   */
+  detectorWorkers?: number;
 }
 
 export interface SensingStats {
@@ -67,9 +73,9 @@ export async function startSensing(
   const log = context.log.child({ module: 'sensing' });
   const moduleContext = { ...context, log };
   const metrics = sensingMetrics(context.registry);
-  const detector = sharedDetector(options, log);
-  const cameras = options.cameras.map((config) =>
-    startCamera(config, options, moduleContext, metrics, detector.get),
+  const detector = detectorPool(options, log);
+  const cameras = options.cameras.map((config, index) =>
+    startCamera(config, options, moduleContext, metrics, () => detector.get(index)),
   );
   const minuteTimer = context.clock.every(minuteCheckMs, () => {
     for (const camera of cameras) camera.state.closeIfPast(context.clock.now());
@@ -147,31 +153,47 @@ function startCamera(
  */
 export const liveFaceEffort = { maxDescriptions: 4, maxLooks: 20 };
 
-/** One detector worker for all cameras, started on first use; a failed start is retried. */
-function sharedDetector(options: SensingOptions, log: ModuleContext['log']) {
-  let starting: Promise<Detector> | null = null;
+/** How many detector workers the cameras share: the configured count, else one per camera. */
+export function detectorWorkerCount(options: Pick<SensingOptions, 'cameras' | 'detectorWorkers'>) {
+  const wanted =
+    options.detectorWorkers ?? Math.min(options.cameras.length, availableParallelism());
+  return Math.max(1, Math.min(wanted, options.cameras.length || 1));
+}
+
+/** Detector workers started on first use, camera n on worker n mod count; a failed start retries. */
+function detectorPool(options: SensingOptions, log: ModuleContext['log']) {
+  const starting: (Promise<Detector> | null)[] = Array(detectorWorkerCount(options)).fill(null);
   let closed = false;
 
-  const get = () => {
+  const get = (camera: number) => {
     if (closed) return Promise.reject(new Error('sensing stopped'));
 
-    starting ??= startDetector({ backend: options.backend ?? 'auto' }).then(
+    const slot = camera % starting.length;
+    const started = starting[slot] ?? startWorker(slot);
+    starting[slot] = started;
+    return started;
+  };
+
+  const startWorker = (slot: number) =>
+    startDetector({ backend: options.backend ?? 'auto' }).then(
       (detector) => {
-        log.info({ backend: detector.backend, model: detector.model.name }, 'detector ready');
+        const workers = starting.length;
+        log.info(
+          { backend: detector.backend, model: detector.model.name, slot, workers },
+          'detector ready',
+        );
         return detector;
       },
       (err: Error) => {
-        starting = null;
+        starting[slot] = null;
         throw err;
       },
     );
-    return starting;
-  };
 
   const close = async () => {
     closed = true;
-    const detector = await starting?.catch(() => null);
-    await detector?.close();
+    const detectors = await Promise.all(starting.map((slot) => slot?.catch(() => null)));
+    await Promise.all(detectors.map((detector) => detector?.close()));
   };
 
   return { get, close };
