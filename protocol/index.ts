@@ -13,6 +13,7 @@ export * from './releases.ts';
 export * from './screens.ts';
 export * from './signing.ts';
 export * from './topics.ts';
+export * from './wait-histogram.ts';
 
 /** The one typed map from every channel to the schema of its payload. */
 export const channelSchemas = {
@@ -55,10 +56,20 @@ export const maxPayloadBytes = 256 * 1024;
 
 export type DecodeResult<C extends Channel> =
   | { ok: true; message: MessageOf<C> }
-  | { ok: false; error: { code: 'SB_ERR_INVALID_MESSAGE' | 'SB_ERR_PAYLOAD_TOO_LARGE'; path: string; message: string } };
+  | {
+      ok: false;
+      error: {
+        code: 'SB_ERR_INVALID_MESSAGE' | 'SB_ERR_PAYLOAD_TOO_LARGE';
+        path: string;
+        message: string;
+      };
+    };
 
 /** Parses a payload for a channel. Hot path: returns the error, never throws. */
-export function decodeMessage<C extends Channel>(channel: C, payload: Buffer | string): DecodeResult<C> {
+export function decodeMessage<C extends Channel>(
+  channel: C,
+  payload: Buffer | string,
+): DecodeResult<C> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   if (size > maxPayloadBytes) {
     const message = `payload of ${size} bytes is over ${maxPayloadBytes}`;
@@ -69,7 +80,10 @@ export function decodeMessage<C extends Channel>(channel: C, payload: Buffer | s
   try {
     json = JSON.parse(payload.toString());
   } catch {
-    return { ok: false, error: { code: 'SB_ERR_INVALID_MESSAGE', path: '(payload)', message: 'not JSON' } };
+    return {
+      ok: false,
+      error: { code: 'SB_ERR_INVALID_MESSAGE', path: '(payload)', message: 'not JSON' },
+    };
   }
 
   const result = channelSchemas[channel].safeParse(json);
@@ -77,7 +91,10 @@ export function decodeMessage<C extends Channel>(channel: C, payload: Buffer | s
 
   const issue = result.error.issues[0];
   const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
-  return { ok: false, error: { code: 'SB_ERR_INVALID_MESSAGE', path, message: issue?.message ?? 'invalid' } };
+  return {
+    ok: false,
+    error: { code: 'SB_ERR_INVALID_MESSAGE', path, message: issue?.message ?? 'invalid' },
+  };
 }
 
 /** Serialises a message after checking it: a module never sends what its peers would refuse. */

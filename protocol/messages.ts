@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CouponRedemption, ManifestBenefit } from './campaigns.ts';
 import { Id } from './ids.ts';
+import { WaitHistogram } from './wait-histogram.ts';
 import {
   AgeBand,
   PlayHour,
@@ -27,8 +28,18 @@ export const ErrorBody = z.object({
 export const DeviceTelemetry = z.strictObject({
   device: Id,
   at: Timestamp,
-  kind: z.enum(['door', 'presence', 'people-counter', 'button', 'climate', 'printer', 'relay',
-    'led', 'air-quality', 'light']),
+  kind: z.enum([
+    'door',
+    'presence',
+    'people-counter',
+    'button',
+    'climate',
+    'printer',
+    'relay',
+    'led',
+    'air-quality',
+    'light',
+  ]),
   values: z.record(Text(40), z.union([z.number().finite(), z.boolean(), Text(200)])),
 });
 
@@ -79,7 +90,10 @@ export const QueueIssue = z.strictObject({
   segment: Segment.optional(),
   source: IssueSource,
   /** The check-in code of a booked appointment; its service then decides the ticket's. */
-  appointment: z.string().regex(/^[A-Za-z0-9-]{4,32}$/).optional(),
+  appointment: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{4,32}$/)
+    .optional(),
 });
 
 export const QueueCounterCommand = z.strictObject({
@@ -89,7 +103,15 @@ export const QueueCounterCommand = z.strictObject({
    * `recall`, `no-show`, `cancel` and `transfer` act on the ticket the counter holds.
    */
   action: z.enum([
-    'call-next', 'end', 'open', 'pause', 'close', 'recall', 'no-show', 'cancel', 'transfer',
+    'call-next',
+    'end',
+    'open',
+    'pause',
+    'close',
+    'recall',
+    'no-show',
+    'cancel',
+    'transfer',
   ]),
   /** The service a `transfer` sends the held ticket to. */
   service: Id.optional(),
@@ -121,13 +143,20 @@ export const Ticket = z.strictObject({
 export const QueueEvent = z.strictObject({
   /** `no-show-suspected`: the called ticket's counter zone stayed empty (camera counts only). */
   type: z.enum([
-    'issued', 'called', 'served', 'recalled', 'no-show', 'cancelled', 'transferred',
+    'issued',
+    'called',
+    'served',
+    'recalled',
+    'no-show',
+    'cancelled',
+    'transferred',
     'no-show-suspected',
   ]),
   at: Timestamp,
   ticket: Ticket,
   /** For calls and recalls: the text a board shows and speaks, one per language, NFC. */
-  announcement: z.array(z.strictObject({ lang: z.string().min(2).max(16), text: Text(500) }))
+  announcement: z
+    .array(z.strictObject({ lang: z.string().min(2).max(16), text: Text(500) }))
     .optional(),
 });
 
@@ -171,9 +200,19 @@ export const AudienceMinute = z.strictObject({
   lineage: Lineage,
 });
 
+/**
+ * One service's queue figures over one clock minute, split by counter: the tickets issued
+ * travel in a record without a counter (a ticket has none until it is called), the tickets
+ * a counter ended in that counter's record. Every figure adds up over records, so a
+ * service's or a counter's figures for any period are sums; the mean wait is
+ * `waitSecondsTotal / served` and its p90 comes from the summed `waitHistogram`.
+ * Records of older senders carry no counter and no histogram.
+ */
 export const QueueMinute = z.strictObject({
   minute: Timestamp,
   service: Id,
+  /** The counter that ended the record's tickets. Absent: issued tickets, or an older sender. */
+  counter: Id.optional(),
   issued: z.number().int().nonnegative(),
   served: z.number().int().nonnegative(),
   waitSecondsTotal: z.number().nonnegative(),
@@ -187,6 +226,8 @@ export const QueueMinute = z.strictObject({
   /** Served tickets of the minute that had an estimate, and their summed absolute error. */
   estimated: z.number().int().nonnegative().optional(),
   estimateErrorSecondsTotal: z.number().nonnegative().optional(),
+  /** The waits of the tickets served in the minute, by bucket (see `waitBucketBoundsSeconds`). */
+  waitHistogram: WaitHistogram.optional(),
 });
 
 // Audience aggregates per zone, line and hour: counts and histograms, never a person --------
@@ -195,12 +236,20 @@ const Count = z.number().int().nonnegative();
 
 /** Dwell in the buckets the audience-measurement trade uses in front of screens, in seconds. */
 export const DwellSeconds = z.strictObject({
-  '0-5': Count, '5-15': Count, '15-30': Count, '30-60': Count, '60+': Count,
+  '0-5': Count,
+  '5-15': Count,
+  '15-30': Count,
+  '30-60': Count,
+  '60+': Count,
 });
 
 /** Dwell in waiting and service-point zones, in minutes. */
 export const DwellMinutes = z.strictObject({
-  '0-2': Count, '2-5': Count, '5-10': Count, '10-20': Count, '20+': Count,
+  '0-2': Count,
+  '2-5': Count,
+  '5-10': Count,
+  '10-20': Count,
+  '20+': Count,
 });
 
 export const ZoneKindName = z.enum(['service-point', 'waiting', 'passing']);
@@ -276,7 +325,8 @@ export const AudienceDemographicsHour = z.strictObject({
 export const AudienceFlowHour = z.strictObject({
   camera: Id,
   hour: Timestamp,
-  flows: z.array(z.strictObject({ from: Id, to: Id, moves: z.number().int().positive() }))
+  flows: z
+    .array(z.strictObject({ from: Id, to: Id, moves: z.number().int().positive() }))
     .max(4096),
   source: CameraSource,
   confidence: z.number().min(0).max(1),
@@ -289,7 +339,11 @@ export const AudienceFlowHour = z.strictObject({
  */
 export const SealedLead = z.strictObject({
   /** base64 of the sealed box; 48 bytes of overhead plus at most a few kilobytes of fields. */
-  sealed: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).min(64).max(8192),
+  sealed: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+    .min(64)
+    .max(8192),
 });
 
 export const UplinkRecord = z.discriminatedUnion('kind', [
