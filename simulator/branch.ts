@@ -31,6 +31,16 @@ export interface ServiceTally {
   waitSecondsTotal: number;
 }
 
+/** What this simulator saw of one counter: the tickets it served, with their times. */
+export interface CounterTally {
+  served: number;
+  waitSecondsTotal: number;
+  /** Seconds from call to end, by the queue's own timestamps. */
+  serviceSecondsTotal: number;
+  /** Each served ticket's wait, in the order served, for percentiles. */
+  waitsSeconds: number[];
+}
+
 export interface Links {
   kiosk: Link;
   door: Link;
@@ -44,6 +54,7 @@ export interface VirtualBranch {
   setFault(fault: SimulatorFault, on: boolean): void;
   stats(): SimulatorStats;
   byService(): Record<string, ServiceTally>;
+  byCounter(): Record<string, CounterTally>;
   inBranch(): number;
   stopArrivals(): void;
   stop(): void;
@@ -84,6 +95,27 @@ export function virtualBranch(
       tallies.set(service, found);
     }
     return found;
+  };
+  const counterTallies = new Map<string, CounterTally>();
+  const tallyServed = (ticket: Ticket) => {
+    const figures = tally(ticket.service);
+    const waitSeconds = Math.max(0, (ticket.calledAt ?? ticket.issuedAt) - ticket.issuedAt) / 1000;
+    figures.served += 1;
+    figures.waitSecondsTotal += waitSeconds;
+
+    const counter = ticket.counter ?? '';
+    const atCounter = counterTallies.get(counter) ?? {
+      served: 0,
+      waitSecondsTotal: 0,
+      serviceSecondsTotal: 0,
+      waitsSeconds: [],
+    };
+    counterTallies.set(counter, atCounter);
+    atCounter.served += 1;
+    atCounter.waitSecondsTotal += waitSeconds;
+    atCounter.waitsSeconds.push(waitSeconds);
+    const serviceMs = (ticket.endedAt ?? 0) - (ticket.calledAt ?? ticket.endedAt ?? 0);
+    atCounter.serviceSecondsTotal += Math.max(0, serviceMs) / 1000;
   };
   const runId = `${config.seed}-${clock.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   let inside = 0;
@@ -227,10 +259,7 @@ export function virtualBranch(
       nextRequestId,
       stats,
       served: (ticket) => {
-        const figures = tally(ticket.service);
-        figures.served += 1;
-        const waitMs = (ticket.calledAt ?? ticket.issuedAt) - ticket.issuedAt;
-        figures.waitSecondsTotal += Math.max(0, waitMs) / 1000;
+        tallyServed(ticket);
         if (customers.delete(ticket.id)) return leave();
         servedEarly.add(ticket.id);
       },
@@ -246,6 +275,13 @@ export function virtualBranch(
     stats: () => ({ ...stats }),
     byService: () =>
       Object.fromEntries([...tallies].map(([service, figures]) => [service, { ...figures }])),
+    byCounter: () =>
+      Object.fromEntries(
+        [...counterTallies].map(([counter, figures]) => [
+          counter,
+          { ...figures, waitsSeconds: [...figures.waitsSeconds] },
+        ]),
+      ),
     inBranch: () => inside,
     stopArrivals: () => {
       arriving = false;

@@ -1,6 +1,6 @@
 export * from './camera/index.ts';
 export { localHour } from './arrivals.ts';
-export type { ServiceTally, SimulatorFault, SimulatorStats } from './branch.ts';
+export type { CounterTally, ServiceTally, SimulatorFault, SimulatorStats } from './branch.ts';
 export { simulatorBusClients } from './clients.ts';
 export { SimulatorConfig, type SimulatorConfigInput } from './config.ts';
 export {

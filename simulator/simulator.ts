@@ -1,6 +1,7 @@
 import type { ModuleContext } from '../core/index.ts';
 import { type DeviceState, encodeMessage, type MessageOf, topic } from '../protocol/index.ts';
 import {
+  type CounterTally,
   type ServiceTally,
   type SimulatorFault,
   type SimulatorStats,
@@ -13,6 +14,8 @@ export interface Simulator {
   stats(): SimulatorStats;
   /** Issued, served and waits per service, as the answers it got told it. */
   byService(): Record<string, ServiceTally>;
+  /** Served, waits and service times per counter, as the answers it got told it. */
+  byCounter(): Record<string, CounterTally>;
   /** Customers inside the branch now, for a synthetic camera to follow. */
   inBranch(): number;
   /** No more customers come in; those inside finish and leave. */
@@ -93,6 +96,7 @@ export async function startSimulator(
   return {
     stats: branch.stats,
     byService: branch.byService,
+    byCounter: branch.byCounter,
     inBranch: branch.inBranch,
     stopArrivals: branch.stopArrivals,
     fault: (fault, on) => {

@@ -18,10 +18,11 @@ import type { Bus } from '../bus/index.ts';
 import type { Db } from '../store/index.ts';
 import { type Appointment, appointmentBook } from './appointments.ts';
 import { QueueConfig } from './config.ts';
-import { localDay, nextDayStart } from './day.ts';
+import { dayStart, localDay, nextDayStart } from './day.ts';
 import { decisions, type Outcome } from './decisions.ts';
 import { type Ledger, ledger } from './ledger.ts';
-import { minuteCloser, minuteOf } from './minutes.ts';
+import { type QueueKpiReport, summariseQueueMinutes } from './kpis.ts';
+import { minuteCloser, minuteOf, minuteReader } from './minutes.ts';
 import { stateReader } from './state.ts';
 import { attachBusSurface } from './surface.ts';
 import { type ZoneWatch, watchZones } from './watch.ts';
@@ -36,6 +37,7 @@ export {
 export { type Announcement, announcementsFor, characterCount, truncateText } from './announce.ts';
 export { dayStart, localDay, nextDayStart } from './day.ts';
 export { ticketNumber } from './decisions.ts';
+export { type QueueKpiReport, type QueueKpis, summariseQueueMinutes } from './kpis.ts';
 
 export interface QueueOptions {
   branch: string;
@@ -67,6 +69,11 @@ export interface Queue {
   importAppointments(csv: string): Appointment[];
   /** The appointments of a local day (`YYYY-MM-DD`), default today, by slot. */
   appointments(day?: string): Appointment[];
+  /**
+   * KPIs per service and counter of a local day (`YYYY-MM-DD`, default today) up to now: the
+   * sums of the same minute records the cloud pulls.
+   */
+  kpis(day?: string): QueueKpiReport;
   /** Hands the open minute's KPIs over now, for a run that ends without a stop. */
   flush(): void;
   stop(): Promise<void>;
@@ -87,6 +94,7 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   );
   const decide = decisions(config, options.db, tickets, appointments, reader.estimate);
   const minutes = minuteCloser(options.db, options.recordMinute);
+  const readMinutes = minuteReader(options.db);
   const figures = queueMetrics(context.registry);
   const counts = { issued: 0, served: 0 };
   const timers: Timer[] = [];
@@ -193,6 +201,15 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
     importAppointments: (csv) => appointments.importCsv(csv, clock.now()),
     appointments: (day) => appointments.ofDay(day ?? localDay(clock.now(), config.timeZone)),
     stats: () => ({ ...counts, ...reader.counts() }),
+    kpis: (day) => {
+      const now = clock.now();
+      const from = dayStart(
+        day === undefined ? now : instantOf(day, config.timeZone),
+        config.timeZone,
+      );
+      const until = Math.min(now + 1, nextDayStart(from, config.timeZone));
+      return summariseQueueMinutes(readMinutes(from, until));
+    },
     flush: () => closeMinutes(clock.now() + 1),
     stop: async () => {
       for (const timer of timers) timer.cancel();
@@ -221,6 +238,14 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   }
   log.info({ services: config.services.length, counters: config.counters.length }, 'queue started');
   return queue;
+}
+
+/** An instant within a local day (`YYYY-MM-DD`): noon UTC, moved half a day where needed. */
+function instantOf(day: string, timeZone: string): number {
+  const noon = Date.parse(`${day}T12:00:00Z`);
+  const found = localDay(noon, timeZone);
+  if (found === day) return noon;
+  return found > day ? noon - 12 * 3_600_000 : noon + 12 * 3_600_000;
 }
 
 /** The ticket each counter holds in state `called`. */

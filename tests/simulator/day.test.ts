@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { QueueMinute } from '../../protocol/index.ts';
+import { summariseQueueMinutes } from '../../edge/queue/index.ts';
+import { type QueueMinute, waitBucketOf } from '../../protocol/index.ts';
 import {
   type ServiceTally,
   SimulatorConfig,
@@ -64,6 +65,7 @@ describe('a full simulated day', () => {
     }
     gateway.queue.flush();
     const recorded = simulator.byService();
+    const recordedByCounter = simulator.byCounter();
     await simulator.stop();
     await gateway.stop();
 
@@ -78,8 +80,35 @@ describe('a full simulated day', () => {
       expect(kpis[service]?.waitSecondsTotal).toBeCloseTo(figures.waitSecondsTotal, 3);
     }
     expect(first).toBeGreaterThanOrEqual(Date.parse('2026-01-05T07:00:00Z'));
+
+    const report = summariseQueueMinutes(gateway.minutes);
+    expect(report.counters.map((row) => row.counter)).toEqual(['3', '4']);
+    for (const row of report.counters) {
+      const figures = recordedByCounter[row.counter];
+      expect(row.served).toBe(figures?.served);
+      expect(row.waitSecondsMean).toBeCloseTo((figures?.waitSecondsTotal ?? 0) / row.served, 3);
+      expect(row.serviceSecondsMean).toBeCloseTo(
+        (figures?.serviceSecondsTotal ?? 0) / row.served,
+        3,
+      );
+      expect(row.waitSecondsP90).toBe(p90(figures?.waitsSeconds ?? []));
+    }
+    const allWaits = Object.values(recordedByCounter).flatMap((figures) => figures.waitsSeconds);
+    const branchWide = summariseQueueMinutes(
+      gateway.minutes.map((minute) => ({ ...minute, service: 'all' })),
+    );
+    expect(branchWide.services[0]?.waitSecondsP90).toBe(p90(allWaits));
+    expect(p90(allWaits)).toBeGreaterThan(0);
   });
 });
+
+/** The nearest-rank p90 of some waits, to the upper bound of its histogram bucket. */
+function p90(waitsSeconds: number[]) {
+  const sorted = [...waitsSeconds].sort((a, b) => a - b);
+  const wait = sorted[Math.ceil(0.9 * sorted.length - 1e-9) - 1] ?? 0;
+  const bucket = waitBucketOf(wait);
+  return bucket === '+Inf' ? 7200 : Number(bucket);
+}
 
 /** The day's figures per service, summed over its minute records. */
 function totals(minutes: QueueMinute[]) {
