@@ -145,7 +145,8 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
   parts.console = await technicianConsole({ gateway: config.gateway, branch: config.branch,
     branchName: config.branchName, dataDir: config.dataDir, config, bus: parts.bus,
     queue: parts.queue, queueSetup: config.queue, cameras: config.cameras, logs: parts.logs,
-    allowSimulatedDevices: config.allowSimulatedDevices }, context);
+    allowSimulatedDevices: config.allowSimulatedDevices,
+    applyZones: (camera, zones) => void parts.sensing.applyZones(camera, zones) }, context);
   web.attach(parts.console.parts);
   parts.automation = config.automation ? startAutomation(config, parts, web, context) : null;
   parts.http = await web.listen();

@@ -6,10 +6,10 @@ import type {
   Lineage,
   UplinkRecord,
 } from '../../protocol/index.ts';
-import type { Visit } from './events.ts';
+import type { Visit, ZoneEvents } from './events.ts';
 import type { FrameOutcome } from './pipeline.ts';
 import { type HourAggregator, hourAggregator } from './hours.ts';
-import type { Zone, ZoneFile } from './zones.ts';
+import type { CountingLine, Zone, ZoneFile } from './zones.ts';
 
 /** A record for the outbox, before the outbox numbers it. */
 export type AudienceRecord = Omit<UplinkRecord, 'seq'>;
@@ -39,11 +39,19 @@ export interface Aggregator {
   closeIfPast(now: number): void;
   /** Closes everything open now, for a run that ends. */
   flush(now: number): void;
+  /**
+   * Counts on `zones` from now on; `ended` holds the visits the swap closed, counted in the
+   * open minute. A zone or line that is gone still gets its record for the minute it was in,
+   * with the frames it was watched; a new one starts with this minute.
+   */
+  setZones(zones: ZoneFile, ended: ZoneEvents, at: number): void;
 }
 
 type Added = 'zonePeople' | 'zoneLooking' | 'crossings' | 'events' | 'ended' | 'confidence';
 
 interface ZoneTally {
+  /** The zone as last drawn: a zone redrawn with another kind reports the new kind. */
+  zone: Zone;
   frames: number;
   occupancySum: number;
   occupancyMax: number;
@@ -67,8 +75,10 @@ interface OpenMinute {
  */
 export function aggregator(options: AggregatorOptions): Aggregator {
   const hours: HourAggregator = hourAggregator(options);
+  let zones = options.zones;
   let open: OpenMinute | null = null;
   let lastAt: number | null = null;
+  let lastLineage: Lineage | null = null;
 
   const close = (now: number) => {
     if (!open) return;
@@ -84,25 +94,47 @@ export function aggregator(options: AggregatorOptions): Aggregator {
 
     const seconds = frameShare(lastAt, at, options.frameSeconds);
     lastAt = at;
-    open ??= openMinute(minute, options, lineage.people);
+    lastLineage = lineage.people;
+    open ??= openMinute(minute, zones, lineage.people);
     open.frames += 1;
     open.confidenceSum += outcome.confidence;
     open.lineage = lineage.people;
-    tallyZones(open, outcome, seconds);
-    tallyLines(open, outcome);
+    tallyZones(open, zones.zones, outcome, seconds);
+    tallyEvents(open, outcome.events);
+    tallyLines(open, zones.lines, outcome);
     hours.add(at, outcome, lineage);
+  };
+
+  const closeIfPast = (now: number) => {
+    if (open && now >= open.minute + minuteMs) close(now);
+    hours.closeIfPast(now);
+  };
+
+  const setZones = (next: ZoneFile, ended: ZoneEvents, at: number) => {
+    closeIfPast(at);
+    // Visits only exist after frames, so a lineage is known whenever there is one to count.
+    if (!open && ended.visits.length && lastLineage) {
+      open = openMinute(Math.floor(at / minuteMs) * minuteMs, zones, lastLineage);
+    }
+    if (open) tallyEvents(open, ended);
+    hours.addMoves(at, ended.moves);
+
+    zones = next;
+    hours.setZones(next);
+    if (!open) return;
+
+    for (const zone of next.zones) zoneTally(open, zone);
+    for (const line of next.lines) lineTally(open, line.name);
   };
 
   return {
     add,
-    closeIfPast(now) {
-      if (open && now >= open.minute + minuteMs) close(now);
-      hours.closeIfPast(now);
-    },
+    closeIfPast,
     flush(now) {
       close(now);
       hours.flush(now);
     },
+    setZones,
   };
 }
 
@@ -113,37 +145,77 @@ function frameShare(lastAt: number | null, at: number, frameSeconds: number): nu
   return Math.min((at - lastAt) / 1000, 3 * frameSeconds);
 }
 
-function openMinute(minute: number, options: AggregatorOptions, lineage: Lineage): OpenMinute {
-  const zones = new Map(options.zones.zones.map((zone) => [zone.name, emptyZone()]));
-  const lines = new Map(options.zones.lines.map((line) => [line.name, { entries: 0, exits: 0 }]));
-  return { minute, frames: 0, confidenceSum: 0, zones, lines, lineage };
+function openMinute(minute: number, zones: ZoneFile, lineage: Lineage): OpenMinute {
+  const open: OpenMinute = {
+    minute,
+    frames: 0,
+    confidenceSum: 0,
+    zones: new Map(),
+    lines: new Map(),
+    lineage,
+  };
+  for (const zone of zones.zones) zoneTally(open, zone);
+  for (const line of zones.lines) lineTally(open, line.name);
+  return open;
 }
 
-function emptyZone(): ZoneTally {
-  return { frames: 0, occupancySum: 0, occupancyMax: 0, entries: 0, visits: [],
-    attentionSeconds: 0 };
+/** The minute's tally of a zone, made empty on first use; it keeps the zone as last drawn. */
+function zoneTally(open: OpenMinute, zone: Zone): ZoneTally {
+  const tally = open.zones.get(zone.name) ?? {
+    zone,
+    frames: 0,
+    occupancySum: 0,
+    occupancyMax: 0,
+    entries: 0,
+    visits: [],
+    attentionSeconds: 0,
+  };
+  tally.zone = zone;
+  open.zones.set(zone.name, tally);
+  return tally;
 }
 
-function tallyZones(open: OpenMinute, outcome: Pick<FrameOutcome, Added>, seconds: number) {
-  for (const [name, tally] of open.zones) {
-    const people = outcome.zonePeople[name] ?? 0;
+function lineTally(open: OpenMinute, line: string) {
+  const tally = open.lines.get(line) ?? { entries: 0, exits: 0 };
+  open.lines.set(line, tally);
+  return tally;
+}
+
+/** Occupancy and attention of the zones watched on this frame. */
+function tallyZones(
+  open: OpenMinute,
+  zones: readonly Zone[],
+  outcome: Pick<FrameOutcome, Added>,
+  seconds: number,
+) {
+  for (const zone of zones) {
+    const tally = zoneTally(open, zone);
+    const people = outcome.zonePeople[zone.name] ?? 0;
     tally.frames += 1;
     tally.occupancySum += people;
     tally.occupancyMax = Math.max(tally.occupancyMax, people);
-    tally.attentionSeconds += (outcome.zoneLooking[name] ?? 0) * seconds;
+    tally.attentionSeconds += (outcome.zoneLooking[zone.name] ?? 0) * seconds;
   }
-  for (const entry of outcome.events.entered) {
+}
+
+/** Visits begun and ended, in the zone they belong to, even one that has since been removed. */
+function tallyEvents(open: OpenMinute, events: ZoneEvents) {
+  for (const entry of events.entered) {
     const tally = open.zones.get(entry.zone);
     if (tally) tally.entries += 1;
   }
-  for (const visit of outcome.events.visits) open.zones.get(visit.zone)?.visits.push(visit);
+  for (const visit of events.visits) open.zones.get(visit.zone)?.visits.push(visit);
 }
 
-function tallyLines(open: OpenMinute, outcome: Pick<FrameOutcome, Added>) {
+function tallyLines(
+  open: OpenMinute,
+  lines: readonly CountingLine[],
+  outcome: Pick<FrameOutcome, Added>,
+) {
   for (const crossing of outcome.crossings) {
-    const tally = open.lines.get(crossing.line);
-    if (!tally) continue;
+    if (!lines.some((line) => line.name === crossing.line)) continue;
 
+    const tally = lineTally(open, crossing.line);
     if (crossing.direction === 'in') tally.entries += 1;
     else tally.exits += 1;
   }
@@ -151,11 +223,16 @@ function tallyLines(open: OpenMinute, outcome: Pick<FrameOutcome, Added>) {
 
 function minuteRecords(open: OpenMinute, options: AggregatorOptions): Omit<AudienceRecord, 'at'>[] {
   const confidence = round(open.frames ? open.confidenceSum / open.frames : 0);
-  const common = { camera: options.camera, minute: open.minute, source: options.source,
-    confidence, lineage: open.lineage };
-  const zones = options.zones.zones.map((zone) => ({
+  const common = {
+    camera: options.camera,
+    minute: open.minute,
+    source: options.source,
+    confidence,
+    lineage: open.lineage,
+  };
+  const zones = [...open.zones.values()].map((tally) => ({
     kind: 'audience.zone-minute' as const,
-    data: zoneMinute(zone, open.zones.get(zone.name) ?? emptyZone(), common),
+    data: zoneMinute(tally, common),
   }));
   const lines = [...open.lines].map(([line, tally]) => ({
     kind: 'audience.line-minute' as const,
@@ -165,10 +242,10 @@ function minuteRecords(open: OpenMinute, options: AggregatorOptions): Omit<Audie
 }
 
 function zoneMinute(
-  zone: Zone,
   tally: ZoneTally,
   common: Pick<AudienceZoneMinute, 'camera' | 'minute' | 'source' | 'confidence' | 'lineage'>,
 ): AudienceZoneMinute {
+  const { zone } = tally;
   const dwells = tally.visits.map((visit) => visit.dwell);
   const record: AudienceZoneMinute = {
     camera: common.camera,

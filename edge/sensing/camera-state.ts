@@ -15,6 +15,7 @@ import type { CameraConfig } from './config.ts';
 import { zonePublisher } from './live.ts';
 import type { SensingMetrics } from './metrics.ts';
 import { type MinuteAggregator, minuteAggregator } from './minutes.ts';
+import type { ZoneEvents } from './events.ts';
 import type { FrameOutcome } from './pipeline.ts';
 import type { ZoneFile } from './zones.ts';
 
@@ -69,6 +70,8 @@ export interface CameraState {
   observe(outcome: FrameOutcome, lineage: FrameLineage, arrivedAt: number, clip?: string): void;
   closeIfPast(now: number): void;
   flush(): void;
+  /** Zones drawn anew: aggregates and live figures follow them from now on. */
+  setZones(zones: ZoneFile, ended: ZoneEvents): void;
 }
 
 const fpsWindow = 20;
@@ -86,10 +89,18 @@ export function cameraState(
   const recent: number[] = [];
   const latencies: number[] = [];
   const minutes: MinuteAggregator = minuteAggregator(config.id, source, outputs.recordMinute);
-  const aggregates: Aggregator = aggregator({ camera: config.id, source, zones,
-    frameSeconds: 1 / config.fps, record: outputs.record ?? (() => {}) });
-  const publishZones = zonePublisher(zones, outputs.liveZoneIntervalMs ?? 1000,
-    outputs.publishZone ?? (() => {}));
+  const aggregates: Aggregator = aggregator({
+    camera: config.id,
+    source,
+    zones,
+    frameSeconds: 1 / config.fps,
+    record: outputs.record ?? (() => {}),
+  });
+  const publishZones = zonePublisher(
+    zones,
+    outputs.liveZoneIntervalMs ?? 1000,
+    outputs.publishZone ?? (() => {}),
+  );
   const log = context.log.child({ camera: config.id });
   let lastAt: number | null = null;
 
@@ -103,17 +114,28 @@ export function cameraState(
     outputs.reportState(config.id, state, reason);
   };
 
-  const observe = (outcome: FrameOutcome, lineage: FrameLineage, arrivedAt: number,
-    clip?: string) => {
+  const observe = (
+    outcome: FrameOutcome,
+    lineage: FrameLineage,
+    arrivedAt: number,
+    clip?: string,
+  ) => {
     const at = context.clock.now();
-    const seconds = lastAt === null ? 1 / config.fps : Math.min((at - lastAt) / 1000, 3 / config.fps);
+    const seconds =
+      lastAt === null ? 1 / config.fps : Math.min((at - lastAt) / 1000, 3 / config.fps);
     lastAt = at;
     countFrame(stats, recent, at, outcome.people, clip);
     metrics.counted(config.id, outcome.people);
     minutes.add(at, outcome.people, lineage.people);
     aggregates.add(at, outcome, lineage);
-    outputs.publishCount({ camera: config.id, at, people: outcome.people, source,
-      confidence: Math.min(1, outcome.confidence), lineage: lineage.people });
+    outputs.publishCount({
+      camera: config.id,
+      at,
+      people: outcome.people,
+      source,
+      confidence: Math.min(1, outcome.confidence),
+      lineage: lineage.people,
+    });
     publishZones(at, outcome, seconds);
     noteLatency(stats, latencies, context.clock.now() - arrivedAt);
   };
@@ -129,6 +151,10 @@ export function cameraState(
     flush() {
       minutes.flush();
       aggregates.flush(context.clock.now());
+    },
+    setZones(next, ended) {
+      aggregates.setZones(next, ended, context.clock.now());
+      publishZones.setZones(next);
     },
   };
 }
@@ -150,8 +176,13 @@ function initialStats(id: string, source: CameraSourceName): CameraStats {
   };
 }
 
-function countFrame(stats: CameraStats, recent: number[], at: number, people: number,
-  clip: string | undefined) {
+function countFrame(
+  stats: CameraStats,
+  recent: number[],
+  at: number,
+  people: number,
+  clip: string | undefined,
+) {
   stats.framesProcessed += 1;
   stats.people = people;
   stats.failures = 0;
@@ -165,7 +196,8 @@ function noteLatency(stats: CameraStats, latencies: number[], ms: number) {
   latencies.push(ms);
   if (latencies.length > latencyWindow) latencies.shift();
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+  const at = (share: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
   stats.latencyMs = { p50: at(0.5) ?? 0, p95: at(0.95) ?? 0 };
 }
 

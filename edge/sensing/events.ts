@@ -44,8 +44,9 @@ interface LineMemory {
  * `confirmFrames` frames in a row before a crossing counts, so a foot box that flickers over the
  * line for one frame counts nothing, at any frame rate.
  */
-export function lineCounter(lines: readonly CountingLine[]) {
+export function lineCounter(initial: readonly CountingLine[]) {
   const memory = new Map<string, LineMemory>();
+  let lines = initial;
 
   const count = (t: number, tracks: readonly Track[]): Crossing[] => {
     const crossings: Crossing[] = [];
@@ -69,7 +70,30 @@ export function lineCounter(lines: readonly CountingLine[]) {
     for (const line of lines) memory.delete(`${track}:${line.name}`);
   };
 
-  return Object.assign(count, { forget });
+  /**
+   * Counts on `next` from now on. A line kept exactly as it was keeps each track's side; a
+   * line moved or removed forgets them, since a side of the old line says nothing of the new.
+   */
+  const setLines = (next: readonly CountingLine[]) => {
+    const kept = new Set(next.filter((line) => lines.some((old) => sameLine(old, line))));
+    const keptNames = new Set([...kept].map((line) => line.name));
+    for (const key of memory.keys()) {
+      if (!keptNames.has(key.slice(key.indexOf(':') + 1))) memory.delete(key);
+    }
+    lines = next;
+  };
+
+  return Object.assign(count, { forget, setLines });
+}
+
+function sameLine(a: CountingLine, b: CountingLine): boolean {
+  const same = (p: readonly number[], q: readonly number[]) => p[0] === q[0] && p[1] === q[1];
+  return (
+    a.name === b.name &&
+    same(a.from, b.from) &&
+    same(a.to, b.to) &&
+    a.confirmFrames === b.confirmFrames
+  );
 }
 
 function step(seen: LineMemory, side: -1 | 1, confirmFrames: number): 'in' | 'out' | null {
@@ -120,13 +144,14 @@ export interface VisitOptions {
  * the track has been seen outside the zone for `leaveFrames` frames, or when the track ends.
  * A move is recorded when a track's next zone differs from its previous one.
  */
-export function visitKeeper(zones: readonly Zone[], options: VisitOptions = {}) {
+export function visitKeeper(initial: readonly Zone[], options: VisitOptions = {}) {
   const leaveFrames = options.leaveFrames ?? 2;
   const stillSpeed = options.stillSpeed ?? 0.05;
   const stopSeconds = options.stopSeconds ?? 2;
   const open = new Map<string, Presence>();
   const lastZone = new Map<number, string>();
   const visited = new Map<number, Set<string>>();
+  let zones = initial;
   let events: ZoneEvents = { entered: [], visits: [], moves: [] };
 
   const close = (key: string, presence: Presence) => {
@@ -138,8 +163,15 @@ export function visitKeeper(zones: readonly Zone[], options: VisitOptions = {}) 
   const enter = (track: Track, zone: string, t: number) => {
     // A track confirmed on this frame has been here since its first sighting.
     const start = track.hits <= 2 ? track.firstSeen : t;
-    const presence = { zone, track: track.id, start, last: t, outside: 0, stillSince: null,
-      stopped: false };
+    const presence = {
+      zone,
+      track: track.id,
+      start,
+      last: t,
+      outside: 0,
+      stillSince: null,
+      stopped: false,
+    };
     open.set(`${track.id}:${zone}`, presence);
     events.entered.push({ zone, track: track.id });
     const previous = lastZone.get(track.id);
@@ -171,7 +203,8 @@ export function visitKeeper(zones: readonly Zone[], options: VisitOptions = {}) 
         }
 
         if (presence && track.matched) presence.outside += 1;
-        if (presence && presence.outside >= leaveFrames) close(`${track.id}:${zone.name}`, presence);
+        if (presence && presence.outside >= leaveFrames)
+          close(`${track.id}:${zone.name}`, presence);
       }
     }
     return take();
@@ -198,7 +231,20 @@ export function visitKeeper(zones: readonly Zone[], options: VisitOptions = {}) 
     return taken;
   };
 
-  return { observe, endTracks, take };
+  /**
+   * Watches `next` from now on. A visit in a zone that is gone ends where the track was last
+   * seen in it; a visit in a zone kept by name goes on, and the zone's new outline decides on
+   * the next frames whether the person is still in it. Returns the visits this ended.
+   */
+  const setZones = (next: readonly Zone[]): ZoneEvents => {
+    const names = new Set(next.map((zone) => zone.name));
+    for (const [key, presence] of open) if (!names.has(presence.zone)) close(key, presence);
+    for (const [track, zone] of lastZone) if (!names.has(zone)) lastZone.delete(track);
+    zones = next;
+    return take();
+  };
+
+  return { observe, endTracks, take, setZones };
 }
 
 function round(seconds: number): number {

@@ -2,7 +2,9 @@ import type { KnownAgeBand, Lineage } from '../../protocol/index.ts';
 import type { AggregatorOptions, AudienceRecord, FrameLineage } from './aggregates.ts';
 import { anonymousAges, anonymousGenders, defaultK } from './anonymity.ts';
 import type { Demographics } from './faces.ts';
+import type { Move } from './events.ts';
 import type { FrameOutcome } from './pipeline.ts';
+import type { ZoneFile } from './zones.ts';
 
 const hourMs = 3_600_000;
 
@@ -12,6 +14,10 @@ export interface HourAggregator {
   add(at: number, outcome: Pick<FrameOutcome, HourFields>, lineage: FrameLineage): void;
   closeIfPast(now: number): void;
   flush(now: number): void;
+  /** Moves made outside a frame (ended by a change of zones), counted in the open hour. */
+  addMoves(at: number, moves: readonly Move[]): void;
+  /** Zones drawn anew: an hour's record still covers the zones visited before the change. */
+  setZones(zones: ZoneFile): void;
 }
 
 interface OpenHour {
@@ -34,6 +40,7 @@ export function hourAggregator(
   options: Pick<AggregatorOptions, 'camera' | 'source' | 'zones' | 'k' | 'record'>,
 ): HourAggregator {
   const k = options.k ?? defaultK;
+  let zones = options.zones;
   let open: OpenHour | null = null;
 
   const close = (now: number) => {
@@ -41,19 +48,34 @@ export function hourAggregator(
 
     const closing = open;
     open = null;
-    for (const zone of options.zones.zones) {
-      const verdicts = closing.verdicts.get(zone.name) ?? [];
-      if (verdicts.length) options.record(demographicsRecord(closing, zone.name, verdicts, now));
+    // The zones drawn now first, in their order, then any removed during the hour.
+    const names = new Set([...zones.zones.map((zone) => zone.name), ...closing.verdicts.keys()]);
+    for (const zone of names) {
+      const verdicts = closing.verdicts.get(zone) ?? [];
+      if (verdicts.length) options.record(demographicsRecord(closing, zone, verdicts, now));
     }
     if (closing.flows.size) options.record(flowRecord(closing, now));
+  };
+
+  const countMoves = (hour: OpenHour, moves: readonly Move[]) => {
+    for (const move of moves) {
+      const key = `${move.from}\u0000${move.to}`;
+      hour.flows.set(key, (hour.flows.get(key) ?? 0) + 1);
+    }
   };
 
   const add = (at: number, outcome: Pick<FrameOutcome, HourFields>, lineage: FrameLineage) => {
     const hour = Math.floor(at / hourMs) * hourMs;
     if (open && open.hour !== hour) close(at);
 
-    open ??= { hour, verdicts: new Map(), flows: new Map(), frames: 0, confidenceSum: 0,
-      ...lineage };
+    open ??= {
+      hour,
+      verdicts: new Map(),
+      flows: new Map(),
+      frames: 0,
+      confidenceSum: 0,
+      ...lineage,
+    };
     open.frames += 1;
     open.confidenceSum += outcome.confidence;
     open.people = lineage.people;
@@ -63,10 +85,7 @@ export function hourAggregator(
         open.verdicts.set(zone, [...(open.verdicts.get(zone) ?? []), track.demographics]);
       }
     }
-    for (const move of outcome.events.moves) {
-      const key = `${move.from}\u0000${move.to}`;
-      open.flows.set(key, (open.flows.get(key) ?? 0) + 1);
-    }
+    countMoves(open, outcome.events.moves);
   };
 
   const demographicsRecord = (
@@ -87,10 +106,18 @@ export function hourAggregator(
       kind: 'audience.demographics-hour',
       at: now,
       data: {
-        camera: options.camera, zone, hour: hour.hour, people: verdicts.length, k,
-        ages: ages.ages, agesUnknown, agesSuppressed: ages.suppressed,
-        genders: genders.genders, gendersSuppressed: genders.suppressed,
-        source: options.source, confidence: Math.round(confidence * 1000) / 1000,
+        camera: options.camera,
+        zone,
+        hour: hour.hour,
+        people: verdicts.length,
+        k,
+        ages: ages.ages,
+        agesUnknown,
+        agesSuppressed: ages.suppressed,
+        genders: genders.genders,
+        gendersSuppressed: genders.suppressed,
+        source: options.source,
+        confidence: Math.round(confidence * 1000) / 1000,
         lineage: hour.faces,
       },
     };
@@ -119,5 +146,11 @@ export function hourAggregator(
       if (open && now >= open.hour + hourMs) close(now);
     },
     flush: close,
+    addMoves(at, moves) {
+      if (open && at < open.hour + hourMs) countMoves(open, moves);
+    },
+    setZones(next) {
+      zones = next;
+    },
   };
 }

@@ -4,7 +4,12 @@
  * Frames live only in memory; nothing per person leaves this module.
  */
 import { availableParallelism } from 'node:os';
-import { isSmartBranchError, loadConfigFile, type ModuleContext } from '../../core/index.ts';
+import {
+  isSmartBranchError,
+  loadConfigFile,
+  type ModuleContext,
+  SmartBranchError,
+} from '../../core/index.ts';
 import type { CameraSourceName } from '../../protocol/index.ts';
 import {
   type CameraOutputs,
@@ -57,6 +62,14 @@ export interface SensingStats {
 
 export interface Sensing {
   stats(): SensingStats;
+  /**
+   * Uses a camera's new zones and counting lines from its next frame on, without restarting
+   * it: tracks go on, visits in a zone that is gone end where they were last seen, and the
+   * minute records cover each zone for the frames it was watched. A camera that was offline
+   * for a bad zone file starts. Throws SB_ERR_NOT_FOUND for an unknown camera and
+   * SB_ERR_INVALID_REQUEST, naming the field, for zones that fail their schema.
+   */
+  applyZones(camera: string, zones: unknown): ZoneFile;
   /** Closes every camera's open minute now, for a run that ends. */
   flush(): void;
   /** Closes every open minute, kills ffmpeg and the worker; leaves no process behind. */
@@ -74,15 +87,33 @@ export async function startSensing(
   const moduleContext = { ...context, log };
   const metrics = sensingMetrics(context.registry);
   const detector = detectorPool(options, log);
-  const cameras = options.cameras.map((config, index) =>
-    startCamera(config, options, moduleContext, metrics, () => detector.get(index)),
-  );
+  const start = (config: CameraConfig, index: number, zones?: ZoneFile) =>
+    startCamera(config, options, moduleContext, metrics, () => detector.get(index), zones);
+  const cameras = options.cameras.map((config, index) => start(config, index));
   const minuteTimer = context.clock.every(minuteCheckMs, () => {
     for (const camera of cameras) camera.state.closeIfPast(context.clock.now());
   });
 
   return {
     stats: () => ({ cameras: cameras.map((camera) => ({ ...camera.state.stats })) }),
+    applyZones(id, raw) {
+      const index = cameras.findIndex((camera) => camera.config.id === id);
+      const camera = cameras[index];
+      if (!camera) throw new SmartBranchError('SB_ERR_NOT_FOUND', `no camera ${id}`);
+
+      const zones = parseZones(raw);
+      if (camera.analyser) {
+        camera.state.setZones(zones, camera.analyser.setZones(zones));
+      } else {
+        // Nothing ran, so nothing is lost: the camera starts with the zones it lacked.
+        cameras[index] = start(camera.config, index, zones);
+      }
+      log.info(
+        { camera: id, zones: zones.zones.length, lines: zones.lines.length },
+        'camera zones applied',
+      );
+      return zones;
+    },
     flush: () => {
       for (const camera of cameras) camera.state.flush();
     },
@@ -111,24 +142,42 @@ function cameraZones(config: CameraConfig): { zones: ZoneFile; problem: string |
   }
 }
 
+function parseZones(raw: unknown): ZoneFile {
+  const result = ZoneFile.safeParse(raw);
+  if (result.success) return result.data;
+
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
+  throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message}`, path);
+}
+
+interface RunningCamera {
+  config: CameraConfig;
+  state: CameraState;
+  /** Absent while the camera is offline for a zone file it could not use. */
+  analyser: Analyser | null;
+  runner: Runner;
+}
+
 function startCamera(
   config: CameraConfig,
   outputs: CameraOutputs,
   context: ModuleContext,
   metrics: SensingMetrics,
   detector: () => Promise<Detector>,
-): { state: CameraState; runner: Runner } {
+  given?: ZoneFile,
+): RunningCamera {
   const source: CameraSourceName =
     config.source.kind === 'synthetic'
       ? 'synthetic'
       : config.source.kind === 'url'
         ? 'camera'
         : 'footage';
-  const { zones, problem } = cameraZones(config);
+  const { zones, problem } = given ? { zones: given, problem: null } : cameraZones(config);
   const state = cameraState(config, source, zones, outputs, context, metrics);
   if (problem) {
     state.setState('offline', problem);
-    return { state, runner: { stop: async () => {} } };
+    return { config, state, analyser: null, runner: { stop: async () => {} } };
   }
 
   const analyser: Analyser = createAnalyser(zones, {
@@ -139,11 +188,12 @@ function startCamera(
   if (config.source.kind === 'synthetic') {
     metrics.backend(config.id, 'none');
     const seed = config.source.seed;
-    return { state, runner: runSyntheticCamera(seed, config.fps, state, analyser, context) };
+    const runner = runSyntheticCamera(seed, config.fps, state, analyser, context);
+    return { config, state, analyser, runner };
   }
 
   const runner = runFootageCamera({ config, state, detector, metrics, context, analyser });
-  return { state, runner };
+  return { config, state, analyser, runner };
 }
 
 /**

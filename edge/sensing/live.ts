@@ -18,11 +18,9 @@ export function zonePublisher(
   intervalMs: number,
   publish: (zone: ZoneAudience) => void,
 ) {
-  const memory = new Map<string, ZoneMemory>(
-    zones.zones.map((zone) => [zone.name, { sentAt: null, people: -1, attentionSeconds: 0 }]),
-  );
+  let memory = zoneMemory(zones, new Map());
 
-  return (at: number, outcome: FrameOutcome, seconds: number) => {
+  const publishFrame = (at: number, outcome: FrameOutcome, seconds: number) => {
     for (const [zone, remembered] of memory) {
       const people = outcome.zonePeople[zone] ?? 0;
       const viewers = outcome.zoneLooking[zone] ?? 0;
@@ -36,4 +34,20 @@ export function zonePublisher(
       Object.assign(remembered, { sentAt: at, people, attentionSeconds: 0 });
     }
   };
+
+  /** A zone kept goes on as it was; a new one is published on the next frame; a gone one stops. */
+  const setZones = (next: ZoneFile) => {
+    memory = zoneMemory(next, memory);
+  };
+
+  return Object.assign(publishFrame, { setZones });
+}
+
+function zoneMemory(zones: ZoneFile, previous: ReadonlyMap<string, ZoneMemory>) {
+  return new Map<string, ZoneMemory>(
+    zones.zones.map((zone) => [
+      zone.name,
+      previous.get(zone.name) ?? { sentAt: null, people: -1, attentionSeconds: 0 },
+    ]),
+  );
 }

@@ -69,6 +69,12 @@ export interface Analyser {
   finish(): AnalysisSummary;
   /** The current verdict of each confirmed track in view: a diagnostic for benchmarks. */
   verdicts(): Demographics[];
+  /**
+   * Uses `zones` from the next frame on, keeping the tracker and its tracks. Returns the
+   * visits this ended (those in zones that are gone, and any waiting for the next frame), for
+   * the aggregates.
+   */
+  setZones(zones: ZoneFile): ZoneEvents;
 }
 
 export interface AnalysisSummary {
@@ -84,15 +90,14 @@ export interface AnalysisSummary {
  * One camera's frames → tracks → events. Per-track state stays inside and is let go when a
  * track ends; what leaves for the bus and the store is aggregated by aggregates.ts.
  */
-export function createAnalyser(zones: ZoneFile, options: AnalyserOptions = {}): Analyser {
+export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {}): Analyser {
   const frameSeconds = options.frameSeconds ?? 0;
   const tracker = createTracker({ coastSeconds: Math.max(0.5, 1.5 * frameSeconds) });
-  const lines = lineCounter(zones.lines);
-  const visits = visitKeeper(zones.zones);
+  const lines = lineCounter(initial.lines);
+  const visits = visitKeeper(initial.zones);
   const demographics = demographicsKeeper(options.demographics);
-  const screens = zones.zones.filter((zone) => zone.screen !== undefined);
-  // Without a screen named, the camera is taken to sit on the screen its zones face.
-  const viewing = screens.length ? screens : zones.zones;
+  let zones = initial;
+  let viewing = viewingZones(initial);
   const history = options.history === false ? null : emptyHistory();
   let inView: Track[] = [];
   let viewWanted = false;
@@ -141,8 +146,18 @@ export function createAnalyser(zones: ZoneFile, options: AnalyserOptions = {}): 
     const zonePeople = countInZones(inView, zones.zones);
     const zoneAges = agesInZones(inView, zones.zones, demographics.verdict);
     const crossings = lines(t, inView);
-    const outcome = { t, people: inView.length, looking, crossings, zonePeople, zoneLooking,
-      zoneAges, confidence, events, ended };
+    const outcome = {
+      t,
+      people: inView.length,
+      looking,
+      crossings,
+      zonePeople,
+      zoneLooking,
+      zoneAges,
+      confidence,
+      events,
+      ended,
+    };
     if (history) remember(history, outcome);
     return outcome;
   };
@@ -186,7 +201,31 @@ export function createAnalyser(zones: ZoneFile, options: AnalyserOptions = {}): 
   const verdicts = () =>
     inView.filter((track) => track.confirmed).map((track) => demographics.verdict(track.id));
 
-  return { frame, wantsDescription: () => viewWanted, described, nextFaceWork, finish, verdicts };
+  const setZones = (next: ZoneFile): ZoneEvents => {
+    zones = next;
+    viewing = viewingZones(next);
+    lines.setLines(next.lines);
+    const events = visits.setZones(next.zones);
+    if (history) remember(history, { events, ended: [] });
+    return events;
+  };
+
+  return {
+    frame,
+    wantsDescription: () => viewWanted,
+    described,
+    nextFaceWork,
+    finish,
+    verdicts,
+    setZones,
+  };
+}
+
+/** Zones whose frontal faces count as attention: those naming a screen, else all of them. */
+function viewingZones(zones: ZoneFile): readonly Zone[] {
+  const screens = zones.zones.filter((zone) => zone.screen !== undefined);
+  // Without a screen named, the camera is taken to sit on the screen its zones face.
+  return screens.length ? screens : zones.zones;
 }
 
 /** A frame on which the detector was asked for faces reports its face time; none otherwise. */

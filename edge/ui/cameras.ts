@@ -1,6 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { ffmpegInstalled, ffmpegMissingLine, inputArguments } from '../../devices/camera/index.ts';
 import type { Bus } from '../bus/index.ts';
@@ -51,6 +62,17 @@ export async function cameraDesk(options: CameraDeskOptions, context: ModuleCont
     }),
   ];
 
+  // The live counts beside the picture show the zones just saved, and no longer the old ones.
+  const followZones = (id: string, zones: ZoneFile) => {
+    const names = new Set(zones.zones.map((zone) => zone.name));
+    for (const [zone, owner] of zoneCamera) {
+      if (owner === id && !names.has(zone)) zoneCamera.delete(zone);
+    }
+    for (const zone of names) zoneCamera.set(zone, id);
+    const counts = entry(id).zones;
+    for (const zone of Object.keys(counts)) if (!names.has(zone)) delete counts[zone];
+  };
+
   const camera = (id: string) => {
     const found = options.cameras.find((entry) => entry.id === id);
     if (!found) throw new SmartBranchError('SB_ERR_NOT_FOUND', `no camera ${id}`);
@@ -74,10 +96,8 @@ export async function cameraDesk(options: CameraDeskOptions, context: ModuleCont
     saveZones: (id: string, raw: unknown) => {
       const config = camera(id);
       const zones = parseZones(raw);
-      const file = zoneFileOf(options, config);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${JSON.stringify(zones, null, 2)}\n`);
-      for (const zone of zones.zones) zoneCamera.set(zone.name, config.id);
+      writeAtomically(zoneFileOf(options, config), `${JSON.stringify(zones, null, 2)}\n`);
+      followZones(config.id, zones);
       options.applyZones?.(config.id, zones);
       log.info(
         {
@@ -98,6 +118,31 @@ export async function cameraDesk(options: CameraDeskOptions, context: ModuleCont
 }
 
 export type CameraDesk = Awaited<ReturnType<typeof cameraDesk>>;
+
+/**
+ * Writes a file whole or not at all: a sibling temporary file, flushed, renamed over the old
+ * one, then the folder flushed, so a power cut leaves the old zones or the new, never half.
+ */
+function writeAtomically(file: string, content: string) {
+  const folder = dirname(file);
+  mkdirSync(folder, { recursive: true });
+  const temporary = join(folder, `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, content, { flush: true });
+    renameSync(temporary, file);
+  } catch (err) {
+    rmSync(temporary, { force: true });
+    throw err;
+  }
+
+  try {
+    const handle = openSync(folder, 'r');
+    fsyncSync(handle);
+    closeSync(handle);
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename is still atomic there.
+  }
+}
 
 function parseZones(raw: unknown): ZoneFile {
   const result = ZoneFile.safeParse(raw);

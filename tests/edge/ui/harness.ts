@@ -55,6 +55,8 @@ export interface HarnessOptions {
   extra?: Record<string, unknown>;
   /** More bus logins, e.g. the simulator's. */
   busClients?: unknown[];
+  /** A folder kept across gateways (a restart); the caller removes it. Default: a new one. */
+  folder?: string;
 }
 
 export async function login(url: string): Promise<string> {
@@ -70,7 +72,7 @@ export async function login(url: string): Promise<string> {
 
 /** A whole gateway (no uplink) on port 0 with a technician, a synthetic camera and a queue. */
 export async function startUiGateway(options: HarnessOptions = {}): Promise<UiHarness> {
-  const dir = tempDir('sb-ui-');
+  const dir = options.folder ? { path: options.folder, remove: () => {} } : tempDir('sb-ui-');
   const context = testContext();
   const config = parseConfig(
     'gateway',
