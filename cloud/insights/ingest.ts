@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { StreamName, UplinkRecord } from '../../protocol/index.ts';
-import type { Database } from '../store/index.ts';
+import { type Database, dialectOf } from '../store/index.ts';
 import { deriveFacts } from './derive.ts';
 import { addFacts } from './rollup.ts';
 import { type InsightsDb, insightsDb } from './schema.ts';
@@ -12,9 +12,6 @@ export interface Batch {
   after: number;
   records: readonly UplinkRecord[];
 }
-
-// SQLite allows 32766 bound values per statement; 7 columns a row keeps well inside it.
-const rowsPerInsert = 500;
 
 /** Makes sure a cursor row exists for a gateway's stream and returns where it stands. */
 export async function loadCursor(
@@ -50,49 +47,102 @@ export async function storeBatch(
 ): Promise<{ cursor: number; stored: number } | null> {
   const fresh = batch.records.filter((record) => record.seq > batch.after);
   const cursor = fresh.reduce((highest, record) => Math.max(highest, record.seq), batch.after);
+  const claim = dialectOf(db) === 'postgres' ? claimOnPostgres : claimOnSqlite;
 
   return db.transaction().execute(async (trx) => {
-    const moved = await trx
-      .updateTable('cursors')
-      .set({ seq: cursor, updated_at: now })
-      .where('gateway', '=', batch.gateway)
-      .where('stream', '=', batch.stream)
-      .where('seq', '=', batch.after)
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1) return null;
-
-    const inserted = new Set<number>();
-    for (let start = 0; start < fresh.length; start += rowsPerInsert) {
-      const rows = fresh.slice(start, start + rowsPerInsert).map((record) => ({
-        gateway: batch.gateway,
-        stream: batch.stream,
-        seq: record.seq,
-        kind: record.kind,
-        at: record.at,
-        data: JSON.stringify(record.data),
-        stored_at: now,
-      }));
-      const result = await trx
-        .insertInto('records')
-        .values(rows)
-        .onConflict((conflict) => conflict.columns(['gateway', 'stream', 'seq']).doNothing())
-        .returning('seq')
-        .execute();
-      for (const row of result) inserted.add(Number(row.seq));
-    }
+    const inserted = await claim(trx, batch, fresh, cursor, now);
+    if (!inserted) return null;
 
     // Derived in the same transaction from the records new to the store, so a resend or a
     // replay adds nothing to the rollups and a failure leaves neither half written.
-    await deriveBatch(
-      trx,
-      batch.gateway,
-      fresh.filter((record) => inserted.has(record.seq)),
-      now,
-    );
-    const stored = inserted.size;
-    return { cursor, stored };
+    const added =
+      inserted.size === fresh.length ? fresh : fresh.filter((record) => inserted.has(record.seq));
+    await deriveBatch(trx, batch.gateway, added, now);
+    return { cursor, stored: inserted.size };
   });
 }
+
+type Claim = (
+  trx: Kysely<Database>,
+  batch: Batch,
+  fresh: readonly UplinkRecord[],
+  cursor: number,
+  now: number,
+) => Promise<Set<number> | null>;
+
+// JSON text never holds a raw control character (JSON.stringify escapes them all), so the
+// record separator joins the data of a batch into one parameter PostgreSQL splits cheaply.
+const dataSeparator = '\u001e';
+
+/**
+ * Moves the cursor from `after` and inserts the records it does not hold yet, in one
+ * statement: the columns travel as arrays that PostgreSQL unnests, so a batch costs one round
+ * trip and one short statement to parse however many records it carries.
+ * Returns the sequences inserted, or null when the cursor had moved.
+ */
+const claimOnPostgres: Claim = async (trx, batch, fresh, cursor, now) => {
+  const data = fresh.map((record) => JSON.stringify(record.data)).join(dataSeparator);
+  const { rows } = await sql<{ moved: number; inserted: string[] }>`
+    with moved as (
+      update cursors set seq = ${cursor}, updated_at = ${now}
+      where gateway = ${batch.gateway} and stream = ${batch.stream} and seq = ${batch.after}
+      returning 1
+    ), inserted as (
+      insert into records (gateway, stream, seq, kind, at, data, stored_at)
+      select ${batch.gateway}, ${batch.stream}, record.seq, record.kind, record.at, record.data,
+        ${now}
+      from unnest(
+        ${fresh.map((record) => record.seq)}::bigint[],
+        ${fresh.map((record) => record.kind)}::text[],
+        ${fresh.map((record) => record.at)}::bigint[],
+        string_to_array(${data}, chr(30))
+      ) as record(seq, kind, at, data)
+      where exists (select from moved)
+      on conflict (gateway, stream, seq) do nothing
+      returning seq
+    )
+    select (select count(*)::int from moved) as moved,
+      array(select seq from inserted) as inserted`.execute(trx);
+  const answer = rows[0];
+  if (answer?.moved !== 1) return null;
+
+  return new Set(answer.inserted.map(Number));
+};
+
+// SQLite allows 32766 bound values per statement; 7 columns a row keeps well inside it.
+const rowsPerInsert = 500;
+
+const claimOnSqlite: Claim = async (trx, batch, fresh, cursor, now) => {
+  const moved = await trx
+    .updateTable('cursors')
+    .set({ seq: cursor, updated_at: now })
+    .where('gateway', '=', batch.gateway)
+    .where('stream', '=', batch.stream)
+    .where('seq', '=', batch.after)
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) return null;
+
+  const inserted = new Set<number>();
+  for (let start = 0; start < fresh.length; start += rowsPerInsert) {
+    const rows = fresh.slice(start, start + rowsPerInsert).map((record) => ({
+      gateway: batch.gateway,
+      stream: batch.stream,
+      seq: record.seq,
+      kind: record.kind,
+      at: record.at,
+      data: JSON.stringify(record.data),
+      stored_at: now,
+    }));
+    const result = await trx
+      .insertInto('records')
+      .values(rows)
+      .onConflict((conflict) => conflict.columns(['gateway', 'stream', 'seq']).doNothing())
+      .returning('seq')
+      .execute();
+    for (const row of result) inserted.add(Number(row.seq));
+  }
+  return inserted;
+};
 
 /** The branch a gateway serves and its time zone, or null for a gateway not enrolled. */
 export async function gatewayBranch(db: InsightsDb, gateway: string) {

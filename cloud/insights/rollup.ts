@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
+import { dialectOf } from '../store/index.ts';
 import type { Fact } from './derive.ts';
 import { localHour } from './local-time.ts';
 import type { InsightsDb } from './schema.ts';
 
-// 9 bound values a row: 500 rows stay far inside SQLite's and PostgreSQL's limits.
+// SQLite: 9 bound values a row, so 500 rows stay far inside its limit of 32766.
 const rowsPerInsert = 500;
 
 interface Bucket {
@@ -17,34 +18,55 @@ interface Bucket {
   value: number;
 }
 
-/** Facts summed per metric, dimension and local hour, so each row is written once. */
-function bucketsOf(timeZone: string, facts: readonly Fact[]) {
-  const hourly = new Map<string, Bucket>();
-  for (const fact of facts) {
-    const local = localHour(timeZone, fact.at);
-    const key = `${fact.metric}\u0000${fact.dimension}\u0000${local.hourAt}`;
-    const bucket = hourly.get(key);
-    if (bucket) bucket.value += fact.value;
-    else
-      hourly.set(key, {
-        metric: fact.metric,
-        dimension: fact.dimension,
-        ...local,
-        value: fact.value,
-      });
+function entryOf<Key, Value>(map: Map<Key, Value>, key: Key, create: () => Value): Value {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
   }
+  return value;
+}
 
+/** Facts summed per metric, dimension and local hour, so each row is written once. */
+function hourlyOf(timeZone: string, facts: readonly Fact[]): Bucket[] {
+  // Nested by local hour, metric and dimension, so no key string is built per fact; the
+  // facts of one record share its instant, so the zone is consulted once per record.
+  const hours = new Map<number, Map<string, Map<string, Bucket>>>();
+  const buckets: Bucket[] = [];
+  let lastAt = Number.NaN;
+  let local = localHour(timeZone, 0);
+  for (const fact of facts) {
+    if (fact.at !== lastAt) {
+      local = localHour(timeZone, fact.at);
+      lastAt = fact.at;
+    }
+    const metrics = entryOf(hours, local.hourAt, () => new Map<string, Map<string, Bucket>>());
+    const dimensions = entryOf(metrics, fact.metric, () => new Map<string, Bucket>());
+    const bucket = dimensions.get(fact.dimension);
+    if (bucket) {
+      bucket.value += fact.value;
+      continue;
+    }
+    const created = { metric: fact.metric, dimension: fact.dimension, ...local, value: fact.value };
+    dimensions.set(fact.dimension, created);
+    buckets.push(created);
+  }
+  return buckets;
+}
+
+/** Hourly buckets summed per local day. */
+function dailyOf(hourly: readonly Bucket[]): Bucket[] {
   const daily = new Map<string, Bucket>();
-  for (const bucket of hourly.values()) {
+  for (const bucket of hourly) {
     const key = `${bucket.metric}\u0000${bucket.dimension}\u0000${bucket.day}`;
     const day = daily.get(key);
     if (day) day.value += bucket.value;
     else daily.set(key, { ...bucket });
   }
-  return { hourly: [...hourly.values()], daily: [...daily.values()] };
+  return [...daily.values()];
 }
 
-async function addHourly(db: InsightsDb, branch: string, buckets: Bucket[]) {
+async function addHourly(db: InsightsDb, branch: string, buckets: readonly Bucket[]) {
   for (let start = 0; start < buckets.length; start += rowsPerInsert) {
     const rows = buckets.slice(start, start + rowsPerInsert).map((bucket) => ({
       branch,
@@ -68,7 +90,7 @@ async function addHourly(db: InsightsDb, branch: string, buckets: Bucket[]) {
   }
 }
 
-async function addDaily(db: InsightsDb, branch: string, buckets: Bucket[]) {
+async function addDaily(db: InsightsDb, branch: string, buckets: readonly Bucket[]) {
   for (let start = 0; start < buckets.length; start += rowsPerInsert) {
     const rows = buckets.slice(start, start + rowsPerInsert).map((bucket) => ({
       branch,
@@ -91,6 +113,68 @@ async function addDaily(db: InsightsDb, branch: string, buckets: Bucket[]) {
 }
 
 /**
+ * Adds a branch's hourly buckets, the daily sums grouped from them and its progress in one
+ * statement: the buckets travel as column arrays, PostgreSQL unnests and groups them, and
+ * the rows are upserted in key order so two batches of one branch never deadlock.
+ */
+async function addOnPostgres(
+  db: InsightsDb,
+  branch: string,
+  hourly: readonly Bucket[],
+  records: number,
+  now: number,
+) {
+  const column = <Key extends keyof Bucket>(key: Key) => hourly.map((bucket) => bucket[key]);
+  await sql`
+    with bucket as (
+      select * from unnest(
+        ${column('metric')}::text[], ${column('dimension')}::text[],
+        ${column('hourAt')}::bigint[], ${column('day')}::text[], ${column('hour')}::integer[],
+        ${column('weekday')}::integer[], ${column('week')}::text[], ${column('value')}::float8[]
+      ) as bucket(metric, dimension, hour_at, day, hour, weekday, week, value)
+    ), hourly as (
+      insert into insights_hourly (branch, metric, dimension, hour_at, day, hour, weekday, value)
+      select ${branch}, metric, dimension, hour_at, day, hour, weekday, value from bucket
+      order by metric, dimension, hour_at
+      on conflict (branch, metric, dimension, hour_at)
+        do update set value = insights_hourly.value + excluded.value
+    ), daily as (
+      insert into insights_daily (branch, metric, dimension, day, week, value)
+      select ${branch}, metric, dimension, day, min(week), sum(value) from bucket
+      group by metric, dimension, day
+      order by metric, dimension, day
+      on conflict (branch, metric, dimension, day)
+        do update set value = insights_daily.value + excluded.value
+    )
+    insert into insights_progress (branch, records, updated_at)
+    values (${branch}, ${records}, ${now})
+    on conflict (branch) do update
+      set records = insights_progress.records + excluded.records, updated_at = excluded.updated_at
+  `.execute(db);
+}
+
+async function addOnSqlite(
+  db: InsightsDb,
+  branch: string,
+  hourly: readonly Bucket[],
+  records: number,
+  now: number,
+) {
+  await addHourly(db, branch, hourly);
+  await addDaily(db, branch, dailyOf(hourly));
+  await db
+    .insertInto('insights_progress')
+    .values({ branch, records, updated_at: now })
+    .onConflict((conflict) =>
+      conflict.column('branch').doUpdateSet({
+        records: sql<number>`insights_progress.records + excluded.records`,
+        updated_at: now,
+      }),
+    )
+    .execute();
+}
+
+/**
  * Adds facts to a branch's hourly and daily rollups. Additive, so the caller must hand each
  * fact over exactly once: the ingest does it inside the transaction that stores the record.
  */
@@ -101,17 +185,7 @@ export async function addFacts(
   records: number,
   now: number,
 ): Promise<void> {
-  const { hourly, daily } = bucketsOf(branch.timeZone, facts);
-  await addHourly(db, branch.id, hourly);
-  await addDaily(db, branch.id, daily);
-  await db
-    .insertInto('insights_progress')
-    .values({ branch: branch.id, records, updated_at: now })
-    .onConflict((conflict) =>
-      conflict.column('branch').doUpdateSet({
-        records: sql<number>`insights_progress.records + excluded.records`,
-        updated_at: now,
-      }),
-    )
-    .execute();
+  const hourly = hourlyOf(branch.timeZone, facts);
+  const add = dialectOf(db) === 'postgres' ? addOnPostgres : addOnSqlite;
+  await add(db, branch.id, hourly, records, now);
 }

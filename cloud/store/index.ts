@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ModuleContext } from '../../core/index.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -31,6 +31,11 @@ const pgTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
     oid === bigintOid ? Number : pg.types.getTypeParser(oid, format ?? 'text'),
 };
+
+/** Which database a Kysely instance (or a transaction of it) talks to. */
+export function dialectOf<Tables>(db: Kysely<Tables>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 /** Opens the store the URL names and brings it to the newest migration. */
 export async function openStore(options: StoreOptions, context: ModuleContext): Promise<Store> {

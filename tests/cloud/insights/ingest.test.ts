@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { rebuildInsights, series } from '../../../cloud/insights/index.ts';
+import { readRecords, rebuildInsights, series } from '../../../cloud/insights/index.ts';
 import { insightsDb } from '../../../cloud/insights/schema.ts';
-import { dialects, ingest, lineMinute, openTestStore, queueMinute } from './fixtures.ts';
+import {
+  dialects,
+  ingest,
+  lineMinute,
+  openTestStore,
+  queueMinute,
+  zoneMinute,
+} from './fixtures.ts';
 
 const now = Date.UTC(2026, 2, 1);
 const hour = 3_600_000;
@@ -29,6 +36,41 @@ describe.each(dialects)('ingest of pulled records on %s', (dialect) => {
     });
 
     expect(points).toEqual([{ bucket: '2026-03-02 17:00', metric: 'entries', value: 100 }]);
+  });
+
+  it('adds only records the store lacks when a cursor was set back, whatever their text', async () => {
+    const store = await openTestStore(dialect, now);
+    const db = insightsDb(store.db);
+    const minute = Date.UTC(2026, 2, 4, 2);
+    // Quotes, braces, commas, backslashes, a record separator and non-ASCII in a zone name.
+    const zone = 'hall "A", {east}\\ \u001e 大厅';
+    const records = [1, 2, 3].map((seq) =>
+      zoneMinute(seq, minute + seq * 60_000, zone, { visits: seq, occupancyMean: 1.5 }),
+    );
+    await ingest(store, 'gw-shanghai', 'audience', records.slice(0, 2), now);
+
+    // As after a restore of the cursors table: the store holds 1 and 2, the cursor says 0.
+    await store.db
+      .updateTable('cursors')
+      .set({ seq: 0 })
+      .where('gateway', '=', 'gw-shanghai')
+      .execute();
+    const again = await ingest(store, 'gw-shanghai', 'audience', records, now);
+    const visits = await series(db, {
+      branches: ['shanghai'],
+      from: '2026-03-04',
+      to: '2026-03-04',
+      granularity: 'day',
+      metrics: ['zone.visits', 'zone.person-minutes'],
+      dimension: zone,
+    });
+
+    expect(again).toEqual({ cursor: 3, stored: 1 });
+    expect(await readRecords(store.db, 'gw-shanghai', 'audience')).toEqual(records);
+    expect(visits).toEqual([
+      { bucket: '2026-03-04', metric: 'zone.person-minutes', value: 4.5 },
+      { bucket: '2026-03-04', metric: 'zone.visits', value: 6 },
+    ]);
   });
 
   it('derives the same rollups again from the stored records', async () => {
