@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { hashPassword, smartbranchVersion } from '../core/index.ts';
+import { registerBusFiles } from './bus-files.ts';
 import { registerDemo } from './demo.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerHq } from './hq.ts';
@@ -16,6 +17,7 @@ registerServe(program);
 registerSense(program);
 registerDeploy(program);
 registerHq(program);
+registerBusFiles(program);
 
 program
   .command('hash-password')

@@ -28,7 +28,21 @@ export const GatewayConfig = z.strictObject({
   dataDir: z.string().default('./data/gateway'),
   http: Listener(8080).prefault({}),
   bus: Listener(1883)
-    .extend({ clients: z.array(BusClient).default([]) })
+    .extend({
+      clients: z.array(BusClient).default([]),
+      /**
+       * A broker the technician runs instead of the embedded one (Mosquitto on the box),
+       * with the gateway's own login there; `smartbranch bus-files` writes its password and
+       * ACL files from `clients`. Absent: the embedded aedes broker on host:port.
+       */
+      external: z
+        .strictObject({
+          url: z.string().regex(/^mqtts?:\/\/[^/\s]+/, 'must be mqtt://host:port'),
+          username: z.string().min(1).max(64).default('gateway'),
+          password: z.string().min(8).max(200),
+        })
+        .optional(),
+    })
     .prefault({}),
   technicians: z.array(Technician).default([]),
   /**

@@ -10,7 +10,7 @@ import {
   type UplinkRecord,
   type ZoneAudience,
 } from '../protocol/index.ts';
-import { type Bus, startBus } from './bus/index.ts';
+import { type Bus, connectExternalBus, startBus } from './bus/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { kioskLeadRoutes } from './leads/index.ts';
 import { type Queue, startQueue } from './queue/index.ts';
@@ -109,8 +109,10 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
   parts.store = openStore(join(config.dataDir, 'gateway.db'), context);
   parts.outbox = outbox(parts.store.db);
   // Devices added in the technician UI are admitted by the bus with their own credentials.
-  parts.bus = await startBus({ branch: config.branch, ...config.bus, clients: [...config.bus.clients,
-    ...deviceBusClients(config.branch, storedProfiles(config.dataDir))] }, context);
+  parts.bus = config.bus.external
+    ? await connectExternalBus({ branch: config.branch, ...config.bus.external }, context)
+    : await startBus({ branch: config.branch, ...config.bus, clients: [...config.bus.clients,
+      ...deviceBusClients(config.branch, storedProfiles(config.dataDir))] }, context);
   await trackDevices(parts);
   parts.queue = await startQueue({ branch: config.branch, config: config.queue,
     db: parts.store.db, bus: parts.bus,

@@ -24,6 +24,8 @@ import { attachBrokerEvents } from './events.ts';
 import { answerRefusedRequests } from './refusals.ts';
 
 export { BusClient, filterWithin } from './acl.ts';
+export { connectExternalBus, type ExternalBusOptions } from './external.ts';
+export { type MosquittoFiles, mosquittoFiles, mosquittoPasswordLine } from './mosquitto.ts';
 
 export interface BusOptions {
   branch: string;
