@@ -82,6 +82,18 @@ export const ModuleSettings = z.strictObject({
   at: Timestamp,
 });
 
+/**
+ * What a gateway runs after following HQ's module settings: pushed in its live status, so
+ * the status answering a switch is its acknowledgement.
+ */
+export const ModulesRunning = z.strictObject({
+  /** The settings version the gateway applied; 0 before HQ ever set any. */
+  version: z.number().int().nonnegative(),
+  running: z.array(ModuleName).max(5),
+  /** Modules HQ switched on that this gateway cannot run, each with the reason. */
+  unavailable: z.array(z.strictObject({ module: ModuleName, reason: Text(200) })).max(5),
+});
+
 /** The branch's share of each benefit's stock, for redemption with the cloud gone. */
 export const AllotmentBenefit = z.strictObject({
   benefit: Id,
@@ -136,6 +148,7 @@ export type CommandRequest = z.output<typeof CommandRequest>;
 export type CommandAck = z.output<typeof CommandAck>;
 export type ModuleName = z.output<typeof ModuleName>;
 export type ModuleSettings = z.output<typeof ModuleSettings>;
+export type ModulesRunning = z.output<typeof ModulesRunning>;
 export type AllotmentBenefit = z.output<typeof AllotmentBenefit>;
 export type BenefitAllotment = z.output<typeof BenefitAllotment>;
 export type RedeemRequest = z.output<typeof RedeemRequest>;

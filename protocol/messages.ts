@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CouponRedemption, ManifestBenefit } from './campaigns.ts';
+import { CouponRedemption, ManifestBenefit, ModulesRunning } from './campaigns.ts';
 import { Id } from './ids.ts';
 import { WaitHistogram } from './wait-histogram.ts';
 import {
@@ -456,6 +456,10 @@ export const LiveStatus = z.strictObject({
   backlog: z.partialRecord(Stream, z.number().int().nonnegative()),
   devicesOnline: z.number().int().nonnegative(),
   devicesTotal: z.number().int().nonnegative(),
+  /** Screens whose player is connected now; absent from senders older than the field. */
+  screensOnline: z.number().int().nonnegative().optional(),
+  /** The modules running now and the settings version they follow. */
+  modules: ModulesRunning.optional(),
 });
 
 export const Alarm = z.strictObject({
