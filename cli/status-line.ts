@@ -12,6 +12,11 @@ export function statusLine(running: { gateway: Gateway; cloud: Cloud }, startedA
       `${camera.fps.toFixed(1)} fps, ${camera.framesProcessed} frames)`
     : 'no camera';
 
-  return `[${seconds}s] ${cameraText} · tickets waiting ${stats.queue.waiting}, ` +
-    `served ${stats.queue.served} · uplink ${stats.uplink.state}, backlog ${backlog}`;
+  const queueText = stats.queue
+    ? `tickets waiting ${stats.queue.waiting}, served ${stats.queue.served}`
+    : 'queue off';
+  return (
+    `[${seconds}s] ${cameraText} · ${queueText} · uplink ${stats.uplink.state}, ` +
+    `backlog ${backlog}`
+  );
 }

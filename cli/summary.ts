@@ -44,13 +44,14 @@ function cursorOf(figures: StreamFigures, gateway: string, stream: StreamName) {
 export async function buildSummary(parts: Parts, startedAt: number,
   versions: Record<string, string>) {
   const gateway = parts.gateway.stats();
+  const queue = gateway.queue ?? { issued: 0, served: 0, waiting: 0 };
   const camera = gateway.cameras[0];
   const simulator = parts.simulator.stats();
   const records = await compareRecords(parts);
   const checks = [
     ...cameraChecks(parts.camera, camera),
-    { part: 'queue', ok: gateway.queue.issued > 0 && gateway.queue.served > 0,
-      detail: `tickets issued ${gateway.queue.issued}, served ${gateway.queue.served}` },
+    { part: 'queue', ok: queue.issued > 0 && queue.served > 0,
+      detail: `tickets issued ${queue.issued}, served ${queue.served}` },
     ...records.checks,
   ];
 
@@ -62,8 +63,7 @@ export async function buildSummary(parts: Parts, startedAt: number,
       clips: camera.clips },
     peoplePerClip: Object.fromEntries(Object.entries(camera?.clips ?? {})
       .map(([clip, figures]) => [clip, figures.maxPeople])),
-    tickets: { issued: gateway.queue.issued, served: gateway.queue.served,
-      waiting: gateway.queue.waiting },
+    tickets: { issued: queue.issued, served: queue.served, waiting: queue.waiting },
     simulator,
     bus: gateway.bus,
     records: records.figures,

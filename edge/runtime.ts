@@ -1,22 +1,26 @@
 import { join } from 'node:path';
-import { type ModuleContext, smartbranchVersion } from '../core/index.ts';
+import type express from 'express';
+import { type ModuleContext, SmartBranchError, smartbranchVersion } from '../core/index.ts';
 import { deviceBusClients } from '../devices/index.ts';
 import {
   type AudienceCount,
   type AudienceMinute,
   type DeviceState,
   type LiveStatus,
+  ModuleName,
+  type ModuleSettings,
+  type ModulesRunning,
   Stream,
   type UplinkRecord,
   type ZoneAudience,
 } from '../protocol/index.ts';
+import type { Automation } from './automation/index.ts';
 import { type Bus, connectExternalBus, startBus } from './bus/index.ts';
 import type { GatewayConfig } from './config.ts';
-import { kioskLeadRoutes } from './leads/index.ts';
-import { type Queue, startQueue } from './queue/index.ts';
-import { type QueueWeb, queueWeb } from './queue/web/index.ts';
-import { type Screens, ScreensConfig, startScreens } from './screens/index.ts';
-import { type Sensing, startSensing } from './sensing/index.ts';
+import type { Queue } from './queue/index.ts';
+import type { QueueWeb } from './queue/web/index.ts';
+import { type Screens, ScreensConfig, type ScreensOptions } from './screens/index.ts';
+import type { Sensing } from './sensing/index.ts';
 import {
   type Outbox,
   type OutboxWatch,
@@ -26,7 +30,8 @@ import {
   type StoreAlarm,
   watchOutbox,
 } from './store/index.ts';
-import { type Automation, prepareAutomation } from './automation/index.ts';
+import { moduleSwitches } from './switches.ts';
+import { routerDoor, type Switchboard, socketLanes, switchboard } from './switchboard.ts';
 import {
   camerasWithZones,
   captureLogs,
@@ -42,6 +47,7 @@ import {
   type CommandHandlers,
   type ManifestTarget,
   startUplink,
+  storedModules,
   type Uplink,
 } from './uplink/index.ts';
 
@@ -54,8 +60,9 @@ export interface GatewayStats {
   uptimeSeconds: number;
   people: number;
   cameras: ReturnType<Sensing['stats']>['cameras'];
-  queue: ReturnType<Queue['stats']>;
-  screens: ReturnType<Screens['stats']>;
+  /** Null while HQ has the module switched off. */
+  queue: ReturnType<Queue['stats']> | null;
+  screens: ReturnType<Screens['stats']> | null;
   bus: ReturnType<Bus['stats']>;
   uplink: ReturnType<Uplink['stats']> | { state: 'offline' };
   backlog: Record<string, number>;
@@ -63,6 +70,8 @@ export interface GatewayStats {
   /** The unconfirmed backlog's size and age against its limits, and what a full disk holds. */
   outbox: ReturnType<OutboxWatch['report']>;
   devices: { online: number; total: number };
+  /** The modules running and the HQ settings version they follow. */
+  modules: ModulesRunning;
 }
 
 export interface Gateway {
@@ -73,121 +82,190 @@ export interface Gateway {
   readonly outbox: Outbox;
   /** Each screen's current pairing code, as the technician page shows them. */
   pairingCodes(): ReturnType<Screens['pairingCodes']>;
+  /** The modules running now, as HQ's switches and this gateway's settings allow. */
+  modules(): ModulesRunning;
   /** Closes the open minutes of sensing and queue into the outbox, for a run that ends. */
   flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
-interface Parts {
+/** What the runtime holds; a module switched off is null until it starts again. */
+export interface Parts {
   store: Store;
   outbox: Outbox;
   outboxWatch: OutboxWatch;
   bus: Bus;
-  queue: Queue;
-  sensing: Sensing;
-  screens: Screens;
+  queue: Queue | null;
+  sensing: Sensing | null;
+  screens: Screens | null;
+  leads: express.Router | null;
   uplink: Uplink | null;
   http: GatewayHttp;
   devices: Map<string, DeviceState['state']>;
   logs: LogRing;
   console: TechnicianConsole;
   automation: Automation | null;
-  queueWeb: QueueWeb;
+  queueWeb: QueueWeb | null;
+  modules: Switchboard;
 }
 
 /**
- * Starts one branch's gateway: store, bus, queue, sensing, uplink and web UI, in that order,
- * and stops them in the reverse order. The gateway works with the cloud gone.
+ * Starts one branch's gateway: store, bus, web UI, the modules HQ lets it run (sensing,
+ * queue, screens, leads, automation) and the uplink, in that order, and stops them in the
+ * reverse order. The gateway works with the cloud gone; HQ's module switches take effect
+ * while it runs and are kept for the next start.
  */
-export async function startGateway(config: GatewayConfig, context: ModuleContext): Promise<Gateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  context: ModuleContext,
+): Promise<Gateway> {
   const log = context.log.child({ module: 'runtime', gateway: config.gateway });
   const startedAt = context.clock.now();
-  const parts = {} as Parts;
+  const parts = {
+    queue: null,
+    sensing: null,
+    screens: null,
+    leads: null,
+    automation: null,
+    queueWeb: null,
+  } as Parts;
   parts.devices = new Map();
   parts.logs = captureLogs(context.log, context.clock);
 
   parts.store = openStore(join(config.dataDir, 'gateway.db'), context);
   parts.outbox = outbox(parts.store.db);
+  parts.outboxWatch = watchOutbox(
+    {
+      db: parts.store.db,
+      outbox: parts.outbox,
+      limits: config.outboxLimits,
+      confirmedRetentionHours: config.confirmedRetentionHours,
+      alarm: (alarm) => storeAlarm(parts, alarm, context),
+    },
+    context,
+  );
   // Devices added in the technician UI are admitted by the bus with their own credentials.
   parts.bus = config.bus.external
     ? await connectExternalBus({ branch: config.branch, ...config.bus.external }, context)
-    : await startBus({ branch: config.branch, ...config.bus, clients: [...config.bus.clients,
-      ...deviceBusClients(config.branch, storedProfiles(config.dataDir))] }, context);
+    : await startBus(
+        {
+          branch: config.branch,
+          ...config.bus,
+          clients: [
+            ...config.bus.clients,
+            ...deviceBusClients(config.branch, storedProfiles(config.dataDir)),
+          ],
+        },
+        context,
+      );
   await trackDevices(parts);
-  parts.queue = await startQueue({ branch: config.branch, config: config.queue,
-    db: parts.store.db, bus: parts.bus,
-    recordMinute: (data) => parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(),
-      data }) }, context);
-  parts.outboxWatch = watchOutbox({ db: parts.store.db, outbox: parts.outbox,
-    limits: config.outboxLimits, confirmedRetentionHours: config.confirmedRetentionHours,
-    alarm: (alarm) => storeAlarm(parts, alarm, context) }, context);
-  parts.sensing = await startSensing(sensingOptions(config, parts, context), context);
 
   const stats = () => gatewayStats(config, parts, (context.clock.now() - startedAt) / 1000);
-  const web = gatewayWeb({ ...config.http, technicians: config.technicians,
-    status: () => ({ ...stats(), branchName: config.branchName,
-      nowServing: parts.queue.state().nowServing, pairingCodes: parts.screens.pairingCodes() }),
-    metrics: () => context.registry.metrics(), dataDir: config.dataDir }, context);
-  parts.screens = await startScreens({ branch: config.branch, config: screensConfig(config),
-    db: parts.store.db, bus: parts.bus, branchName: config.branchName, guard: web.guard,
-    ...(config.uplink
-      ? { cloudAssetUrl: new URL('/api/assets', config.uplink.cloudUrl).href }
-      : {}),
-    recordPlay: (data) => parts.outbox.appendOrHold({ kind: 'screen.play-hour',
-      at: context.clock.now(), data }) }, context);
-  web.mount(parts.screens.router);
-  parts.queueWeb = await queueWeb({ queue: parts.queue, config: config.queue, bus: parts.bus,
-    screens: parts.screens, guard: web.guard, branchName: config.branchName,
-    kiosks: config.kiosks }, context);
-  web.mount(parts.queueWeb.router);
-  if (config.kioskLeads) {
-    web.mount(kioskLeadRoutes(parts.outbox, { ...config.kioskLeads, branch: config.branch },
-      context));
-  }
-  parts.console = await technicianConsole({ gateway: config.gateway, branch: config.branch,
-    branchName: config.branchName, dataDir: config.dataDir, config, bus: parts.bus,
-    queue: parts.queue, queueSetup: config.queue, cameras: config.cameras, logs: parts.logs,
-    allowSimulatedDevices: config.allowSimulatedDevices,
-    applyZones: (camera, zones) => void parts.sensing.applyZones(camera, zones) }, context);
+  const web = gatewayWeb(
+    {
+      ...config.http,
+      technicians: config.technicians,
+      status: () => ({
+        ...stats(),
+        branchName: config.branchName,
+        nowServing: parts.queue?.state().nowServing ?? [],
+        pairingCodes: parts.screens?.pairingCodes() ?? [],
+      }),
+      metrics: () => context.registry.metrics(),
+      dataDir: config.dataDir,
+    },
+    context,
+  );
+  const lanes = socketLanes(web.server);
+  web.mount(routerDoor(() => parts.screens?.router ?? null));
+  web.mount(routerDoor(() => parts.queueWeb?.router ?? null));
+  web.mount(routerDoor(() => parts.leads));
+  web.mount(routerDoor(() => parts.automation?.router ?? null));
+  parts.console = await technicianConsole(
+    {
+      gateway: config.gateway,
+      branch: config.branch,
+      branchName: config.branchName,
+      dataDir: config.dataDir,
+      config,
+      bus: parts.bus,
+      queueSetup: config.queue,
+      cameras: config.cameras,
+      logs: parts.logs,
+      allowSimulatedDevices: config.allowSimulatedDevices,
+      applyZones: (camera, zones) => void parts.sensing?.applyZones(camera, zones),
+    },
+    context,
+  );
   web.attach(parts.console.parts);
-  parts.automation = config.automation ? startAutomation(config, parts, web, context) : null;
   parts.http = await web.listen();
-  parts.screens.attach(parts.http.server);
-  parts.queueWeb.attach(parts.http.server);
   await parts.console.start(parts.bus.url);
-  await parts.automation?.start();
+
+  parts.modules = switchboard(
+    moduleSwitches({
+      config,
+      parts,
+      web,
+      lanes,
+      context,
+      sensingOptions: () => sensingOptions(config, parts, context),
+      screensOptions: () => screensOptions(config, parts, web, context),
+      onScreensStarted: () => parts.uplink?.retakeManifest(),
+    }),
+    log,
+  );
+  const stored = storedModules(parts.store.db);
+  await parts.modules.apply(
+    { ...configuredModules(config), ...stored?.modules },
+    stored?.version ?? 0,
+  );
 
   parts.uplink = config.uplink
-    ? await startUplink({ gateway: config.gateway, branch: config.branch, config: config.uplink,
-        credentialsFile: join(config.dataDir, 'credentials.json'), outbox: parts.outbox,
-        status: () => liveStatus(parts), db: parts.store.db, screens: manifestTarget(parts),
-        commands: uplinkCommands(parts) }, context)
+    ? await startUplink(
+        {
+          gateway: config.gateway,
+          branch: config.branch,
+          config: config.uplink,
+          credentialsFile: join(config.dataDir, 'credentials.json'),
+          outbox: parts.outbox,
+          status: () => liveStatus(parts),
+          db: parts.store.db,
+          screens: manifestTarget(parts),
+          commands: uplinkCommands(parts),
+          onModules: (modules, version) => void followModules(parts, modules, version),
+        },
+        context,
+      )
     : null;
 
-  log.info({ http: parts.http.url, bus: parts.bus.url, version: smartbranchVersion },
-    'gateway started');
+  log.info(
+    {
+      http: parts.http.url,
+      bus: parts.bus.url,
+      version: smartbranchVersion,
+      modules: parts.modules.report().running,
+    },
+    'gateway started',
+  );
 
   return {
     httpUrl: parts.http.url,
     busUrl: parts.bus.url,
     outbox: parts.outbox,
     stats,
-    pairingCodes: () => parts.screens.pairingCodes(),
+    pairingCodes: () => parts.screens?.pairingCodes() ?? [],
+    modules: () => parts.modules.report(),
     flush: async () => {
-      parts.sensing.flush();
-      parts.queue.flush();
-      parts.screens.flush();
+      parts.sensing?.flush();
+      parts.queue?.flush();
+      parts.screens?.flush();
     },
     stop: async () => {
       parts.outboxWatch.stop();
       await parts.uplink?.stop();
-      await parts.automation?.stop();
+      await parts.modules.stopAll();
       await parts.console.stop();
-      await parts.queueWeb.stop();
-      await parts.screens.stop();
       await parts.http.close();
-      await parts.sensing.stop();
-      await parts.queue.stop();
       await parts.bus.close();
       parts.store.close();
       log.info('gateway stopped');
@@ -196,15 +274,21 @@ export async function startGateway(config: GatewayConfig, context: ModuleContext
   };
 }
 
-/** Node-RED in this process, its editor at /flows behind the technicians' login. */
-function startAutomation(config: GatewayConfig, parts: Parts, web: GatewayWeb,
-  context: ModuleContext): Automation {
-  const automation = prepareAutomation({ config: config.automation ?? {}, server: web.server,
-    bus: parts.bus, dataDir: config.dataDir, branchName: config.branchName,
-    access: { technicians: config.technicians, sessionUser: web.sessionUser },
-    alert: parts.console.alerts.raise, deviceIds: parts.console.devices.deviceIds }, context);
-  web.mount(automation.router);
-  return automation;
+/** What runs when HQ never said: every module this gateway has settings for. */
+function configuredModules(config: GatewayConfig): Record<ModuleName, boolean> {
+  return {
+    sensing: true,
+    queue: true,
+    screens: true,
+    leads: config.kioskLeads !== undefined,
+    automation: config.automation !== undefined,
+  };
+}
+
+/** Follows HQ's switch, then pushes the status at once: it is the switch's acknowledgement. */
+async function followModules(parts: Parts, modules: ModuleSettings['modules'], version: number) {
+  await parts.modules.apply(modules, version);
+  parts.uplink?.pushStatus();
 }
 
 /** Live counts go on the bus at most once per interval per camera, the latest value winning. */
@@ -229,9 +313,10 @@ function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleCont
     publishZone: (zone: ZoneAudience) =>
       void parts.bus.publish('zoneAudience', { zone: zone.zone }, zone, { qos: 0 }),
     reportState: (device: string, state: DeviceState['state'], reason?: string) => {
-      const message: DeviceState = reason === undefined
-        ? { device, at: context.clock.now(), state }
-        : { device, at: context.clock.now(), state, reason: reason.slice(0, 300) };
+      const message: DeviceState =
+        reason === undefined
+          ? { device, at: context.clock.now(), state }
+          : { device, at: context.clock.now(), state, reason: reason.slice(0, 300) };
       void parts.bus.publish('deviceState', { device }, message, { retain: true });
     },
   };
@@ -239,8 +324,13 @@ function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleCont
 
 /** A store alarm reaches the technician page at once and HQ over the pushed channel. */
 function storeAlarm(parts: Parts, alarm: StoreAlarm, context: ModuleContext) {
-  parts.console?.alerts.raise({ at: context.clock.now(), severity: alarm.severity,
-    title: alarm.code, message: alarm.message, node: 'store' });
+  parts.console?.alerts.raise({
+    at: context.clock.now(),
+    severity: alarm.severity,
+    title: alarm.code,
+    message: alarm.message,
+    node: 'store',
+  });
   parts.uplink?.alarm(alarm);
 }
 
@@ -251,32 +341,37 @@ async function trackDevices(parts: Parts) {
 }
 
 function liveStatus(parts: Parts): Omit<LiveStatus, 'gateway' | 'at'> {
-  const cameras = parts.sensing.stats().cameras;
-  const queue = parts.queue.stats();
+  const cameras = parts.sensing?.stats().cameras ?? [];
+  const screens = parts.screens?.stats();
   return {
     version: smartbranchVersion,
     people: cameras.reduce((sum, camera) => sum + camera.people, 0),
     cameraSource: cameras[0]?.source ?? null,
-    ticketsWaiting: queue.waiting,
-    ticketsServedToday: parts.queue.state().servedToday,
-    backlog: Object.fromEntries(Stream.options.map((stream) =>
-      [stream, parts.outbox.position(stream).backlog])) as LiveStatus['backlog'],
+    ticketsWaiting: parts.queue?.stats().waiting ?? 0,
+    ticketsServedToday: parts.queue?.state().servedToday ?? 0,
+    backlog: Object.fromEntries(
+      Stream.options.map((stream) => [stream, parts.outbox.position(stream).backlog]),
+    ) as LiveStatus['backlog'],
     devicesOnline: [...parts.devices.values()].filter((state) => state === 'online').length,
     devicesTotal: parts.devices.size,
+    ...(screens ? { screensOnline: screens.screensOnline } : {}),
+    modules: parts.modules.report(),
   };
 }
 
 function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number): GatewayStats {
-  const cameras = parts.sensing.stats().cameras;
-  const positions = Stream.options.map((stream) => [stream, parts.outbox.position(stream)] as const);
+  const cameras = parts.sensing?.stats().cameras ?? [];
+  const positions = Stream.options.map(
+    (stream) => [stream, parts.outbox.position(stream)] as const,
+  );
   return {
     gateway: config.gateway,
     branch: config.branch,
     uptimeSeconds,
     people: cameras.reduce((sum, camera) => sum + camera.people, 0),
     cameras,
-    queue: parts.queue.stats(),
-    screens: parts.screens.stats(),
+    queue: parts.queue?.stats() ?? null,
+    screens: parts.screens?.stats() ?? null,
     bus: parts.bus.stats(),
     uplink: parts.uplink?.stats() ?? { state: 'offline' },
     backlog: Object.fromEntries(positions.map(([stream, p]) => [stream, p.backlog])),
@@ -286,32 +381,77 @@ function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number
       online: [...parts.devices.values()].filter((state) => state === 'online').length,
       total: parts.devices.size,
     },
+    modules: parts.modules.report(),
+  };
+}
+
+function screensOptions(
+  config: GatewayConfig,
+  parts: Parts,
+  web: GatewayWeb,
+  context: ModuleContext,
+): ScreensOptions {
+  return {
+    branch: config.branch,
+    config: screensConfig(config),
+    db: parts.store.db,
+    bus: parts.bus,
+    branchName: config.branchName,
+    guard: web.guard,
+    ...(config.uplink
+      ? { cloudAssetUrl: new URL('/api/assets', config.uplink.cloudUrl).href }
+      : {}),
+    recordPlay: (data) =>
+      parts.outbox.appendOrHold({ kind: 'screen.play-hour', at: context.clock.now(), data }),
   };
 }
 
 /** The screens section as given, or one with no screens yet, cached in the data folder. */
 function screensConfig(config: GatewayConfig): ScreensConfig {
-  return config.screens ?? ScreensConfig.parse({ timeZone: config.queue.timeZone,
-    cacheDir: join(config.dataDir, 'screens-cache') });
+  return (
+    config.screens ??
+    ScreensConfig.parse({
+      timeZone: config.queue.timeZone,
+      cacheDir: join(config.dataDir, 'screens-cache'),
+    })
+  );
 }
 
-/** The screens module as the uplink applies verified manifests to it. */
+/** The screens module as the uplink applies verified manifests to it, while it runs. */
 function manifestTarget(parts: Parts): ManifestTarget {
   return {
-    applyManifest: (manifest) => parts.screens.control.applyManifest(manifest),
-    hasAsset: (sha256) => parts.screens.control.assetFile(sha256) !== null,
+    applyManifest: (manifest) =>
+      parts.screens?.control.applyManifest(manifest) ?? {
+        applied: false,
+        reason: 'the screens module is off on this gateway',
+      },
+    hasAsset: (sha256) => (parts.screens?.control.assetFile(sha256) ?? null) !== null,
   };
 }
 
 /** What HQ's remote commands do on this gateway; the others are answered as unsupported. */
 function uplinkCommands(parts: Parts): CommandHandlers {
   return {
-    'set-theme': (request) => parts.screens.control.setTheme(request.theme ?? ''),
+    'set-theme': (request) =>
+      running(parts.screens, 'screens').control.setTheme(request.theme ?? ''),
     'fetch-logs': (request) => ({
       lines: parts.logs
         .query({ level: 'info', hours: (request.minutes ?? 10) / 60 })
         .slice(-300)
         .map(({ at, level, module, msg }) => ({ at, level, module, msg })),
     }),
+    'restart-module': async (request) => {
+      const name = ModuleName.safeParse(request.module);
+      if (!name.success || !parts.modules.isRunning(name.data)) {
+        throw new SmartBranchError('SB_ERR_UNAVAILABLE', `${request.module} is not running`);
+      }
+
+      return { modules: (await parts.modules.restart(name.data)).running };
+    },
   };
+}
+
+function running<T>(module: T | null, name: string): T {
+  if (module === null) throw new SmartBranchError('SB_ERR_UNAVAILABLE', `${name} is off`);
+  return module;
 }

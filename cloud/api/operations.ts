@@ -10,6 +10,7 @@ import {
   gatewayHealth,
   getCommand,
   ModulesInput,
+  modulesFollowed,
   ProfileInput,
   saveProfile,
   sendCommand,
@@ -49,9 +50,12 @@ export function operationsBook(plane: ControlPlane, now: () => number): RouteBoo
   book.add({
     method: 'get',
     path: '/api/branches/:branch/modules',
-    summary: 'The modules a branch runs, so the HQ UI hides the others',
+    summary: 'The modules HQ set for a branch and what each of its gateways runs',
     access: everyHqRole,
-    handler: async (call) => branchModules(db, await branch(call)),
+    handler: async (call) => {
+      const id = await branch(call);
+      return { ...(await branchModules(db, id)), gateways: await modulesFollowed(plane.store, id) };
+    },
   });
   book.add({
     method: 'put',

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { CameraSourceName } from '../../protocol/index.ts';
+import type { CameraSourceName, ModuleName } from '../../protocol/index.ts';
 import { streamFigures } from '../insights/ingest.ts';
 import type { Database } from '../store/index.ts';
 import { type Branch, listBranches } from './branches.ts';
 import { listGateways } from './gateways.ts';
 import { type GatewayStatus, readStatuses } from './live.ts';
+import { everyBranchModules } from './modules.ts';
 
 /** One branch as HQ sees it: its latest figures from the gateway heard most recently. */
 export interface BranchFigures extends Branch {
@@ -18,6 +19,9 @@ export interface BranchFigures extends Branch {
   backlog: number | null;
   recordsStored: number;
   cameraSource: CameraSourceName | null;
+  screensOnline: number | null;
+  /** The modules HQ switched on for the branch: pages show only their figures. */
+  modules: Record<ModuleName, boolean>;
 }
 
 export async function branchFigures(
@@ -25,11 +29,12 @@ export async function branchFigures(
   offlineAfterMs: number,
   now: number,
 ): Promise<BranchFigures[]> {
-  const [branches, gateways, statuses, streams] = await Promise.all([
+  const [branches, gateways, statuses, streams, modulesOf] = await Promise.all([
     listBranches(db),
     listGateways(db),
     readStatuses(db),
     streamFigures(db),
+    everyBranchModules(db),
   ]);
 
   return branches.map((branch) => {
@@ -47,6 +52,7 @@ export async function branchFigures(
       ...branch,
       gateways: own,
       recordsStored,
+      modules: modulesOf(branch.id),
       ...statusFigures(latest, offlineAfterMs, now),
     };
   });
@@ -62,6 +68,7 @@ function statusFigures(latest: GatewayStatus | undefined, offlineAfterMs: number
       servedToday: null,
       backlog: null,
       cameraSource: null,
+      screensOnline: null,
     };
   }
 
@@ -74,5 +81,6 @@ function statusFigures(latest: GatewayStatus | undefined, offlineAfterMs: number
     servedToday: status.ticketsServedToday,
     backlog: Object.values(status.backlog).reduce((sum, count) => sum + (count ?? 0), 0),
     cameraSource: status.cameraSource,
+    screensOnline: status.screensOnline ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ModulesRunning } from '../../protocol/index.ts';
 import type { Database } from '../store/index.ts';
 import { listGateways } from './gateways.ts';
 import { readStatuses } from './live.ts';
@@ -16,6 +17,9 @@ export interface GatewayHealth {
   devicesOnline: number | null;
   devicesTotal: number | null;
   cameraSource: string | null;
+  screensOnline: number | null;
+  /** The modules the gateway runs and the HQ settings version it follows. */
+  modules: ModulesRunning | null;
 }
 
 export async function gatewayHealth(
@@ -40,6 +44,8 @@ export async function gatewayHealth(
       devicesOnline: status?.devicesOnline ?? null,
       devicesTotal: status?.devicesTotal ?? null,
       cameraSource: status?.cameraSource ?? null,
+      screensOnline: status?.screensOnline ?? null,
+      modules: status?.modules ?? null,
     };
   });
 }

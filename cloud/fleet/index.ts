@@ -21,6 +21,13 @@ export {
   startLiveChannel,
   storeStatus,
 } from './live.ts';
-export { branchModules, defaultModules, ModulesInput, setModules } from './modules.ts';
+export {
+  branchModules,
+  defaultModules,
+  everyBranchModules,
+  ModulesInput,
+  modulesFollowed,
+  setModules,
+} from './modules.ts';
 export { type FleetOperations, startFleetOperations } from './operations.ts';
 export { branchProfile, ProfileInput, saveProfile } from './profiles.ts';

@@ -1,7 +1,17 @@
 import { z } from 'zod';
-import { encodeMessage, ModuleName, type ModuleSettings, topic } from '../../protocol/index.ts';
-import type { ControlDb } from '../campaigns/schema.ts';
+import {
+  encodeMessage,
+  ModuleName,
+  type ModuleSettings,
+  type ModulesRunning,
+  topic,
+} from '../../protocol/index.ts';
+import type { Kysely } from 'kysely';
+import { type ControlDb, controlDb } from '../campaigns/schema.ts';
+import type { Database } from '../store/index.ts';
 import type { CloudBroker } from './broker.ts';
+import { listGateways } from './gateways.ts';
+import { readStatuses } from './live.ts';
 
 export const ModulesInput = z.strictObject({
   modules: z.partialRecord(ModuleName, z.boolean()),
@@ -55,4 +65,31 @@ export async function setModules(
     { qos: 1, retain: true },
   );
   return settings;
+}
+
+/** Every branch's modules as HQ set them, for pages that hide what a branch does not run. */
+export async function everyBranchModules(db: Kysely<Database>) {
+  const rows = await controlDb(db)
+    .selectFrom('branch_modules')
+    .select(['branch', 'modules'])
+    .execute();
+  const set = new Map(rows.map((row) => [row.branch, JSON.parse(row.modules)]));
+  return (branch: string): Record<ModuleName, boolean> => ({
+    ...defaultModules,
+    ...(set.get(branch) as ModuleSettings['modules'] | undefined),
+  });
+}
+
+/**
+ * What each gateway of a branch runs, from its latest status: the version it names is the
+ * acknowledgement of the settings it follows, null until it has said.
+ */
+export async function modulesFollowed(db: Kysely<Database>, branch: string) {
+  const [gateways, statuses] = await Promise.all([listGateways(db), readStatuses(db)]);
+  return gateways
+    .filter((gateway) => gateway.branch === branch)
+    .map(({ gateway }) => ({
+      gateway,
+      following: (statuses.get(gateway)?.status.modules ?? null) as ModulesRunning | null,
+    }));
 }

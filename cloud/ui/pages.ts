@@ -1,3 +1,4 @@
+import { ModuleName } from '../../protocol/index.ts';
 import type { BranchFigures } from '../fleet/index.ts';
 import type { User } from '../users/index.ts';
 import { escapeHtml, pageFrame } from './html.ts';
@@ -47,18 +48,24 @@ function cameraCell(branch: BranchFigures, t: Translate): string {
 function branchCard(branch: BranchFigures, now: number, t: Translate): string {
   const state = branch.online ? 'online' : 'offline';
   const figure = (value: number | null) => escapeHtml(value ?? '–');
-  const rows: Array<[string, string]> = [
-    ['field.people', figure(branch.people)],
-    ['field.ticketsWaiting', figure(branch.ticketsWaiting)],
-    ['field.servedToday', figure(branch.servedToday)],
-    ['field.backlog', figure(branch.backlog)],
-    ['field.recordsStored', figure(branch.recordsStored)],
-    ['field.cameraSource', cameraCell(branch, t)],
-    ['field.lastSeen', escapeHtml(ago(branch.lastSeenAt, now, t))],
-    ['field.gateways', escapeHtml(branch.gateways.join(', ') || '–')],
+  const runs = branch.modules;
+  const running = ModuleName.options.filter((module) => runs[module]);
+  // A module the branch does not run has no figures worth a row: it is left out, not zeroed.
+  const rows: Array<[string, string, boolean]> = [
+    ['field.people', figure(branch.people), runs.sensing],
+    ['field.ticketsWaiting', figure(branch.ticketsWaiting), runs.queue],
+    ['field.servedToday', figure(branch.servedToday), runs.queue],
+    ['field.screensOnline', figure(branch.screensOnline), runs.screens],
+    ['field.backlog', figure(branch.backlog), true],
+    ['field.recordsStored', figure(branch.recordsStored), true],
+    ['field.cameraSource', cameraCell(branch, t), runs.sensing],
+    ['field.lastSeen', escapeHtml(ago(branch.lastSeenAt, now, t)), true],
+    ['field.gateways', escapeHtml(branch.gateways.join(', ') || '–'), true],
+    ['field.modules', escapeHtml(running.map((module) => t(`module.${module}`)).join(', ')), true],
   ];
   const list = rows
-    .map(([key, value]) => `<dt>${escapeHtml(t(key))}</dt><dd>${value}</dd>`)
+    .filter(([, , shown]) => shown)
+    .map(([key, value]) => `<dt data-field="${key}">${escapeHtml(t(key))}</dt><dd>${value}</dd>`)
     .join('');
   return `<section class="card" data-branch="${escapeHtml(branch.id)}">
   <h2>${escapeHtml(branch.name)}</h2>

@@ -16,7 +16,8 @@ export interface ConsoleOptions {
   /** The gateway's config as loaded, for the diagnostic bundle (secrets removed there). */
   config: unknown;
   bus: Bus;
-  queue: Queue;
+  /** Absent while the queue module is off; the runtime sets `parts.queue` as it switches. */
+  queue?: Queue;
   queueSetup: NonNullable<TechnicianParts['queueSetup']>;
   cameras: readonly CameraConfig[];
   logs: LogRing;
@@ -51,7 +52,7 @@ export async function technicianConsole(options: ConsoleOptions, context: Module
   const parts: TechnicianParts = {
     gateway: options.gateway,
     config: options.config,
-    queue: options.queue,
+    ...(options.queue ? { queue: options.queue } : {}),
     queueSetup: options.queueSetup,
     devices,
     cameras,

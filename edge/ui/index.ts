@@ -71,8 +71,8 @@ export interface GatewayWeb {
   /** The technician of the session a Cookie header names, or null. */
   sessionUser(cookieHeader: string | undefined): string | null;
   mount(router: express.Router): void;
-  /** Hands the technician pages the modules they drive. */
-  attach(parts: TechnicianParts): void;
+  /** Hands the technician pages the modules they drive; `undefined` takes one away. */
+  attach(parts: { [K in keyof TechnicianParts]?: TechnicianParts[K] | undefined }): void;
   listen(): Promise<GatewayHttp>;
 }
 

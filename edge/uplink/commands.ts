@@ -22,7 +22,7 @@ export interface CommandDeskOptions {
   now(): number;
   ack(ack: CommandAck): void;
   /** Told the modules HQ switched on or off, newest version only. */
-  onModules?: ((modules: ModuleSettings['modules']) => void) | undefined;
+  onModules?: ((modules: ModuleSettings['modules'], version: number) => void) | undefined;
 }
 
 /** How many answered command ids are remembered, so a redelivered one runs once. */
@@ -88,7 +88,7 @@ export function commandDesk(options: CommandDeskOptions) {
         { version: settings.version, modules: settings.modules },
         'modules set by HQ',
       );
-      options.onModules?.(settings.modules);
+      options.onModules?.(settings.modules, settings.version);
     },
     modules(): ModuleSettings['modules'] | null {
       const stored = options.state.get('modules');

@@ -82,8 +82,8 @@ export interface UplinkOptions {
   assetDir?: string;
   /** Handlers of HQ's remote commands; a command without one is answered SB_ERR_NOT_FOUND. */
   commands?: CommandHandlers;
-  /** Told when HQ switches the branch's modules. */
-  onModules?: (modules: ModuleSettings['modules']) => void;
+  /** Told when HQ switches the branch's modules, with the settings' version. */
+  onModules?: (modules: ModuleSettings['modules'], version: number) => void;
 }
 
 export interface UplinkStats {
@@ -102,6 +102,10 @@ export interface Uplink {
   redeem(code: string, redemptionId: string): Promise<RedeemOutcome>;
   /** The modules HQ last set for the branch, or null before it ever did. */
   modules(): ModuleSettings['modules'] | null;
+  /** Pushes the live status now, e.g. as the acknowledgement of a module switch. */
+  pushStatus(): void;
+  /** Takes the last manifest received again: one refused while the screens were off. */
+  retakeManifest(): void;
   stop(): Promise<void>;
 }
 
@@ -177,6 +181,9 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       send('redeemRequest', { redemptionId, gateway: options.gateway, code, at: now() });
     });
 
+  let lastManifest: Buffer | null = null;
+  let offerManifest = (_payload: Buffer) => {};
+
   const connect = (credentials: Credentials) => {
     const flow = manifestFlow({
       branch,
@@ -195,13 +202,7 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
     });
     const routes = new Map<string, (payload: Buffer) => void>([
       [topic('pullRequest', { branch }), (payload) => onPull(payload)],
-      [
-        topic('campaignManifest', { branch }),
-        (payload) =>
-          void flow.offer(payload).then(() => {
-            stats.manifestVersion = flow.appliedVersion();
-          }),
-      ],
+      [topic('campaignManifest', { branch }), (payload) => offerManifest(payload)],
       [topic('commandRequest', { branch }), (payload) => desk.onCommand(payload)],
       [topic('moduleSettings', { branch }), (payload) => desk.onModules(payload)],
       [
@@ -211,6 +212,12 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       [topic('redeemReply', { branch }), (payload) => onReply(payload)],
     ]);
     stats.manifestVersion = flow.appliedVersion();
+    offerManifest = (payload) => {
+      lastManifest = payload;
+      void flow.offer(payload).then(() => {
+        stats.manifestVersion = flow.appliedVersion();
+      });
+    };
 
     client = mqtt.connect(options.config.brokerUrl ?? credentials.broker.url, {
       clientId: `gateway-${options.gateway}`,
@@ -304,6 +311,10 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
     alarm: (alarm) => send('alarm', { ...alarm, gateway: options.gateway, at: now() }),
     redeem: (code, redemptionId) => counterDesk.redeem(code, redemptionId),
     modules: () => desk.modules(),
+    pushStatus,
+    retakeManifest: () => {
+      if (lastManifest) offerManifest(lastManifest);
+    },
     stop: async () => {
       stopped = true;
       for (const timer of [...timers, ...delayed]) timer.cancel();
@@ -314,6 +325,20 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       state.close();
     },
   };
+}
+
+/** The module settings HQ last sent, kept in the gateway's store for its next start. */
+export function storedModules(
+  db: Db,
+): { modules: ModuleSettings['modules']; version: number } | null {
+  const state = uplinkState(db);
+  const stored = state.get('modules');
+  return stored
+    ? {
+        modules: JSON.parse(stored) as ModuleSettings['modules'],
+        version: state.number('modulesVersion'),
+      }
+    : null;
 }
 
 async function obtainCredentials(options: UplinkOptions, log: ModuleContext['log']) {

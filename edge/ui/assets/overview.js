@@ -18,11 +18,15 @@ function showStatus(status) {
   set('source', camera ? camera.source : '–');
   set('fps', camera ? camera.fps.toFixed(1) : '–');
   set('backend', camera ? camera.backend : '–');
-  set('waiting', String(status.queue.waiting));
-  set('served', String(status.queue.served));
+  // A module HQ switched off reports null: its figures show as a dash.
+  set('waiting', status.queue ? String(status.queue.waiting) : '–');
+  set('served', status.queue ? String(status.queue.served) : '–');
   set('busClients', String(status.bus.clients));
   set('devices', `${status.devices.online} / ${status.devices.total}`);
-  set('screensOnline', `${status.screens.screensOnline} / ${status.screens.screens}`);
+  set(
+    'screensOnline',
+    status.screens ? `${status.screens.screensOnline} / ${status.screens.screens}` : '–',
+  );
   set('uptime', duration(status.uptimeSeconds));
   fill(
     'cameras',

@@ -1,0 +1,170 @@
+import type { ModuleContext } from '../core/index.ts';
+import type { GatewayConfig } from './config.ts';
+import { kioskLeadRoutes } from './leads/index.ts';
+import { startQueue } from './queue/index.ts';
+import { liveSocketPath, queueWeb } from './queue/web/index.ts';
+import type { Parts } from './runtime.ts';
+import { socketPath as screensSocketPath, startScreens } from './screens/index.ts';
+import { startSensing } from './sensing/index.ts';
+import { type ModuleSwitch, type socketLanes } from './switchboard.ts';
+import { prepareAutomation } from './automation/index.ts';
+import type { GatewayWeb } from './ui/index.ts';
+
+export interface SwitchDeps {
+  config: GatewayConfig;
+  parts: Parts;
+  web: GatewayWeb;
+  lanes: ReturnType<typeof socketLanes>;
+  context: ModuleContext;
+  sensingOptions(): Parameters<typeof startSensing>[0];
+  screensOptions(): Parameters<typeof startScreens>[0];
+  /** Told when the screens start, so a manifest refused while they were off is taken. */
+  onScreensStarted(): void;
+}
+
+/**
+ * The five modules HQ switches, each as a start and a stop the runtime can run while the
+ * gateway serves: what the others hold of a module (the console's queue, the queue pages'
+ * pairing check) follows it through `parts`, so nothing keeps a stopped module.
+ */
+export function moduleSwitches(deps: SwitchDeps): ModuleSwitch[] {
+  return [sensing(deps), queue(deps), screens(deps), leads(deps), automation(deps)];
+}
+
+const always = () => null;
+
+function sensing({ parts, context, sensingOptions }: SwitchDeps): ModuleSwitch {
+  return {
+    name: 'sensing',
+    unavailable: always,
+    start: async () => {
+      parts.sensing = await startSensing(sensingOptions(), context);
+    },
+    stop: async () => {
+      const running = parts.sensing;
+      parts.sensing = null;
+      running?.flush();
+      await running?.stop();
+    },
+  };
+}
+
+function queue({ config, parts, web, lanes, context }: SwitchDeps): ModuleSwitch {
+  return {
+    name: 'queue',
+    unavailable: always,
+    start: async () => {
+      const started = await startQueue(
+        {
+          branch: config.branch,
+          config: config.queue,
+          db: parts.store.db,
+          bus: parts.bus,
+          recordMinute: (data) =>
+            parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(), data }),
+        },
+        context,
+      );
+      parts.queue = started;
+      parts.queueWeb = await queueWeb(
+        {
+          queue: started,
+          config: config.queue,
+          bus: parts.bus,
+          screens: { verifyPlayer: (token) => parts.screens?.verifyPlayer(token) ?? null },
+          guard: web.guard,
+          branchName: config.branchName,
+          kiosks: config.kiosks,
+        },
+        context,
+      );
+      parts.queueWeb.attach(lanes.open(`${liveSocketPath}/`));
+      web.attach({ queue: started });
+    },
+    stop: async () => {
+      const [pages, running] = [parts.queueWeb, parts.queue];
+      parts.queueWeb = null;
+      parts.queue = null;
+      web.attach({ queue: undefined });
+      lanes.close(`${liveSocketPath}/`);
+      await pages?.stop();
+      running?.flush();
+      await running?.stop();
+    },
+  };
+}
+
+function screens({ parts, lanes, context, screensOptions, onScreensStarted }: SwitchDeps) {
+  const module: ModuleSwitch = {
+    name: 'screens',
+    unavailable: always,
+    start: async () => {
+      const started = await startScreens(screensOptions(), context);
+      started.attach(lanes.open(`${screensSocketPath}/`));
+      parts.screens = started;
+      onScreensStarted();
+    },
+    stop: async () => {
+      const running = parts.screens;
+      parts.screens = null;
+      lanes.close(`${screensSocketPath}/`);
+      running?.flush();
+      await running?.stop();
+    },
+  };
+  return module;
+}
+
+function leads({ config, parts, context }: SwitchDeps): ModuleSwitch {
+  return {
+    name: 'leads',
+    unavailable: () => (config.kioskLeads ? null : 'no kiosk lead settings on this gateway'),
+    start: async () => {
+      if (!config.kioskLeads) return;
+
+      parts.leads = kioskLeadRoutes(
+        parts.outbox,
+        { ...config.kioskLeads, branch: config.branch },
+        context,
+      );
+    },
+    stop: async () => {
+      parts.leads = null;
+    },
+  };
+}
+
+function automation({ config, parts, web, context }: SwitchDeps): ModuleSwitch {
+  return {
+    name: 'automation',
+    // Node-RED keeps its runtime in module state: only a gateway configured for it runs it.
+    unavailable: () => (config.automation ? null : 'automation is not configured on this gateway'),
+    start: async () => {
+      const prepared = prepareAutomation(
+        {
+          config: config.automation ?? {},
+          server: web.server,
+          bus: parts.bus,
+          dataDir: config.dataDir,
+          branchName: config.branchName,
+          access: { technicians: config.technicians, sessionUser: web.sessionUser },
+          alert: parts.console.alerts.raise,
+          deviceIds: parts.console.devices.deviceIds,
+        },
+        context,
+      );
+      try {
+        await prepared.start();
+      } catch (err) {
+        await prepared.stop();
+        throw err;
+      }
+      parts.automation = prepared;
+    },
+    stop: async () => {
+      const running = parts.automation;
+      parts.automation = null;
+      await running?.stop();
+    },
+  };
+}
