@@ -8,11 +8,17 @@ export const figureTables = {
     { figure: 'occupancyMean', value: figures.occupancyMean },
     { figure: 'ticketsIssued', value: figures.queue.issued },
     { figure: 'ticketsServed', value: figures.queue.served },
+    { figure: 'ticketNoShows', value: figures.queue.noShows },
     { figure: 'waitSecondsMean', value: figures.queue.waitSecondsMean },
+    { figure: 'waitSecondsP90', value: figures.queue.waitSecondsP90 },
+    { figure: 'serviceSecondsMean', value: figures.queue.serviceSecondsMean },
     { figure: 'withinTargetShare', value: figures.queue.withinTargetShare },
+    { figure: 'estimateErrorSecondsMean', value: figures.queue.estimateErrorSecondsMean },
     { figure: 'couponsIssued', value: figures.coupons.issued },
     { figure: 'couponsRedeemed', value: figures.coupons.redeemed },
   ],
+  'queue-services': (figures: Figures) => figures.queue.services,
+  'queue-counters': (figures: Figures) => figures.queue.counters,
   dwell: (figures: Figures) => [
     ...Object.entries(figures.dwellSeconds).map(([bucket, visits]) => ({
       unit: 's',

@@ -119,6 +119,7 @@ export function insightsRoutes(deps: InsightsDeps): express.Router {
         entries: own.entries,
         ticketsServed: own.queue.served,
         waitSecondsMean: own.queue.waitSecondsMean,
+        waitSecondsP90: own.queue.waitSecondsP90,
         impressions: own.campaigns.reduce((sum, campaign) => sum + Number(campaign.impressions), 0),
         anomalies: drops.filter((drop) => drop.hour === null).length,
       });

@@ -1,4 +1,4 @@
-import type { UplinkRecord } from '../../protocol/index.ts';
+import type { QueueMinute, UplinkRecord } from '../../protocol/index.ts';
 
 /** One additive figure of a branch: summed into its local hour, day and week. */
 export interface Fact {
@@ -13,6 +13,36 @@ type Emit = (metric: string, dimension: string, at: number, value: number) => vo
 type Kind = UplinkRecord['kind'];
 type DataOf<K extends Kind> = Extract<UplinkRecord, { kind: K }>['data'];
 type Deriver<K extends Kind> = (data: DataOf<K>, emit: Emit) => void;
+
+/** Starts the metrics of a queue counter, whose dimension is the counter's id. */
+export const counterPrefix = 'counter.';
+
+/** Starts a queue wait histogram's metrics, followed by the bucket's upper bound. */
+export const waitHistogramMetric = 'wait-histogram:';
+
+/**
+ * A queue minute's figures for its service (prefix '') or its counter. Optional figures are
+ * absent from older senders' records and then add nothing.
+ */
+function queueFacts(prefix: string, dimension: string, data: QueueMinute, emit: Emit) {
+  const facts: Array<[string, number | undefined]> = [
+    ['tickets.served', data.served],
+    ['wait.seconds', data.waitSecondsTotal],
+    ['wait.within-target', data.servedWithinTarget],
+    ['no-shows', data.noShows],
+    ['service.seconds', data.serviceSecondsTotal],
+    // The tickets whose service time was counted: an older sender's records count none.
+    ['service.timed', data.serviceSecondsTotal === undefined ? undefined : data.served],
+    ['estimate.count', data.estimated],
+    ['estimate.error-seconds', data.estimateErrorSecondsTotal],
+  ];
+  for (const [metric, value] of facts) {
+    if (value !== undefined) emit(`${prefix}${metric}`, dimension, data.minute, value);
+  }
+  for (const [bucket, count] of Object.entries(data.waitHistogram ?? {})) {
+    emit(`${prefix}${waitHistogramMetric}${bucket}`, dimension, data.minute, count ?? 0);
+  }
+}
 
 /** Separates a flow's two zones in its dimension. */
 export const flowSeparator = '\u2192';
@@ -50,12 +80,8 @@ export const derivers: { [K in Kind]?: Deriver<K> } = {
   'queue.minute': (data, emit) => {
     const { service, minute } = data;
     emit('tickets.issued', service, minute, data.issued);
-    emit('tickets.served', service, minute, data.served);
-    emit('wait.seconds', service, minute, data.waitSecondsTotal);
-    if (data.servedWithinTarget !== undefined) {
-      emit('wait.within-target', service, minute, data.servedWithinTarget);
-    }
-    if (data.noShows !== undefined) emit('no-shows', service, minute, data.noShows);
+    queueFacts('', service, data, emit);
+    if (data.counter !== undefined) queueFacts(counterPrefix, data.counter, data, emit);
   },
   'screen.play-hour': (data, emit) => {
     const campaign = data.campaign ?? `item:${data.item}`;

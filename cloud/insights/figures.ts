@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { SmartBranchError } from '../../core/index.ts';
+import { WaitBucket, type WaitHistogram, waitPercentileSeconds } from '../../protocol/index.ts';
 import { BranchFilter, branchPlaces } from './branches.ts';
+import { counterPrefix, waitHistogramMetric } from './derive.ts';
 import type { InsightsDb } from './schema.ts';
 import { byDimension, byPrefix, dailyTotals, ratio, type Totals, total } from './totals.ts';
 
@@ -46,6 +48,54 @@ function perDimension(
   );
 }
 
+/**
+ * The queue figures of one service or counter (`dimension`), or of all of them. The p90 is
+ * read from the summed wait histograms, so it counts only records that carried one.
+ */
+function queueKpis(totals: Totals, prefix: string, dimension: string | undefined) {
+  const sum = (metric: string) => total(totals, `${prefix}${metric}`, dimension);
+  const served = sum('tickets.served');
+  const histogram: WaitHistogram = {};
+  for (const bucket of WaitBucket.options) {
+    const count = sum(`${waitHistogramMetric}${bucket}`);
+    if (count > 0) histogram[bucket] = count;
+  }
+  return {
+    served,
+    noShows: sum('no-shows'),
+    waitSecondsMean: ratio(sum('wait.seconds'), served),
+    waitSecondsP90: waitPercentileSeconds(histogram, 0.9),
+    serviceSecondsMean: ratio(sum('service.seconds'), sum('service.timed')),
+    withinTargetShare: ratio(sum('wait.within-target'), served),
+    estimateErrorSecondsMean: ratio(sum('estimate.error-seconds'), sum('estimate.count')),
+  };
+}
+
+const dimensionsOf = (totals: Totals, metrics: string[]) =>
+  [...new Set(metrics.flatMap((metric) => [...(totals.get(metric)?.keys() ?? [])]))].sort();
+
+/** One row per service seen in the period, with its tickets issued. */
+function serviceRows(totals: Totals) {
+  const services = dimensionsOf(totals, ['tickets.issued', 'tickets.served', 'no-shows']);
+  return services.map((service) => ({
+    service,
+    issued: total(totals, 'tickets.issued', service),
+    ...queueKpis(totals, '', service),
+  }));
+}
+
+/**
+ * One row per counter seen in the period. Counter ids are a branch's own, so over several
+ * branches a row sums the counters of that id.
+ */
+function counterRows(totals: Totals) {
+  const metrics = [`${counterPrefix}tickets.served`, `${counterPrefix}no-shows`];
+  return dimensionsOf(totals, metrics).map((counter) => ({
+    counter,
+    ...queueKpis(totals, counterPrefix, counter),
+  }));
+}
+
 /** The figures HQ reads for some branches over a period, from the daily rollups. */
 export function figuresOf(totals: Totals) {
   const served = total(totals, 'tickets.served');
@@ -58,10 +108,9 @@ export function figuresOf(totals: Totals) {
     servicePointVisits: byDimension(totals, 'service-point.visits'),
     queue: {
       issued: total(totals, 'tickets.issued'),
-      served,
-      waitSecondsMean: ratio(total(totals, 'wait.seconds'), served),
-      withinTargetShare: ratio(total(totals, 'wait.within-target'), served),
-      noShows: total(totals, 'no-shows'),
+      ...queueKpis(totals, '', undefined),
+      services: serviceRows(totals),
+      counters: counterRows(totals),
     },
     campaigns: perDimension(totals, {
       plays: 'plays',

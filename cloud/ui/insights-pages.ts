@@ -83,6 +83,7 @@ ${periodForm(context, t)}
 <div class="layout">
 ${section('footfall', t('section.footfall'), `<select id="granularity">${granularity}</select>${chart('chart-footfall')}`)}
 ${section('funnel', t('section.funnel'), `${chart('chart-funnel')}${table('funnel-table')}`)}
+${section('queue', t('section.queue'), `${table('queue-services-table')}${table('queue-counters-table')}`)}
 ${section('dwell', t('section.dwell'), chart('chart-dwell'))}
 ${section('service-points', t('section.servicePoints'), chart('chart-service-points'))}
 ${section('campaigns', t('section.campaigns'), `${chart('chart-campaigns')}${table('campaigns-table')}`)}

@@ -6,8 +6,12 @@ const branchKpis = [
   ['occupancyMean', 'kpi.occupancyMean'],
   ['ticketsIssued', 'kpi.ticketsIssued'],
   ['ticketsServed', 'kpi.ticketsServed'],
+  ['ticketNoShows', 'kpi.ticketNoShows'],
   ['waitSecondsMean', 'kpi.waitSecondsMean'],
+  ['waitSecondsP90', 'kpi.waitSecondsP90'],
+  ['serviceSecondsMean', 'kpi.serviceSecondsMean'],
   ['withinTargetShare', 'kpi.withinTargetShare', 'share'],
+  ['estimateErrorSecondsMean', 'kpi.estimateErrorSecondsMean'],
   ['couponsIssued', 'kpi.couponsIssued'],
   ['couponsRedeemed', 'kpi.couponsRedeemed'],
 ];
@@ -27,8 +31,12 @@ function branchPage() {
       occupancyMean: figures.occupancyMean,
       ticketsIssued: figures.queue.issued,
       ticketsServed: figures.queue.served,
+      ticketNoShows: figures.queue.noShows,
       waitSecondsMean: figures.queue.waitSecondsMean,
+      waitSecondsP90: figures.queue.waitSecondsP90,
+      serviceSecondsMean: figures.queue.serviceSecondsMean,
       withinTargetShare: figures.queue.withinTargetShare,
+      estimateErrorSecondsMean: figures.queue.estimateErrorSecondsMean,
       couponsIssued: figures.coupons.issued,
       couponsRedeemed: figures.coupons.redeemed,
     };
@@ -84,6 +92,7 @@ function branchPage() {
       found.campaigns.map(({ key, ...rest }) => ({ campaign: key, ...rest })),
       { path: 'figures', query: { ...query(), table: 'campaigns' } },
     );
+    queueTables(found.queue);
     const ages = Object.entries(found.demographics.ages);
     drawChart('chart-demographics', {
       series: [
@@ -94,6 +103,35 @@ function branchPage() {
         },
       ],
     });
+  }
+
+  /** The queue's figures per service and per counter, each with its CSV. */
+  function queueTables(queue) {
+    const figures = [
+      { key: 'served', label: 'col.ticketsServed' },
+      { key: 'noShows', label: 'col.noShows' },
+      { key: 'waitSecondsMean', label: 'col.waitSecondsMean' },
+      { key: 'waitSecondsP90', label: 'col.waitSecondsP90' },
+      { key: 'serviceSecondsMean', label: 'col.serviceSecondsMean' },
+      { key: 'withinTargetShare', label: 'col.withinTargetShare', kind: 'share' },
+      { key: 'estimateErrorSecondsMean', label: 'col.estimateErrorSecondsMean' },
+    ];
+    renderTable(
+      'queue-services-table',
+      [
+        { key: 'service', label: 'col.service' },
+        { key: 'issued', label: 'col.ticketsIssued' },
+        ...figures,
+      ],
+      queue.services,
+      { path: 'figures', query: { ...query(), table: 'queue-services' } },
+    );
+    renderTable(
+      'queue-counters-table',
+      [{ key: 'counter', label: 'col.counter' }, ...figures],
+      queue.counters,
+      { path: 'figures', query: { ...query(), table: 'queue-counters' } },
+    );
   }
 
   async function footfall() {

@@ -168,6 +168,7 @@ async function networkPage() {
         { key: 'passersBy', label: 'col.passersBy' },
         { key: 'ticketsServed', label: 'col.ticketsServed' },
         { key: 'waitSecondsMean', label: 'col.waitSecondsMean' },
+        { key: 'waitSecondsP90', label: 'col.waitSecondsP90' },
         { key: 'impressions', label: 'col.impressions' },
         { key: 'anomalies', label: 'col.anomalies' },
       ],

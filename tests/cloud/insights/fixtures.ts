@@ -2,7 +2,12 @@ import { afterAll } from 'vitest';
 import { syncBranches } from '../../../cloud/fleet/index.ts';
 import { loadCursor, storeBatch } from '../../../cloud/insights/ingest.ts';
 import { openStore, type Store } from '../../../cloud/store/index.ts';
-import type { StreamName, UplinkRecord } from '../../../protocol/index.ts';
+import {
+  type StreamName,
+  type UplinkRecord,
+  type WaitHistogram,
+  waitBucketOf,
+} from '../../../protocol/index.ts';
 import {
   postgresTarget,
   sqliteTarget,
@@ -132,6 +137,41 @@ export function queueMinute(
       waitSecondsTotal: figures.waitSeconds,
       waitSecondsMax: figures.waitSeconds,
       servedWithinTarget: figures.withinTarget,
+    },
+  };
+}
+
+/** A record of the tickets one counter ended in a minute, as current gateways send them. */
+export function counterMinute(
+  seq: number,
+  minute: number,
+  where: { service: string; counter: string },
+  waitsSeconds: number[],
+  serviceSecondsEach: number,
+): UplinkRecord {
+  const waitHistogram: WaitHistogram = {};
+  for (const wait of waitsSeconds) {
+    const bucket = waitBucketOf(wait);
+    waitHistogram[bucket] = (waitHistogram[bucket] ?? 0) + 1;
+  }
+  const waitSecondsTotal = waitsSeconds.reduce((sum, wait) => sum + wait, 0);
+  return {
+    seq,
+    at: minute,
+    kind: 'queue.minute',
+    data: {
+      minute,
+      ...where,
+      issued: 0,
+      served: waitsSeconds.length,
+      waitSecondsTotal,
+      waitSecondsMax: Math.max(0, ...waitsSeconds),
+      noShows: 0,
+      serviceSecondsTotal: serviceSecondsEach * waitsSeconds.length,
+      servedWithinTarget: waitsSeconds.filter((wait) => wait <= 600).length,
+      estimated: 0,
+      estimateErrorSecondsTotal: 0,
+      waitHistogram,
     },
   };
 }

@@ -12,6 +12,7 @@ import { chromiumArgs } from '../../support/browser.ts';
 interface ApiBody {
   campaigns: Array<{ key: string } & Record<string, unknown>>;
   branches: Array<{ branch: string; steps: object[] }>;
+  queue: { services: object[]; counters: object[] };
 }
 
 const chromiumFile = '/usr/bin/chromium';
@@ -66,6 +67,19 @@ describe.skipIf(!existsSync(chromiumFile))('the HQ insights UI in chromium', () 
     expect(await kpi('entries')).toBe(new Intl.NumberFormat('en').format(figures.entries));
     expect(await kpi('passersBy')).toBe(new Intl.NumberFormat('en').format(figures.passersBy));
     expect(await kpi('ticketsServed')).toBe(String(figures.queue.served));
+    // Waits of 2, 5 and 9 minutes at each counter: 9 minutes is their p90, the
+    // uncounted waits of the older records aside.
+    expect(figures.queue.waitSecondsP90).toBe(540);
+    expect(await kpi('waitSecondsP90')).toBe('540');
+    const counterCell = (counter: string, column: string) =>
+      page.textContent(
+        `#queue-counters-table tr:has(td[data-column="counter"]:text-is("${counter}")) ` +
+          `td[data-column="${column}"]`,
+      );
+    expect(await counterCell('4', 'served')).toBe(String(7 * 8 * 3));
+    expect(await counterCell('4', 'waitSecondsMean')).toBe('320');
+    expect(await counterCell('4', 'waitSecondsP90')).toBe('540');
+    expect(await counterCell('3', 'serviceSecondsMean')).toBe('240');
     expect(await page.textContent('#campaigns-table td[data-column="impressions"]')).toBe(
       new Intl.NumberFormat('en').format(figures.campaigns[0].impressions),
     );
@@ -108,6 +122,8 @@ describe.skipIf(!existsSync(chromiumFile))('the HQ insights UI in chromium', () 
       'funnel-table': (json) =>
         json.branches.flatMap(({ branch, steps }) => steps.map((step) => ({ branch, ...step }))),
       'rings-table': (json) => ringRows(json as unknown as CatchmentProfile),
+      'queue-services-table': (json) => json.queue.services,
+      'queue-counters-table': (json) => json.queue.counters,
     };
     for (const [table, rowsOf] of Object.entries(expected)) {
       const href = String(await page.getAttribute(`#${table} a.csv`, 'href'));

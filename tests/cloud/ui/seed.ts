@@ -10,6 +10,7 @@ import type { UplinkRecord } from '../../../protocol/index.ts';
 import { syntheticCity } from '../../../simulator/city/index.ts';
 import {
   addGateway,
+  counterMinute,
   demographicsHour,
   flowHour,
   ingest,
@@ -53,6 +54,10 @@ function dayRecords(branchIndex: number, day: number) {
     );
     audience.push(demographicsHour(0, at));
     queue.push(queueMinute(0, at, { issued: 6, served: 5, waitSeconds: 900, withinTarget: 4 }));
+    const counters = { cash: '3', cards: '4' };
+    for (const [service, counter] of Object.entries(counters)) {
+      queue.push(counterMinute(0, at + 60_000, { service, counter }, [120, 300, 540], 240));
+    }
     plays.push(playHour(0, at, 'spring-cards', 15 + slot));
   }
   return { audience, queue, plays };
