@@ -1,0 +1,252 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CloudStats } from '../../cloud/index.ts';
+import { hashPassword, parseConfig, scaledClock } from '../../core/index.ts';
+import type { GatewayStats } from '../../edge/runtime.ts';
+import { type QueueMinute, Stream, type UplinkRecord } from '../../protocol/index.ts';
+import {
+  type Simulator,
+  SimulatorConfig,
+  simulatorBusClients,
+  startSimulator,
+} from '../../simulator/index.ts';
+import { eventually, tempDir, testContext } from '../support/context.ts';
+import { freePort } from '../support/services.ts';
+import { type TcpProxy, tcpProxy } from '../support/tcp-proxy.ts';
+import { killAll, type Piece, type SharedClock, startPiece } from './pieces.ts';
+
+// 120 times real time: an hour of branch activity passes in 30 seconds.
+const speed = 120;
+const shared: SharedClock = { speed, realBase: Date.now(), clockBase: Date.now() };
+const clock = scaledClock({
+  speed,
+  startAt: shared.clockBase + (Date.now() - shared.realBase) * speed,
+});
+const minuteMs = 60_000;
+const tenMinutesMs = 10 * minuteMs;
+const dir = tempDir('sb-store-forward-');
+const branch = 'saf-branch';
+const gatewayId = 'saf-gw';
+const logs = { cloud: join(dir.path, 'cloud.log'), gateway: join(dir.path, 'gateway.log') };
+
+const simulatorShape = {
+  seed: 21,
+  branch,
+  gateway: {
+    brokerUrl: 'mqtt://127.0.0.1:1',
+    clients: {
+      kiosk: { username: 'kiosk', password: 'kiosk-pass' },
+      door: { username: 'door', password: 'door-pass' },
+      counter: { username: 'counter', password: 'counter-pass' },
+    },
+  },
+  customers: { arrivalsPerHour: 30, serviceMix: { cash: 1 } },
+  counters: [{ id: '1', serviceMinutesMean: 1 }],
+};
+
+let cloud: Piece | undefined;
+let gateway: Piece | undefined;
+let simulator: Simulator | undefined;
+let proxy: TcpProxy | undefined;
+
+afterAll(async () => {
+  await simulator?.stop();
+  killAll();
+  await proxy?.close();
+  dir.remove();
+});
+
+async function cloudConfig(ports: { http: number; broker: number }) {
+  return {
+    http: { port: ports.http },
+    broker: { port: ports.broker },
+    store: { url: `sqlite:${join(dir.path, 'cloud.db')}` },
+    admin: { username: 'admin', passwordHash: await hashPassword('saf-admin-pass') },
+    // Clock ms: a pull round every quarter of a real second, answered within five.
+    pull: { intervalMs: 30_000, timeoutMs: 600_000, limit: 200 },
+    branches: [{ id: branch, name: 'Store and forward', timeZone: 'Asia/Shanghai' }],
+  };
+}
+
+function gatewayConfig(options: {
+  busPort: number;
+  cloudHttp: number;
+  proxyPort: number;
+  token?: string;
+}) {
+  const simulatorConfig = parseConfig('sim', simulatorShape, SimulatorConfig);
+  return {
+    gateway: gatewayId,
+    branch,
+    branchName: 'Store and forward',
+    dataDir: join(dir.path, 'gateway'),
+    http: { port: 0 },
+    bus: { port: options.busPort, clients: simulatorBusClients(branch, simulatorConfig) },
+    cameras: [{ id: 'cam-1', source: { kind: 'synthetic', seed: 5 }, fps: 1 }],
+    queue: {
+      timeZone: 'Asia/Shanghai',
+      services: [{ id: 'cash', name: 'Cash', prefix: 'A', priority: 1, targetWaitMinutes: 10 }],
+      counters: [{ id: '1', name: 'Counter 1', services: ['cash'] }],
+    },
+    uplink: {
+      cloudUrl: `http://127.0.0.1:${options.cloudHttp}`,
+      brokerUrl: `mqtt://127.0.0.1:${options.proxyPort}`,
+      statusIntervalMs: 60_000,
+      retryMs: 300,
+      keepaliveSeconds: 2,
+      ...(options.token ? { enrolmentToken: options.token } : {}),
+    },
+  };
+}
+
+const cloudStats = () => (cloud as Piece).ask<CloudStats>('stats');
+const gatewayStats = () => (gateway as Piece).ask<GatewayStats>('stats');
+
+async function cursors(): Promise<Record<string, number>> {
+  const stats = await cloudStats();
+  const cursor = (stream: string) =>
+    stats.streams.find((s) => s.gateway === gatewayId && s.stream === stream)?.cursor ?? 0;
+  return Object.fromEntries(Stream.options.map((stream) => [stream, cursor(stream)]));
+}
+
+/** Waits until the cloud's audience cursor passes `seq`: records are flowing again. */
+const pulledPast = (seq: number, what: string) =>
+  eventually(async () => ((await cursors()).audience ?? 0) > seq, what, 60_000);
+
+const lastSeq = async (stream = 'audience') => (await gatewayStats()).lastSeq[stream] ?? 0;
+
+/** Lets `minutes` of branch time pass on the shared clock. */
+const runFor = (minutes: number) => clock.sleep(minutes * minuteMs);
+
+describe('store and forward under faults', () => {
+  it('delivers every record exactly once through cloud kills, gateway kills and a broken link', async () => {
+    const ports = { http: await freePort(), broker: await freePort() };
+    const busPort = await freePort();
+    cloud = await startPiece('cloud', await cloudConfig(ports), shared, logs.cloud);
+    proxy = await tcpProxy(ports.broker, { lossRate: 0.3, lossDelayMs: 150 });
+    const token = await cloud.ask<string>('token', { branch });
+    const gatewayAt = (withToken: boolean) =>
+      gatewayConfig({
+        busPort,
+        cloudHttp: ports.http,
+        proxyPort: proxy?.port ?? 0,
+        ...(withToken ? { token } : {}),
+      });
+    // The gateway's clock runs ten minutes ahead of the cloud's all along.
+    const skewed = { ...shared, skewMs: tenMinutesMs };
+    const startGateway = (withToken = false) =>
+      startPiece('gateway', gatewayAt(withToken), skewed, logs.gateway);
+    gateway = await startGateway(true);
+    simulator = await startSimulator(
+      parseConfig(
+        'sim',
+        {
+          ...simulatorShape,
+          gateway: { ...simulatorShape.gateway, brokerUrl: `mqtt://127.0.0.1:${busPort}` },
+        },
+        SimulatorConfig,
+      ),
+      testContext(clock),
+    );
+    await pulledPast(1, 'first records pulled');
+
+    // The cloud reports the gateway's clock as ten minutes ahead.
+    const skew = await eventually(
+      async () => (await cloudStats()).perGateway.find((g) => g.gateway === gatewayId)?.clockSkewMs,
+      'a status with the skew',
+    );
+    expect(Math.abs(skew - tenMinutesMs)).toBeLessThan(minuteMs);
+
+    // Cloud SIGKILLed for 60 minutes of branch activity, then started on the same database.
+    await cloud.kill();
+    const whileCloudDown = await lastSeq();
+    await runFor(60);
+    expect(await lastSeq()).toBeGreaterThan(whileCloudDown + 50);
+    expect((await gatewayStats()).backlog.audience).toBeGreaterThan(50);
+    cloud = await startPiece('cloud', await cloudConfig(ports), shared, logs.cloud);
+    await pulledPast(whileCloudDown + 50, 'the hour buffered while the cloud was down');
+
+    // Gateway SIGKILLed as its pull answer leaves: the cloud stores it, the confirmation
+    // (the next pull's `after`) never reaches the gateway.
+    let killedInPull = false;
+    proxy.onChunk((direction, chunk) => {
+      if (killedInPull || direction !== 'up' || !chunk.includes('uplink/pull/response')) return;
+      if (!chunk.includes('"records":[{')) return;
+      killedInPull = true;
+      gateway?.child.kill('SIGKILL');
+    });
+    await eventually(() => killedInPull, 'a pull answer in flight', 60_000);
+    await new Promise((resolve) => gateway?.child.once('exit', resolve));
+    const afterPullKill = (await cursors()).audience ?? 0;
+    gateway = await startGateway();
+    await pulledPast(afterPullKill, 'records after the gateway restart');
+
+    // SIGKILL while sensing, the queue and the simulator write, twice.
+    for (const pause of [700, 300]) {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      await gateway.kill();
+      gateway = await startGateway();
+    }
+    expect(await gateway.ask('integrity')).toBe('ok');
+    await pulledPast(await lastSeq(), 'records after the kills while writing');
+
+    // The link: cut, stalled, half-open and lossy, each for a while, then restored.
+    for (const [mode, realMs] of [
+      ['drop', 3000],
+      ['stall', 2000],
+      ['half-open', 5000],
+      ['lossy', 6000],
+    ] as const) {
+      const before = await lastSeq();
+      proxy.mode(mode);
+      await new Promise((resolve) => setTimeout(resolve, realMs));
+      proxy.mode('pass');
+      await pulledPast(before, `records after the link was ${mode}`);
+    }
+
+    // Then the branch closes: arrivals stop, the simulator stops once every request it sent
+    // was answered, and the last minutes close and are pulled.
+    simulator.stopArrivals();
+    await runFor(15);
+    await simulator.settled();
+    const produced = simulator.stats();
+    await simulator.stop();
+    simulator = undefined;
+    await runFor(3);
+    await gateway.ask('flush');
+
+    const final = await eventually(
+      async () => {
+        const stats = await gatewayStats();
+        const now = await cursors();
+        const done = Stream.options.every(
+          (stream) => (now[stream] ?? 0) >= (stats.lastSeq[stream] ?? 0),
+        );
+        return done ? stats.lastSeq : null;
+      },
+      'the cloud to drain every stream',
+      60_000,
+    );
+
+    for (const stream of Stream.options) {
+      const pulled = await cloud.ask<UplinkRecord[]>('records', { gateway: gatewayId, stream });
+      const local = await gateway.ask<{ records: UplinkRecord[] }>('outbox', { stream });
+      const last = final[stream] ?? 0;
+
+      expect(pulled.map((record) => record.seq)).toEqual(
+        Array.from({ length: last }, (_, i) => i + 1),
+      );
+      expect(pulled).toEqual(local.records);
+    }
+    const queue = await cloud.ask<UplinkRecord[]>('records', {
+      gateway: gatewayId,
+      stream: 'queue',
+    });
+    const minutes = queue.map((record) => record.data as QueueMinute);
+    const sum = (field: 'issued' | 'served') => minutes.reduce((total, m) => total + m[field], 0);
+    expect(produced.ticketsIssued).toBeGreaterThan(30);
+    expect(sum('issued')).toBe(produced.ticketsIssued);
+    expect(sum('served')).toBe(produced.ticketsServed);
+    expect(proxy.accepted()).toBeGreaterThan(5);
+  }, 420_000);
+});
