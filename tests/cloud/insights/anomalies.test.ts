@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { anomalies, funnel, InsightsConfig, insightsDb } from '../../../cloud/insights/index.ts';
 import type { UplinkRecord } from '../../../protocol/index.ts';
-import { dialects, ingest, lineMinute, openTestStore, playHour, zoneMinute } from './fixtures.ts';
+import {
+  dialects,
+  ingest,
+  lineMinute,
+  openTestStore,
+  playHour,
+  queueMinute,
+  zoneMinute,
+} from './fixtures.ts';
 
 const now = Date.UTC(2026, 3, 1);
 const config = InsightsConfig.parse({}).anomalies;
@@ -19,6 +27,28 @@ function weeks(lastWeekShare: number): UplinkRecord[] {
     }
   }
   return records;
+}
+
+/** Steady footfall; tickets taken per entry fall to `lastWeekShare` of 0.3 in the fifth week. */
+function conversions(lastWeekShare: number) {
+  const audience: UplinkRecord[] = [];
+  const queue: UplinkRecord[] = [];
+  for (let week = 0; week < 5; week += 1) {
+    for (let slot = 0; slot < 8; slot += 1) {
+      const at = monday(week, slot);
+      const issued = week === 4 ? Math.round(30 * lastWeekShare) : 30;
+      audience.push(lineMinute(audience.length + 1, at, 100));
+      queue.push(
+        queueMinute(queue.length + 1, at, {
+          issued,
+          served: issued,
+          waitSeconds: 0,
+          withinTarget: 0,
+        }),
+      );
+    }
+  }
+  return { audience, queue };
 }
 
 describe.each(dialects)('anomalies and funnels on %s', (dialect) => {
@@ -40,6 +70,28 @@ describe.each(dialects)('anomalies and funnels on %s', (dialect) => {
     // Day totals of the four weeks before: 835, 845, 840, 835.
     expect(day?.baseline).toBe(837.5);
     expect(day?.drop).toBeCloseTo(0.4, 1);
+  });
+
+  it('flags a conversion that halved while footfall held, and leaves a 10% dip alone', async () => {
+    const store = await openTestStore(dialect, now);
+    const db = insightsDb(store.db);
+    const halved = conversions(0.5);
+    const dipped = conversions(0.9);
+    await ingest(store, 'gw-shanghai', 'audience', halved.audience, now);
+    await ingest(store, 'gw-shanghai', 'queue', halved.queue, now);
+    await ingest(store, 'gw-beijing', 'audience', dipped.audience, now);
+    await ingest(store, 'gw-beijing', 'queue', dipped.queue, now);
+
+    const range = { region: 'cn', from: '2026-03-30', to: '2026-03-30' };
+    const footfall = await anomalies(db, { ...range, metric: 'footfall' }, config);
+    const conversion = await anomalies(db, { ...range, metric: 'conversion' }, config);
+
+    const day = conversion.find((anomaly) => anomaly.hour === null);
+    expect(footfall).toEqual([]);
+    expect(new Set(conversion.map((anomaly) => anomaly.branch))).toEqual(new Set(['shanghai']));
+    // 240 tickets over 800 entries a Monday before, 120 this one.
+    expect(day).toMatchObject({ value: 0.15, baseline: 0.3 });
+    expect(day?.drop).toBeCloseTo(0.5, 9);
   });
 
   it('counts each funnel step and its rate, and a campaign only in the hours it played', async () => {

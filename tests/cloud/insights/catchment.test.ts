@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   catchmentProfile,
+  customerMix,
+  figures,
   InsightsConfig,
   importSurroundings,
   insightsDb,
   recommendTheme,
+  segmentsOf,
   selectBranchesByCatchment,
   setSite,
 } from '../../../cloud/insights/index.ts';
-import { dialects, openTestStore } from './fixtures.ts';
+import { demographicsHour, dialects, ingest, openTestStore } from './fixtures.ts';
 
 const now = Date.UTC(2026, 2, 1);
 const config = InsightsConfig.parse({});
@@ -81,6 +84,111 @@ describe.each(dialects)('catchment profiles on %s', (dialect) => {
     expect(profile.rings[1]?.penetration).toBeCloseTo(20 / 300);
     expect(profile.nearestCompetitor?.name).toBe('Rival Near');
     expect(profile.nearestCompetitor?.distanceKm).toBeCloseTo(2, 6);
+  });
+
+  it('gives the trend, penetration per ring, overlap, customer mix and segments', async () => {
+    const store = await openTestStore(dialect, now);
+    const db = insightsDb(store.db);
+    await setSite(db, 'shanghai', site, now);
+    // An own branch 3.6 km north: within 3 km of it are the 2.99 km cell, not the 0.5 km one.
+    await setSite(db, 'beijing', { longitude: 121, latitude: 31 + 3.6 * degreesPerKm }, now);
+    const header = 'longitude,latitude,year,population,income,customers,';
+    const agesHeader = 'age_0_14,age_15_24,age_25_44,age_45_64,age_65_plus';
+    const row = (km: number, year: number, population: number, customers: string) => [
+      ...north(km),
+      year,
+      population,
+      50_000,
+      customers,
+      ...Object.values(ages(population)),
+    ];
+    const csv = [
+      header + agesHeader,
+      row(0.5, 2023, 100, ''),
+      row(4.9, 2023, 700, ''),
+      row(0.5, 2025, 120, '10'),
+      row(2.99, 2025, 200, '20'),
+      row(4.9, 2025, 800, '40'),
+    ]
+      .map((line) => (Array.isArray(line) ? line.join(',') : line))
+      .join('\n');
+    const report = await importSurroundings(
+      db,
+      { kind: 'population', format: 'csv', name: 'census.csv', text: csv },
+      now,
+    );
+    await ingest(
+      store,
+      'gw-shanghai',
+      'audience',
+      [demographicsHour(1, Date.UTC(2026, 1, 2))],
+      now,
+    );
+    const segmentConfig = InsightsConfig.parse({
+      segments: [
+        { id: 'families-3km', figure: 'age.0-14', ringKm: 3, atLeast: 50 },
+        { id: 'seniors-1km', figure: 'age.65+', ringKm: 1, atLeast: 5 },
+      ],
+    });
+
+    const profile = await catchmentProfile(db, 'shanghai');
+    const measured = await figures(db, {
+      branches: ['shanghai'],
+      from: '2026-02-01',
+      to: '2026-02-28',
+    });
+    const mix = customerMix(profile, measured.demographics);
+
+    expect(report.accepted).toBe(5);
+    expect(profile.rings.map((ring) => ring.trend)).toEqual([
+      [
+        { year: 2023, population: 100 },
+        { year: 2025, population: 120 },
+      ],
+      [
+        { year: 2023, population: 100 },
+        { year: 2025, population: 320 },
+      ],
+      [
+        { year: 2023, population: 800 },
+        { year: 2025, population: 1120 },
+      ],
+    ]);
+    expect(profile.rings.map((ring) => ring.customers)).toEqual([10, 30, 70]);
+    expect(profile.rings[0]?.penetration).toBeCloseTo(10 / 120, 12);
+    expect(profile.rings[1]?.penetration).toBeCloseTo(30 / 320, 12);
+    expect(profile.rings[2]?.penetration).toBeCloseTo(70 / 1120, 12);
+    expect(profile.rings[1]?.income).toBe(50_000);
+    expect(profile.neighbours).toEqual([
+      {
+        branch: 'beijing',
+        distanceKm: expect.closeTo(3.6, 6),
+        sharedPopulation3km: 200,
+        overlapShare3km: 200 / 320,
+      },
+    ]);
+    // Inside: 25-34 ×8 and 35-44..45-54 ×7 spread over two bands, so 11.5 of 15 are 25-44.
+    // Around (3 km): 20% 0-24, 40% 25-44, 30% 45-64, 10% 65+.
+    expect(mix.measuredPeople).toBe(20);
+    expect(mix.groups.find((group) => group.group === '25-44')?.branchShare).toBeCloseTo(
+      11.5 / 15,
+      12,
+    );
+    expect(mix.groups.find((group) => group.group === '45-64')?.gap).toBeCloseTo(
+      3.5 / 15 - 0.3,
+      12,
+    );
+    expect(mix.unreached).toEqual(['0-24', '45-64', '65+']);
+    // By hand: 32 children within 3 km of shanghai, 100 of beijing; 12 and 20 seniors in 1 km.
+    expect(segmentsOf(profile, segmentConfig).map((segment) => segment.id)).toEqual([
+      'seniors-1km',
+    ]);
+    expect(
+      segmentsOf(await catchmentProfile(db, 'beijing'), segmentConfig).map((each) => each.id),
+    ).toEqual(['families-3km', 'seniors-1km']);
+    expect(
+      await selectBranchesByCatchment(db, { segments: ['families-3km'] }, segmentConfig),
+    ).toEqual(['beijing']);
   });
 
   it('keeps the good rows of an import and names each bad one by its line', async () => {
