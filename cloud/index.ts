@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { loadConfigFile, type ModuleContext, parseConfig } from '../core/index.ts';
 import type { StreamName, UplinkRecord } from '../protocol/index.ts';
 import { createApp, issueToken, listen } from './api/index.ts';
+import { leadsFromEnvironment } from './api/leads.ts';
 import { loadSigningKey, startControlPlane } from './campaigns/index.ts';
 import { CloudConfig, type CloudConfigInput, withEnvironment } from './config.ts';
 import {
@@ -144,6 +145,9 @@ async function startParts(
   });
   shutdown.push(() => sweep.cancel());
 
+  const leads = leadsFromEnvironment({ db, context });
+  if (leads) shutdown.push(() => leads.stop());
+
   const ready = async () => {
     await sql`select 1`.execute(db);
     return true;
@@ -156,6 +160,7 @@ async function startParts(
     brokerUrl: () => brokerUrl,
     ready,
     controlPlane,
+    leads,
   });
   const server = await listen(app, config.http.host, config.http.port);
   shutdown.push(() => server.close());

@@ -70,8 +70,9 @@ export const GatewayConfig = z.strictObject({
    */
   automation: AutomationConfig.optional(),
   /**
-   * The kiosk's lead form at /kiosk/lead, sealing what a customer types to the cloud's key.
-   * Absent: no lead form.
+   * Lead capture sealed to the cloud's key in the page: the kiosk's lead form at /kiosk/lead,
+   * and the offer after a ticket for an advisory service, at the kiosk and at the technician's
+   * queue console. Absent: no lead is taken on this gateway.
    */
   kioskLeads: KioskLeadOptions.omit({ branch: true }).optional(),
   /** Without it the gateway runs alone: the branch works, nothing goes to HQ. */

@@ -17,6 +17,7 @@ import {
 import type { Automation } from './automation/index.ts';
 import { type Bus, connectExternalBus, startBus } from './bus/index.ts';
 import type { GatewayConfig } from './config.ts';
+import type { LeadDesk } from './leads/index.ts';
 import type { Queue } from './queue/index.ts';
 import type { QueueWeb } from './queue/web/index.ts';
 import { type Screens, ScreensConfig, type ScreensOptions } from './screens/index.ts';
@@ -98,7 +99,7 @@ export interface Parts {
   queue: Queue | null;
   sensing: Sensing | null;
   screens: Screens | null;
-  leads: express.Router | null;
+  leads: LeadDesk | null;
   uplink: Uplink | null;
   http: GatewayHttp;
   devices: Map<string, DeviceState['state']>;
@@ -179,7 +180,7 @@ export async function startGateway(
   const lanes = socketLanes(web.server);
   web.mount(routerDoor(() => parts.screens?.router ?? null));
   web.mount(routerDoor(() => parts.queueWeb?.router ?? null));
-  web.mount(routerDoor(() => parts.leads));
+  web.mount(routerDoor(() => parts.leads?.router ?? null));
   web.mount(routerDoor(() => parts.automation?.router ?? null));
   parts.console = await technicianConsole(
     {

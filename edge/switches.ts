@@ -1,6 +1,6 @@
 import type { ModuleContext } from '../core/index.ts';
 import type { GatewayConfig } from './config.ts';
-import { kioskLeadRoutes } from './leads/index.ts';
+import { kioskLeadDesk } from './leads/index.ts';
 import { startQueue } from './queue/index.ts';
 import { liveSocketPath, queueWeb } from './queue/web/index.ts';
 import type { Parts } from './runtime.ts';
@@ -75,6 +75,8 @@ function queue({ config, parts, web, lanes, context }: SwitchDeps): ModuleSwitch
           guard: web.guard,
           branchName: config.branchName,
           kiosks: config.kiosks,
+          // The leads module may be switched off while the queue runs: asked at each use.
+          leads: () => parts.leads,
         },
         context,
       );
@@ -115,21 +117,24 @@ function screens({ parts, lanes, context, screensOptions, onScreensStarted }: Sw
   return module;
 }
 
-function leads({ config, parts, context }: SwitchDeps): ModuleSwitch {
+function leads({ config, parts, web, context }: SwitchDeps): ModuleSwitch {
   return {
     name: 'leads',
     unavailable: () => (config.kioskLeads ? null : 'no kiosk lead settings on this gateway'),
     start: async () => {
       if (!config.kioskLeads) return;
 
-      parts.leads = kioskLeadRoutes(
+      // Kiosk and desk leads are sealed in the page and queued as boxes for the cloud's pull.
+      parts.leads = kioskLeadDesk(
         parts.outbox,
         { ...config.kioskLeads, branch: config.branch },
         context,
       );
+      web.attach({ leads: parts.leads });
     },
     stop: async () => {
       parts.leads = null;
+      web.attach({ leads: undefined });
     },
   };
 }

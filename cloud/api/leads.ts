@@ -17,13 +17,12 @@ export interface LeadsRouteDeps {
 }
 
 /**
- * The leads module's routes. Without a service handed in, one is built from the
- * environment (`SB_LEADS_KEYRING` or `SB_LEADS_KEYRING_FILE`, `SB_LEADS_TOKEN_SECRET`,
- * `SB_LEADS_SEAL_KEY`, optional `SB_LEADS_CONFIG` JSON); with none of them set, every leads
- * route answers 503 with the reason, and the rest of the API runs on.
+ * The leads module's routes. Without a service handed in, one is built from the environment
+ * (see `leadsFromEnvironment`); with `null`, or without the keys, every leads route answers
+ * 503 with the reason, and the rest of the API runs on.
  */
-export function leadsRoutes(deps: LeadsRouteDeps, given?: LeadsService): express.Router {
-  const leads = given ?? fromEnvironment(deps);
+export function leadsRoutes(deps: LeadsRouteDeps, given?: LeadsService | null): express.Router {
+  const leads = given === undefined ? leadsFromEnvironment(deps) : given;
   if (!leads) return unconfigured();
 
   const router = express.Router();
@@ -32,7 +31,15 @@ export function leadsRoutes(deps: LeadsRouteDeps, given?: LeadsService): express
   return router;
 }
 
-function fromEnvironment(deps: LeadsRouteDeps, environment = process.env): LeadsService | null {
+/**
+ * The leads service from the environment (`SB_LEADS_KEYRING` or `SB_LEADS_KEYRING_FILE`,
+ * `SB_LEADS_TOKEN_SECRET`, `SB_LEADS_SEAL_KEY`, optional `SB_LEADS_CONFIG` JSON), started
+ * (escalation and the import of sealed leads run on its timer); null without the keys.
+ */
+export function leadsFromEnvironment(
+  deps: LeadsRouteDeps,
+  environment = process.env,
+): LeadsService | null {
   const { SB_LEADS_TOKEN_SECRET: tokenSecret, SB_LEADS_SEAL_KEY: sealKey } = environment;
   const hasKeyring = environment.SB_LEADS_KEYRING || environment.SB_LEADS_KEYRING_FILE;
   if (!hasKeyring || !tokenSecret || !sealKey) return null;

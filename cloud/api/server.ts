@@ -13,6 +13,7 @@ import { authRoutes, loadUser } from './auth.ts';
 import { controlRoutes } from './control.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { fleetRoutes } from './fleet.ts';
+import type { LeadsService } from '../leads/index.ts';
 import { leadsRoutes } from './leads.ts';
 import { insightsRoutes } from './insights.ts';
 
@@ -24,6 +25,8 @@ export interface ApiDeps {
   brokerUrl: () => string;
   /** Campaigns, benefits and fleet operations; absent: their routes are not mounted. */
   controlPlane?: ControlPlane;
+  /** The leads service; null: not configured (503); absent: built from the environment. */
+  leads?: LeadsService | null;
   /** Whether the store and the broker answer, for /readyz. */
   ready: () => Promise<boolean>;
 }
@@ -66,7 +69,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(loadUser(deps));
   app.use(authRoutes(deps));
   app.use(fleetRoutes(deps));
-  app.use(leadsRoutes(deps));
+  app.use(leadsRoutes(deps, deps.leads));
   app.use(insightsRoutes(deps));
   if (deps.controlPlane) app.use(controlRoutes({ ...deps, controlPlane: deps.controlPlane }));
   app.use(releaseRoutes(deps));

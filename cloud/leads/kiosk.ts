@@ -5,9 +5,9 @@ import { openLead, type SealKeys } from './sealed.ts';
 const sourceOf = (gateway: string, seq: number) => `${gateway}:leads:${seq}`;
 
 /**
- * Opens the sealed kiosk leads the puller has stored and captures each once: the uplink
- * record's gateway and sequence are the lead's source, unique in the table, so neither a
- * resent record nor a second run adds a lead. A record that does not open, or names another
+ * Opens the sealed leads (kiosk or technician desk) the puller has stored and captures each
+ * once: the uplink record's gateway and sequence are the lead's source, unique in the table,
+ * so neither a resent record nor a second run adds a lead. A record that does not open, or names another
  * branch than its gateway's, is logged once and left alone.
  */
 export async function importSealedLeads(
@@ -26,7 +26,11 @@ export async function importSealedLeads(
     .execute();
   const taken = new Set(
     (
-      await db.selectFrom('leads').select('source_record').where('source', '=', 'kiosk').execute()
+      await db
+        .selectFrom('leads')
+        .select('source_record')
+        .where('source', 'in', ['kiosk', 'technician'])
+        .execute()
     ).map((row) => row.source_record),
   );
 
@@ -39,7 +43,7 @@ export async function importSealedLeads(
       const lead = openLead((JSON.parse(record.data) as { sealed: string }).sealed, keys);
       if (lead.branch !== record.branch) throw new Error('lead names another branch');
 
-      const result = await capture({ ...lead, source: 'kiosk', sourceRecord: source });
+      const result = await capture({ ...lead, sourceRecord: source });
       if (!result.duplicate) imported += 1;
     } catch (err) {
       refused.add(source);

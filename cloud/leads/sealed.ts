@@ -30,8 +30,12 @@ export function newSealKeys(): SealKeys {
   return nacl.box.keyPair();
 }
 
-/** What the kiosk page puts in the box: the lead's fields, consent included. */
+/**
+ * What a gateway page puts in the box: the lead's fields, consent included, and who typed
+ * them in: the customer at a kiosk, or the technician at the desk for an advisory ticket.
+ */
 export const KioskLead = z.strictObject({
+  source: z.enum(['kiosk', 'technician']).default('kiosk'),
   branch: z.string().min(1).max(64),
   campaign: z.string().min(1).max(64).optional(),
   benefit: z.string().min(1).max(64).optional(),
@@ -46,7 +50,7 @@ export const KioskLead = z.strictObject({
 export type KioskLead = z.output<typeof KioskLead>;
 
 /** Seals as the kiosk page does; used by tests and the simulator. */
-export function sealLead(lead: KioskLead, publicKey: Uint8Array): string {
+export function sealLead(lead: z.input<typeof KioskLead>, publicKey: Uint8Array): string {
   const bytes = new TextEncoder().encode(JSON.stringify(lead));
   return Buffer.from(box.seal(bytes, publicKey)).toString('base64');
 }

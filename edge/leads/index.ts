@@ -1,3 +1,9 @@
 export { handOverSealedLead } from './handoff.ts';
 export { KioskLeadOptions, kioskLeadPage } from './page.ts';
-export { kioskLeadRoutes } from './routes.ts';
+export {
+  type LeadDesk,
+  type LeadOrigin,
+  type LeadPageSettings,
+  kioskLeadDesk,
+  kioskLeadRoutes,
+} from './routes.ts';

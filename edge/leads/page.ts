@@ -47,6 +47,7 @@ export function kioskLeadPage(options: KioskLeadOptions): string {
 <title>Leave your details</title>
 <script src="/kiosk/lead/nacl.js" defer></script>
 <script src="/kiosk/lead/sealedbox.js" defer></script>
+<script src="/kiosk/lead/seal.js" defer></script>
 <script src="/kiosk/lead/app.js" defer></script>
 </head><body data-settings="${escapeHtml(JSON.stringify(settings))}">
 <h1>Leave your details</h1>
@@ -68,7 +69,6 @@ document.addEventListener('DOMContentLoaded', () => {
   const settings = JSON.parse(document.body.dataset.settings);
   const form = document.getElementById('lead');
   const status = document.getElementById('status');
-  const key = Uint8Array.from(atob(settings.key), (c) => c.charCodeAt(0));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!document.getElementById('consent').checked) {
@@ -83,20 +83,32 @@ document.addEventListener('DOMContentLoaded', () => {
       consent: true,
       consentVersion: settings.consentVersion,
       consentText: settings.consentText,
+      source: 'kiosk',
     };
     if (settings.campaign) lead.campaign = settings.campaign;
     if (settings.screen) lead.screen = settings.screen;
-    const sealed = window.sealedBox.seal(new TextEncoder().encode(JSON.stringify(lead)), key);
-    let binary = '';
-    for (const byte of sealed) binary += String.fromCharCode(byte);
     const response = await fetch('/kiosk/lead', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sealed: btoa(binary) }),
+      body: JSON.stringify({ sealed: window.sealLead(lead, settings.key) }),
     });
     form.reset();
     status.textContent = response.ok ? 'Thank you: a relationship manager will call you soon.'
       : 'Sorry, that did not work. Please ask a member of staff.';
   });
 });
+`;
+
+/**
+ * `window.sealLead(lead, key)`: the lead as JSON in a sealed box to the cloud's X25519 key
+ * (base64), in base64. Every page that takes a lead seals with this one function.
+ */
+export const sealScript = `'use strict';
+window.sealLead = (lead, keyBase64) => {
+  const key = Uint8Array.from(atob(keyBase64), (c) => c.charCodeAt(0));
+  const sealed = window.sealedBox.seal(new TextEncoder().encode(JSON.stringify(lead)), key);
+  let binary = '';
+  for (const byte of sealed) binary += String.fromCharCode(byte);
+  return btoa(binary);
+};
 `;

@@ -3,7 +3,7 @@ import express from 'express';
 import type { ModuleContext } from '../../core/index.ts';
 import type { Outbox } from '../store/outbox.ts';
 import { handOverSealedLead } from './handoff.ts';
-import { KioskLeadOptions, kioskLeadPage, kioskLeadScript } from './page.ts';
+import { KioskLeadOptions, kioskLeadPage, kioskLeadScript, sealScript } from './page.ts';
 
 const require = createRequire(import.meta.url);
 const assets = {
@@ -11,17 +11,71 @@ const assets = {
   'sealedbox.js': require.resolve('tweetnacl-sealedbox-js/sealedbox.web.js'),
 };
 
+/** Who typed a lead in: the customer at a kiosk, or the technician at the desk for them. */
+export type LeadOrigin = 'kiosk' | 'technician';
+
 /**
- * The kiosk's lead capture: the page, its scripts, and the hand-off of a sealed lead to
- * the outbox. Options are checked once here; a bad one throws naming the field.
+ * What a page needs to seal a lead in the browser: the cloud's public key, the consent the
+ * customer agrees to, the products by id, and the scripts that do the sealing
+ * (`window.sealLead(lead, key)` gives the box in base64).
  */
+export type LeadPageSettings = {
+  branch: string;
+  key: string;
+  consentVersion: string;
+  consentText: string;
+  products: Record<string, string>;
+  scripts: readonly string[];
+};
+
+export interface LeadDesk {
+  /** The standalone lead page `/kiosk/lead`, the sealing scripts and its unpaired POST. */
+  router: express.Router;
+  settings: LeadPageSettings;
+  /** Queues a sealed lead for the cloud's pull; returns its sequence, or what was wrong. */
+  handOver(body: unknown, origin: LeadOrigin): { seq: number } | { error: string };
+}
+
+/**
+ * The gateway's lead capture: the pages that seal a lead to the cloud's key, and the hand-off
+ * of the sealed box to the outbox. Options are checked once here; a bad one throws naming
+ * the field.
+ */
+export function kioskLeadDesk(
+  outbox: Outbox,
+  optionsInput: unknown,
+  context: ModuleContext,
+): LeadDesk {
+  const options = KioskLeadOptions.parse(optionsInput);
+  const log = context.log.child({ module: 'leads' });
+  const handOver = (body: unknown, origin: LeadOrigin) => {
+    const result = handOverSealedLead(outbox, body, context.clock.now());
+    if ('error' in result) log.warn({ origin, reason: result.error }, 'lead refused');
+    else log.info({ origin, seq: result.seq }, 'sealed lead queued');
+    return result;
+  };
+  const settings: LeadPageSettings = {
+    branch: options.branch,
+    key: options.sealPublicKey,
+    consentVersion: options.consent.version,
+    consentText: options.consent.text,
+    products: options.products,
+    scripts: ['/kiosk/lead/nacl.js', '/kiosk/lead/sealedbox.js', '/kiosk/lead/seal.js'],
+  };
+
+  return { router: leadRouter(options, handOver), settings, handOver };
+}
+
+/** The standalone lead page and its scripts, for a kiosk that shows only the form. */
 export function kioskLeadRoutes(
   outbox: Outbox,
   optionsInput: unknown,
   context: ModuleContext,
 ): express.Router {
-  const options = KioskLeadOptions.parse(optionsInput);
-  const log = context.log.child({ module: 'leads' });
+  return kioskLeadDesk(outbox, optionsInput, context).router;
+}
+
+function leadRouter(options: KioskLeadOptions, handOver: LeadDesk['handOver']) {
   const router = express.Router();
   const page = kioskLeadPage(options);
 
@@ -31,20 +85,21 @@ export function kioskLeadRoutes(
   router.get('/kiosk/lead/app.js', (_request, response) => {
     response.type('text/javascript').send(kioskLeadScript);
   });
+  router.get('/kiosk/lead/seal.js', (_request, response) => {
+    response.type('text/javascript').send(sealScript);
+  });
   for (const [name, file] of Object.entries(assets)) {
     router.get(`/kiosk/lead/${name}`, (_request, response) => response.sendFile(file));
   }
 
   router.post('/kiosk/lead', express.json({ limit: '16kb' }), (request, response) => {
-    const result = handOverSealedLead(outbox, request.body, context.clock.now());
+    const result = handOver(request.body, 'kiosk');
     if ('error' in result) {
-      log.warn({ reason: result.error }, 'kiosk lead refused');
       return response.status(400).json({
         error: { code: 'SB_ERR_INVALID_REQUEST', message: result.error, path: 'sealed' },
       });
     }
 
-    log.info({ seq: result.seq }, 'kiosk lead queued');
     response.status(202).json({ queued: true });
   });
 

@@ -31,6 +31,11 @@ export const QueueService = z.strictObject({
     .number()
     .positive()
     .max(24 * 60),
+  /**
+   * An advisory service (a mortgage, wealth advice): a ticket for it offers the customer, at
+   * the kiosk and at the technician's desk, to leave a lead for `product` with their consent.
+   */
+  advisory: z.strictObject({ product: Id }).optional(),
 });
 
 export const CounterStateName = z.enum(['open', 'paused', 'closed']);

@@ -19,13 +19,26 @@ export interface TechnicianParts {
   queue?: Queue;
   /** The queue's services and counters as configured, for the console's set-up view. */
   queueSetup?: {
-    services: readonly { id: string; name: string; prefix: string }[];
+    services: readonly {
+      id: string;
+      name: string;
+      prefix: string;
+      advisory?: { product: string } | undefined;
+    }[];
     counters: readonly { id: string; name: string; services: readonly string[] }[];
   };
   devices?: DeviceConsole;
   cameras?: CameraDesk;
   logs?: LogRing;
   alerts?: AlertBoard;
+  /**
+   * The leads module's desk: the settings the queue page seals a lead with after an advisory
+   * ticket, and the hand-off of the sealed box. Absent: the page offers no lead.
+   */
+  leads?: {
+    settings: { scripts: readonly string[] } & Record<string, unknown>;
+    handOver(body: unknown, origin: 'technician'): { seq: number } | { error: string };
+  };
 }
 
 export interface ApiContext {
@@ -104,8 +117,11 @@ function refuseBadProfile(res: express.Response, problems: { path?: string }[]):
   if (!problems.length) return false;
 
   res.status(400).json({
-    error: { code: 'SB_ERR_INVALID_REQUEST', message: 'profile fails its schema',
-      path: problems[0]?.path },
+    error: {
+      code: 'SB_ERR_INVALID_REQUEST',
+      message: 'profile fails its schema',
+      path: problems[0]?.path,
+    },
     problems,
   });
   return true;
@@ -167,7 +183,14 @@ function queueRoutes(router: express.Router, api: ApiContext) {
   const queue = () => need(api.parts.queue, 'queue');
   router.get('/api/queue', (_req, res) => {
     const setup = api.parts.queueSetup ?? { services: [], counters: [] };
-    res.json({ setup, state: queue().state() });
+    res.json({ setup, state: queue().state(), leads: api.parts.leads?.settings ?? null });
+  });
+  router.post('/api/queue/leads', (req, res) => {
+    const leads = need(api.parts.leads, 'lead desk');
+    const result = leads.handOver(req.body, 'technician');
+    if ('error' in result)
+      throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `sealed: ${result.error}`, 'sealed');
+    res.status(202).json({ queued: true });
   });
   router.post('/api/queue/tickets', (req, res) => {
     const body = parse(TicketBody, req.body);

@@ -14,14 +14,14 @@ import type { Bus } from '../../bus/index.ts';
 import type { Queue, QueueConfig } from '../index.ts';
 import { errorHandler, type PairedScreens, parse } from './http.ts';
 import { pageStrings } from './i18n.ts';
-import { type KioskSetting, kioskRoutes } from './kiosk.ts';
+import { type KioskSetting, type LeadCounter, kioskRoutes } from './kiosk.ts';
 import { startLive } from './live.ts';
 import { type PageKind, pagePolicy, pageShell } from './pages.ts';
 import { technicianRoutes } from './rest.ts';
 
 export type { PairedScreens } from './http.ts';
 export { type PageLanguage, pageStrings } from './i18n.ts';
-export { KioskSetting } from './kiosk.ts';
+export { KioskSetting, type LeadCounter } from './kiosk.ts';
 export { liveNamespace, liveSocketPath } from './live.ts';
 
 export interface QueueWebOptions {
@@ -36,6 +36,11 @@ export interface QueueWebOptions {
   branchName: string;
   /** Kiosk screens that print their tickets. Default: none prints. */
   kiosks?: readonly KioskSetting[];
+  /**
+   * Where a lead left at the kiosk after an advisory ticket goes, asked at each use (the
+   * leads module may stop while the queue runs). Absent or null: no offer.
+   */
+  leads?: () => LeadCounter | null;
 }
 
 export interface QueueWeb {
@@ -65,8 +70,14 @@ export async function queueWeb(
     hello: (screen) => ({
       screen,
       branchName: options.branchName,
-      services: config.services.map(({ id, name, prefix }) => ({ id, name, prefix })),
+      services: config.services.map(({ id, name, prefix, advisory }) => ({
+        id,
+        name,
+        prefix,
+        ...(advisory ? { advisory } : {}),
+      })),
       counters: config.counters.map(({ id, name }) => ({ id, name })),
+      ...leadSettings(options),
     }),
   });
 
@@ -77,12 +88,18 @@ export async function queueWeb(
 
     const screen = parse(Id, req.params.screen, 'screen');
     res.setHeader('Content-Security-Policy', pagePolicy);
-    res.type('html').send(pageShell(kind, screen, options.branchName));
+    const scripts = kind === 'kiosk' ? (options.leads?.()?.settings.scripts ?? []) : [];
+    res.type('html').send(pageShell(kind, screen, options.branchName, scripts));
   });
   router.get('/queue/static/socket.io.min.js', (_req, res) => void res.sendFile(socketClient));
   router.get('/queue/static/i18n.json', (_req, res) => void res.json(pageStrings));
   router.use('/queue/static', express.static(publicFolder, { fallthrough: false }));
-  router.use('/queue/device', kioskRoutes({ ...options, kiosks: options.kiosks ?? [], log }));
+  const kiosk = {
+    ...options,
+    kiosks: options.kiosks ?? [],
+    leads: () => options.leads?.() ?? null,
+  };
+  router.use('/queue/device', kioskRoutes({ ...kiosk, log }));
   router.use('/queue/api', technicianRoutes(options.queue, options.guard));
   router.use('/queue', (_req, _res, next) =>
     next(new SmartBranchError('SB_ERR_NOT_FOUND', 'no such queue route')),
@@ -91,4 +108,9 @@ export async function queueWeb(
   log.info({ kiosks: options.kiosks?.length ?? 0 }, 'queue web started');
 
   return { router, attach: (server) => live.attach(server), stop: () => live.stop() };
+}
+
+function leadSettings(options: QueueWebOptions) {
+  const leads = options.leads?.();
+  return leads ? { leads: leads.settings } : {};
 }

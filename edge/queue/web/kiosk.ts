@@ -1,6 +1,7 @@
 import express, { type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { SmartBranchError } from '../../../core/index.ts';
 import { Id, type PrinterJob, Segment, type Ticket } from '../../../protocol/index.ts';
 import type { Bus } from '../../bus/index.ts';
 import type { Queue, QueueConfig } from '../index.ts';
@@ -28,6 +29,15 @@ const CheckInBody = z.strictObject({
   code: z.string().regex(/^[A-Za-z0-9-]{4,32}$/, 'code is 4 to 32 letters, digits or dashes'),
 });
 
+/**
+ * The leads module's desk as the kiosk needs it: the settings its page seals a lead with
+ * (the cloud's key, the consent, the sealing scripts), and the hand-off of the sealed box.
+ */
+export interface LeadCounter {
+  settings: { scripts: readonly string[] } & Record<string, unknown>;
+  handOver(body: unknown, origin: 'kiosk'): { seq: number } | { error: string };
+}
+
 export interface KioskParts {
   queue: Queue;
   config: QueueConfig;
@@ -35,13 +45,16 @@ export interface KioskParts {
   screens: PairedScreens;
   branchName: string;
   kiosks: readonly KioskSetting[];
+  /** The lead desk now, or null: the leads module is off or not configured. */
+  leads: () => LeadCounter | null;
   log: Logger;
 }
 
 /** The paired kiosk's API under `/queue/device`: issue a ticket, check in an appointment. */
 export function kioskRoutes(parts: KioskParts): express.Router {
   const api = express.Router();
-  api.use(pairedOnly(parts.screens, ['kiosk']), express.json({ limit: '4kb' }));
+  // 16 kB: a sealed lead carries its consent text; a ticket's body is far smaller.
+  api.use(pairedOnly(parts.screens, ['kiosk']), express.json({ limit: '16kb' }));
   api.post('/tickets', (req, res) => {
     const body = parse(TicketBody, req.body);
     const ticket = parts.queue.issue({ ...body, source: 'web' });
@@ -58,6 +71,15 @@ export function kioskRoutes(parts: KioskParts): express.Router {
       source: 'web',
     });
     answer(parts, res, ticket, body.requestId);
+  });
+  api.post('/leads', (req, res) => {
+    const leads = parts.leads();
+    if (!leads) throw new SmartBranchError('SB_ERR_NOT_FOUND', 'no lead desk on this gateway');
+
+    const result = leads.handOver(req.body, 'kiosk');
+    if ('error' in result)
+      throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `sealed: ${result.error}`, 'sealed');
+    res.status(202).json({ queued: true });
   });
   return api;
 }

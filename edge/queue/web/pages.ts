@@ -26,7 +26,13 @@ export const pagePolicy = [
  * The shell of a kiosk or board page: a pairing form, shown until the page holds a token,
  * and the surface the page's script fills from the gateway in the chosen language.
  */
-export function pageShell(kind: PageKind, screen: string, branchName: string): string {
+export function pageShell(
+  kind: PageKind,
+  screen: string,
+  branchName: string,
+  scripts: readonly string[] = [],
+): string {
+  const extra = scripts.map((script) => `<script src="${escapeHtml(script)}"></script>\n`);
   return `<!doctype html>
 <html lang="zh-Hans">
 <head>
@@ -57,7 +63,7 @@ export function pageShell(kind: PageKind, screen: string, branchName: string): s
   <section class="surface" hidden></section>
 </main>
 <script src="/queue/static/socket.io.min.js"></script>
-<script src="/queue/static/common.js"></script>
+${extra.join('')}<script src="/queue/static/common.js"></script>
 <script src="/queue/static/${kind}.js"></script>
 </body>
 </html>`;

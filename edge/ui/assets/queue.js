@@ -19,16 +19,77 @@ async function command(counter, action) {
   refresh();
 }
 
+// After an advisory ticket the desk can take a lead for the customer. The fields are sealed
+// to HQ's key in this page (the scripts come with the lead settings): the gateway gets a box.
+const desk = { services: [], leads: null, product: null };
+const leadForm = document.querySelector('[data-form="lead"]');
+const field = (name) => leadForm.querySelector(`[data-field="${name}"]`);
+
+function loadSealing(scripts) {
+  for (const source of scripts) {
+    if (document.querySelector(`script[src="${source}"]`)) continue;
+    document.head.append(el('script', { src: source }));
+  }
+}
+
+function offerLead(service) {
+  const advisory = desk.services.find((entry) => entry.id === service)?.advisory;
+  leadForm.reset();
+  leadForm.hidden = !(advisory && desk.leads);
+  if (leadForm.hidden) return;
+
+  desk.product = advisory.product;
+  set('leadProduct', desk.leads.products[advisory.product] ?? advisory.product);
+  set('leadConsent', desk.leads.consentText);
+  set('leadStatus', '');
+}
+
+async function sendLead() {
+  if (!field('leadAgree').checked) return set('leadStatus', t('queue.leadConsent'));
+
+  const lead = {
+    source: 'technician',
+    branch: desk.leads.branch,
+    product: desk.product,
+    name: field('leadName').value.trim(),
+    phone: field('leadPhone').value.trim(),
+    consent: true,
+    consentVersion: desk.leads.consentVersion,
+    consentText: desk.leads.consentText,
+  };
+  const sealed = window.sealLead(lead, desk.leads.key);
+  const answer = await api('/api/queue/leads', { method: 'POST', body: { sealed } });
+  leadForm.reset();
+  leadForm.hidden = answer.ok;
+  set(
+    'leadStatus',
+    answer.ok ? t('queue.leadQueued') : `${t('queue.leadFailed')} ${problem(answer)}`,
+  );
+}
+
+leadForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void sendLead();
+});
+leadForm.querySelector('[data-action="leadSkip"]').addEventListener('click', () => {
+  leadForm.reset();
+  leadForm.hidden = true;
+});
+
 async function issue(service) {
   const answer = await api('/api/queue/tickets', { method: 'POST', body: { service } });
   set('message', answer.ok ? answer.body.number : problem(answer));
+  if (answer.ok) offerLead(service);
   refresh();
 }
 
 async function refresh() {
   const answer = await api('/api/queue');
   if (!answer.ok) return;
-  const { setup, state } = answer.body;
+  const { setup, state, leads } = answer.body;
+  desk.services = setup.services;
+  if (leads && !desk.leads) loadSealing(leads.scripts);
+  desk.leads = leads;
   set('issued', String(state.issuedToday));
   set('served', String(state.servedToday));
   const stateOf = new Map((state.counters ?? []).map((entry) => [entry.counter, entry.state]));

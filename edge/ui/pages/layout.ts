@@ -3,6 +3,7 @@ import { catalogues, escapeHtml, type Language, translator } from '../i18n.ts';
 export const styles = `
   :root { font-family: system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; color: #1b2a3a; }
   body { margin: 0; background: #f3f6f9; }
+  form.panel[hidden] { display: none; }
   header { background: #0b4f8a; color: white; padding: .6rem 1rem; display: flex;
     justify-content: space-between; align-items: center; gap: .6rem; flex-wrap: wrap; }
   header a, header button { color: white; background: none; border: 1px solid #fff6;

@@ -85,7 +85,18 @@ export function queuePage(language: Language): string {
   </section>
   <section><h2>${t('queue.services')}</h2>
     ${table(t, ['queue.service', 'queue.waiting', 'queue.issue'], 'services')}</section>
-  <p data-figure="message" role="status"></p>`,
+  <p data-figure="message" role="status"></p>
+  <form class="panel" data-form="lead" autocomplete="off" hidden>
+    <h2>${t('queue.leadHeading')} <span data-figure="leadProduct"></span></h2>
+    <p>${t('queue.leadHint')}</p>
+    <label>${t('queue.leadName')}<input data-field="leadName" maxlength="120"></label>
+    <label>${t('queue.leadPhone')}<input data-field="leadPhone" type="tel" maxlength="40"></label>
+    <p data-figure="leadConsent"></p>
+    <label class="row"><input type="checkbox" data-field="leadAgree">${t('queue.leadAgree')}</label>
+    <span class="row"><button type="submit" class="primary">${t('queue.leadSend')}</button>
+      <button type="button" data-action="leadSkip">${t('queue.leadSkip')}</button></span>
+  </form>
+  <p data-figure="leadStatus" role="status"></p>`,
   );
 }
 

@@ -1,7 +1,7 @@
 // The kiosk: services with their expected wait, a ticket per tap, appointment check-in.
 (() => {
   const page = window.queuePage;
-  const view = { services: [], state: null, shown: null };
+  const view = { services: [], state: null, shown: null, leads: null };
   let backTimer = null;
 
   page.surface.innerHTML = `
@@ -22,6 +22,18 @@
       <p class="ticket-service"></p>
       <p class="ticket-estimate"></p>
       <p class="ticket-ahead"></p>
+      <form class="lead-offer" autocomplete="off" hidden>
+        <h3 class="lead-question"></h3>
+        <label><span data-text="kiosk.leadName"></span>
+          <input class="lead-name" maxlength="120"></label>
+        <label><span data-text="kiosk.leadPhone"></span>
+          <input class="lead-phone" type="tel" maxlength="40"></label>
+        <p class="lead-consent-text"></p>
+        <label><input type="checkbox" class="lead-agree">
+          <span data-text="kiosk.leadAgree"></span></label>
+        <button type="submit" data-text="kiosk.leadSend"></button>
+      </form>
+      <p class="lead-status" role="status"></p>
       <button type="button" class="done" data-text="kiosk.done"></button>
     </div>`;
   const list = page.surface.querySelector('.services');
@@ -75,6 +87,64 @@
     });
   };
 
+  // An advisory ticket offers a call back; the fields are sealed to the cloud's key here,
+  // so the gateway receives only the box. The inputs have no name: no form post sends them.
+  const offer = page.surface.querySelector('.lead-offer');
+  const leadStatus = page.surface.querySelector('.lead-status');
+  const advisoryOf = (serviceId) =>
+    view.leads && view.services.find((service) => service.id === serviceId)?.advisory;
+
+  const renderOffer = () => {
+    const advisory = view.shown && advisoryOf(view.shown.ticket.service);
+    if (!advisory) return;
+
+    const product = view.leads.products[advisory.product] ?? advisory.product;
+    offer.querySelector('.lead-question').textContent = page.t('kiosk.leadOffer', { product });
+    offer.querySelector('.lead-consent-text').textContent = view.leads.consentText;
+  };
+
+  const showOffer = () => {
+    offer.reset();
+    leadStatus.textContent = '';
+    offer.hidden = !advisoryOf(view.shown.ticket.service);
+    renderOffer();
+  };
+
+  const sendLead = async () => {
+    if (!offer.querySelector('.lead-agree').checked) {
+      leadStatus.textContent = page.t('kiosk.leadConsent');
+      return;
+    }
+
+    const lead = {
+      source: 'kiosk',
+      branch: view.leads.branch,
+      product: advisoryOf(view.shown.ticket.service).product,
+      name: offer.querySelector('.lead-name').value.trim(),
+      phone: offer.querySelector('.lead-phone').value.trim(),
+      consent: true,
+      consentVersion: view.leads.consentVersion,
+      consentText: view.leads.consentText,
+      screen: page.screen,
+    };
+    const answer = await page.post('/queue/device/leads', {
+      sealed: window.sealLead(lead, view.leads.key),
+    });
+    offer.reset();
+    offer.hidden = answer.ok;
+    leadStatus.textContent = page.t(answer.ok ? 'kiosk.leadThanks' : 'kiosk.leadFailed');
+  };
+
+  offer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void sendLead();
+  });
+  // Someone filling in the form is not sent back to the services while typing.
+  offer.addEventListener('input', () => {
+    clearTimeout(backTimer);
+    backTimer = setTimeout(showServices, 120_000);
+  });
+
   const showServices = () => {
     clearTimeout(backTimer);
     view.shown = null;
@@ -98,6 +168,7 @@
 
     view.shown = answer.body;
     renderTicket();
+    showOffer();
     page.surface.querySelector('.services-view').hidden = true;
     page.surface.querySelector('.ticket-view').hidden = false;
     backTimer = setTimeout(showServices, 20_000);
@@ -112,11 +183,15 @@
   });
   page.onLanguage(() => {
     renderServices();
-    if (view.shown) renderTicket();
+    if (view.shown) {
+      renderTicket();
+      renderOffer();
+    }
   });
   void page.start({
     hello: (hello) => {
       view.services = hello.services;
+      view.leads = hello.leads ?? null;
       buildServices();
     },
     state: (state) => {
