@@ -46,30 +46,41 @@ describe('the first admin', () => {
 });
 
 describe('refusals in the log', () => {
-  it('logs one line per refused enrolment with its code, never a token or password', async () => {
+  it('logs one line per refused enrolment (used, expired, unknown) with its code, never a token or password', async () => {
     const context = loggingContext();
     const cloud = await startCloud(testConfig(sqliteTarget(folder.path, 'logs.db')), context);
     const token = await cloud.createEnrolmentToken('north#1');
     const enrolment = await enrol(cloud.httpUrl, token, 'gw-north');
 
-    await fetch(`${cloud.httpUrl}/api/enrol`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, gateway: 'gw-north', version: '1' }),
-    });
+    const late = await cloud.createEnrolmentToken('north#1', 60_000);
+    await context.clock.advance(60_001);
+    const unknown = 'u'.repeat(32);
+    for (const [tried, gateway] of [
+      [token, 'gw-north'],
+      [late, 'gw-late'],
+      [unknown, 'gw-x'],
+    ]) {
+      await fetch(`${cloud.httpUrl}/api/enrol`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: tried, gateway, version: '1' }),
+      });
+    }
     await expect(connect(cloud.brokerUrl, 'gw-north', 'a-wrong-password')).rejects.toThrow();
     await cloud.stop();
 
     const refused = context.lines.filter((line) => line.msg === 'enrolment refused');
     expect(refused).toEqual([
       expect.objectContaining({ code: 'SB_ERR_TOKEN_USED', gateway: 'gw-north' }),
+      expect.objectContaining({ code: 'SB_ERR_TOKEN_EXPIRED', gateway: 'gw-late' }),
+      expect.objectContaining({ code: 'SB_ERR_TOKEN_UNKNOWN', gateway: 'gw-x' }),
     ]);
     const brokerRefusals = context.lines.filter(
       (line) => line.msg === 'broker refused credentials',
     );
     expect(brokerRefusals).toHaveLength(1);
     const all = context.text.join('\n');
-    expect(all).not.toContain(token);
+    for (const secret of [token, late, unknown]) expect(all).not.toContain(secret);
     expect(all).not.toContain(enrolment.broker.password);
     expect(all).not.toContain('a-wrong-password');
   });
