@@ -1,3 +1,12 @@
 export type { Release } from './bundles.ts';
-export { advance, planWaves, type RolloutRequest, type RolloutStatus } from './rollouts.ts';
+export {
+  advance,
+  listRollouts,
+  planWaves,
+  type RolloutRequest,
+  type RolloutStatus,
+  type RolloutSummary,
+  rolloutStatus,
+} from './rollouts.ts';
+export { type ReleaseDb, releaseDb } from './tables.ts';
 export { maxBundleBytes, type ReleaseDeps, releaseRoutes } from './routes.ts';

@@ -315,6 +315,12 @@ export interface RolloutStatus {
   }>;
 }
 
+/** Kept in every view, for a page or report that lists them. */
+export interface RolloutSummary extends RolloutStatus {
+  createdAt: number;
+  createdBy: string;
+}
+
 export function rolloutView(rollout: RolloutTable, targets: TargetTable[]): RolloutStatus {
   const counts: Record<string, number> = {};
   for (const target of targets) counts[target.state] = (counts[target.state] ?? 0) + 1;
@@ -356,4 +362,36 @@ export async function rolloutStatus(db: ReleaseDb, id: string): Promise<RolloutS
     .orderBy('gateway')
     .execute();
   return rolloutView(rollout, targets);
+}
+
+/**
+ * The latest rollouts, newest first, with their targets counted per state (the branches
+ * themselves are left out: `rolloutStatus` gives them for one rollout).
+ */
+export async function listRollouts(db: ReleaseDb, limit = 100): Promise<RolloutSummary[]> {
+  const rollouts = await db
+    .selectFrom('release_rollouts')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+  if (rollouts.length === 0) return [];
+
+  const counted = await db
+    .selectFrom('release_targets')
+    .select(['rollout', 'state', (eb) => eb.fn.countAll<number>().as('count')])
+    .where(
+      'rollout',
+      'in',
+      rollouts.map((rollout) => rollout.id),
+    )
+    .groupBy(['rollout', 'state'])
+    .execute();
+  return rollouts.map((rollout) => {
+    const view = rolloutView(rollout, []);
+    for (const row of counted.filter((entry) => entry.rollout === rollout.id)) {
+      view.counts[row.state] = Number(row.count);
+    }
+    return { ...view, createdAt: rollout.created_at, createdBy: rollout.created_by };
+  });
 }

@@ -10,12 +10,12 @@ import { type GatewayCaller, gatewayCaller, hqRole, parseInput } from './access.
 import { sendBundle, storeRelease, toRelease } from './bundles.ts';
 import {
   createRollout,
+  listRollouts,
   mayDownload,
   offerFor,
   RolloutRequest,
   recordReports,
   rolloutStatus,
-  rolloutView,
 } from './rollouts.ts';
 import { releaseDb } from './tables.ts';
 
@@ -106,13 +106,7 @@ function hqRoutes(router: express.Router, deps: ReleaseDeps) {
   });
 
   router.get('/api/rollouts', hqRole('admin', 'analyst'), async (_request, response) => {
-    const rollouts = await db
-      .selectFrom('release_rollouts')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .limit(100)
-      .execute();
-    response.json({ rollouts: rollouts.map((rollout) => rolloutView(rollout, [])) });
+    response.json({ rollouts: await listRollouts(db) });
   });
 
   router.get('/api/rollouts/:rollout', hqRole('admin', 'analyst'), async (request, response) => {

@@ -9,6 +9,7 @@ import type { User } from '../users/index.ts';
 import { isLanguage, type Language } from './i18n.ts';
 import { insightsPages } from './insights-routes.ts';
 import { branchesPage, loginPage } from './pages.ts';
+import { releasePages } from './release-routes.ts';
 
 export { catalogues, languages } from './i18n.ts';
 
@@ -50,5 +51,6 @@ export function uiRoutes(deps: {
   });
 
   router.use(insightsPages(deps));
+  router.use(releasePages(deps));
   return router;
 }

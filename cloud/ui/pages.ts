@@ -90,6 +90,8 @@ export function branchesPage(options: {
 <header>
   <h1>${escapeHtml(t('title'))}</h1>
   <span>${escapeHtml(t('user.signedInAs', { username: user.username, role: user.role }))}</span>
+  <nav><a href="/insights">${escapeHtml(t('nav.insights'))}</a>
+  <a href="/releases">${escapeHtml(t('nav.releases'))}</a></nav>
   ${languageLink(language, t)}
   <form method="post" action="/api/logout">
     <button type="submit">${escapeHtml(t('user.logout'))}</button>
