@@ -24,6 +24,12 @@ export function cloudMetrics(registry: Registry) {
       'gateway',
       'stream',
     ]),
+    leases: gauge('sb_cloud_pull_leases', 'Gateways whose pull this replica holds the lease of'),
+    gatewayBacklog: gauge(
+      'sb_cloud_gateway_backlog_records',
+      'Records a gateway last reported waiting for the cloud',
+      ['gateway', 'stream'],
+    ),
     refused: counter('sb_cloud_messages_refused_total', 'Inbound messages refused', ['channel']),
     statuses: counter('sb_cloud_live_status_total', 'Live status messages stored'),
     alarms: counter('sb_cloud_alarms_total', 'Alarms stored', ['severity']),

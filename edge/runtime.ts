@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import type express from 'express';
-import { type ModuleContext, SmartBranchError, smartbranchVersion } from '../core/index.ts';
+import {
+  Gauge,
+  metric,
+  type ModuleContext,
+  type Registry,
+  SmartBranchError,
+  smartbranchVersion,
+} from '../core/index.ts';
 import { deviceBusClients } from '../devices/index.ts';
 import {
   type AudienceCount,
@@ -135,6 +142,7 @@ export async function startGateway(
 
   parts.store = openStore(join(config.dataDir, 'gateway.db'), context);
   parts.outbox = outbox(parts.store.db);
+  backlogGauge(parts.outbox, context.registry);
   parts.outboxWatch = watchOutbox(
     {
       db: parts.store.db,
@@ -173,6 +181,7 @@ export async function startGateway(
         pairingCodes: parts.screens?.pairingCodes() ?? [],
       }),
       metrics: () => context.registry.metrics(),
+      ready: () => isReady(parts),
       dataDir: config.dataDir,
     },
     context,
@@ -358,6 +367,23 @@ function liveStatus(parts: Parts): Omit<LiveStatus, 'gateway' | 'at'> {
     ...(screens ? { screensOnline: screens.screensOnline } : {}),
     modules: parts.modules.report(),
   };
+}
+
+/** The store answers a query and the bus has not been closed. */
+function isReady(parts: Parts): boolean {
+  parts.store.db.prepare('SELECT 1').get();
+  return parts.bus.stats() !== undefined;
+}
+
+/** Records waiting for the cloud per stream, read at each scrape. */
+function backlogGauge(box: Outbox, registry: Registry) {
+  metric(registry, 'sb_outbox_backlog_records', (registers) => new Gauge({
+    name: 'sb_outbox_backlog_records', help: 'Records not yet confirmed by the cloud',
+    labelNames: ['stream'], registers,
+    collect() {
+      for (const stream of Stream.options) this.set({ stream }, box.position(stream).backlog);
+    },
+  }));
 }
 
 function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number): GatewayStats {

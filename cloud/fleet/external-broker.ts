@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import type { ModuleContext } from '../../core/index.ts';
 import { parseTopic, topicFilter, topicMatches } from '../../protocol/index.ts';
+import { cloudMetrics } from '../metrics.ts';
 import type { CloudBroker, InboundMessage } from './broker.ts';
 
 type Handler = (message: InboundMessage) => void;
@@ -46,6 +47,7 @@ export async function connectExternalBroker(
     ...(options.username ? { username: options.username } : {}),
     ...(options.password ? { password: options.password } : {}),
   });
+  const metrics = cloudMetrics(context.registry);
   const handlers = new Set<{ filter: string; handler: Handler }>();
   const subscribed = new Set<string>();
   client.on('message', (name, payload) => {
@@ -53,6 +55,7 @@ export async function connectExternalBroker(
     const gateway = gatewayOf(payload);
     if (!parsed || !gateway) return;
 
+    metrics.messages.inc({ direction: 'in' });
     const message = { topic: name, payload, publisher: { gateway, branch: parsed.branch } };
     for (const entry of handlers) {
       if (topicMatches(entry.filter, name)) entry.handler(message);
@@ -67,6 +70,7 @@ export async function connectExternalBroker(
   return {
     url: options.url,
     publish: async (name, payload, publishOptions) => {
+      metrics.messages.inc({ direction: 'out' });
       await client.publishAsync(name, payload, {
         qos: publishOptions.qos,
         retain: publishOptions.retain ?? false,

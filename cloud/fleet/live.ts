@@ -50,6 +50,10 @@ export function startLiveChannel(
     await storeStatus(db, decoded.message, now);
     metrics.statuses.inc();
     reportSkew(decoded.message, now);
+    const gateway = decoded.message.gateway;
+    for (const [stream, records] of Object.entries(decoded.message.backlog)) {
+      metrics.gatewayBacklog.set({ gateway, stream }, records ?? 0);
+    }
   }
 
   // Records keep the gateway's own times and sequences; a clock off is reported, not fixed.

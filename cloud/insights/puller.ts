@@ -141,6 +141,7 @@ export class Puller {
     const now = this.context.clock.now();
     const { owned, claimed } = await this.leases.round(gateways, busy, now);
     this.owned = owned;
+    this.metrics.leases.set(owned.size);
 
     // Another replica may have moved these cursors while it held the lease.
     for (const gateway of claimed) {

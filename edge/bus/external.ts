@@ -34,6 +34,16 @@ export async function connectExternalBus(
 ): Promise<Bus> {
   const log = context.log.child({ module: 'bus', broker: 'external' });
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
+  const sentTotal = metric(
+    context.registry,
+    'sb_bus_messages_out_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_bus_messages_out_total',
+        help: "Messages the gateway's modules published",
+        registers,
+      }),
+  );
   const rejectedTotal = metric(
     context.registry,
     'sb_bus_messages_rejected_total',
@@ -53,8 +63,19 @@ export async function connectExternalBus(
     reconnectPeriod: 1000,
   });
   const deliveries = new Map<string, Set<Delivery>>();
+  const receivedTotal = metric(
+    context.registry,
+    'sb_bus_messages_in_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_bus_messages_in_total',
+        help: 'Messages published by clients',
+        registers,
+      }),
+  );
   client.on('message', (name, payload) => {
     counts.messagesIn += 1;
+    receivedTotal.inc();
     for (const [filter, set] of deliveries) {
       if (topicMatches(filter, name)) for (const deliver of set) deliver(payload, name);
     }
@@ -72,6 +93,7 @@ export async function connectExternalBus(
         typeof channel
       >);
       counts.messagesOut += 1;
+      sentTotal.inc();
       await client.publishAsync(name, encodeMessage(channel, message), {
         qos: publishOptions.qos ?? 1,
         retain: publishOptions.retain ?? false,

@@ -84,6 +84,9 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
     new Counter({ name: 'sb_bus_messages_rejected_total', help: 'Messages refused by a schema',
       labelNames: ['channel', 'code'], registers }));
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
+  const sentTotal = metric(context.registry, 'sb_bus_messages_out_total', (registers) =>
+    new Counter({ name: 'sb_bus_messages_out_total', help: "Messages the gateway's modules published",
+      registers }));
 
   installAccessControl(broker, acl, log);
   attachBrokerEvents(broker, log, context.registry, counts);
@@ -121,6 +124,7 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
         dup: false,
       } as PublishPacket;
       counts.messagesOut += 1;
+      sentTotal.inc();
       return new Promise((resolve, reject) =>
         broker.publish(packet, (err) => (err ? reject(err) : resolve())),
       );

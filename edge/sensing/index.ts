@@ -85,7 +85,7 @@ export async function startSensing(
 ): Promise<Sensing> {
   const log = context.log.child({ module: 'sensing' });
   const moduleContext = { ...context, log };
-  const metrics = sensingMetrics(context.registry);
+  const metrics = sensingMetrics(context.registry, context.clock.now);
   const detector = detectorPool(options, log);
   const start = (config: CameraConfig, index: number, zones?: ZoneFile) =>
     startCamera(config, options, moduleContext, metrics, () => detector.get(index), zones);

@@ -6,8 +6,21 @@ export interface SensingMetrics {
   detected(seconds: number): void;
 }
 
-/** The sensing figures on the process's /metrics: backend in use, frames, people, model cost. */
-export function sensingMetrics(registry: Registry): SensingMetrics {
+/** Frames counted over this window make the frames-per-second figure. */
+const fpsWindowMs = 10_000;
+
+/**
+ * The sensing figures on the process's /metrics: backend in use, frames, people, model cost,
+ * and frames per second over the last ten seconds (`now` is the module's clock).
+ */
+export function sensingMetrics(registry: Registry, now: () => number = Date.now): SensingMetrics {
+  const recent = new Map<string, number[]>();
+  const framesPerSecond = (camera: string) => {
+    const since = now() - fpsWindowMs;
+    const times = (recent.get(camera) ?? []).filter((at) => at > since);
+    recent.set(camera, times);
+    return times.length / (fpsWindowMs / 1000);
+  };
   const backend = metric(
     registry,
     'smartbranch_sensing_backend_info',
@@ -53,12 +66,30 @@ export function sensingMetrics(registry: Registry): SensingMetrics {
       }),
   ) as Histogram;
 
+  metric(
+    registry,
+    'smartbranch_sensing_fps',
+    (registers) =>
+      new Gauge({
+        name: 'smartbranch_sensing_fps',
+        help: 'Frames the detector ran on per second, over the last 10 s, per camera',
+        labelNames: ['camera'],
+        registers,
+        collect() {
+          for (const camera of recent.keys()) this.set({ camera }, framesPerSecond(camera));
+        },
+      }),
+  );
+
   return {
     backend(camera, name) {
       backend.set({ camera, backend: name }, 1);
     },
     counted(camera, count) {
       frames.inc({ camera });
+      recent.set(camera, [...(recent.get(camera) ?? []), now()]);
+      // Without a scrape the list would grow: a frame outside the window counts no more.
+      if ((recent.get(camera)?.length ?? 0) > 1000) framesPerSecond(camera);
       people.set({ camera }, count);
     },
     detected: (seconds) => detect.observe(seconds),

@@ -47,6 +47,8 @@ export interface GatewayHttpOptions {
   /** The overview's figures; any JSON the overview page knows how to show. */
   status: () => unknown;
   metrics: () => Promise<string>;
+  /** Whether the gateway can serve: its store answers and its bus is up. Default: always. */
+  ready?: () => boolean;
   /** Session lifetime in milliseconds. Default eight hours, one shift. */
   sessionTtlMs?: number;
   /** The data folder, whose disk the overview reports. Default the working folder. */
@@ -100,6 +102,10 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
   app.get('/assets/style.css', (_req, res) => void res.type('text/css').send(styles));
   app.use('/assets', express.static(assets, { fallthrough: false }));
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/readyz', (_req, res) => {
+    const ready = safely(options.ready ?? (() => true));
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
   app.get(
     '/metrics',
     async (_req, res) => void res.type('text/plain').send(await options.metrics()),
@@ -207,3 +213,11 @@ function httpStatusOf(err: unknown): number {
 }
 
 export { type TechnicianConsole, technicianConsole } from './console.ts';
+
+function safely(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}

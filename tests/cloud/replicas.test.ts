@@ -101,7 +101,7 @@ async function startGateway(httpUrl: string, branch: string): Promise<Outbox> {
         cameraSource: null,
         ticketsWaiting: 0,
         ticketsServedToday: 0,
-        backlog: {},
+        backlog: { queue: box.position('queue').backlog },
         devicesOnline: 0,
         devicesTotal: 0,
       }),
@@ -207,6 +207,16 @@ describe.skipIf(!ready)('three cloud replicas on PostgreSQL and Mosquitto', () =
     );
     for (const stored of statuses) expect(stored).toBeGreaterThan(0);
     expect(await count('select count(*) from gateway_status')).toBe(branches.length);
+
+    // Each survivor tells an operator its share of the pulls and what it moved.
+    const leases = await Promise.all(survivors.map((url) => metric(url, 'sb_cloud_pull_leases')));
+    expect(leases.reduce((sum, held) => sum + held, 0)).toBe(branches.length);
+    for (const url of survivors) {
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(await metric(url, 'sb_cloud_broker_messages_total')).toBeGreaterThan(0);
+      const text = await (await fetch(`${url}/metrics`)).text();
+      expect(text).toMatch(/sb_cloud_gateway_backlog_records\{gateway="gw-rep-/);
+    }
   }, 180_000);
 });
 

@@ -77,6 +77,7 @@ describe('sensing with the synthetic camera', () => {
     expect(await registry.metrics()).toContain(
       'smartbranch_sensing_backend_info{camera="cam1",backend="none"} 1',
     );
+    expect(await registry.metrics()).toContain('smartbranch_sensing_fps{camera="cam1"} 4');
   });
 });
 
