@@ -456,6 +456,11 @@ export const LiveStatus = z.strictObject({
   backlog: z.partialRecord(Stream, z.number().int().nonnegative()),
   devicesOnline: z.number().int().nonnegative(),
   devicesTotal: z.number().int().nonnegative(),
+  /** Each camera's state, so HQ sees which one fails and why; absent from older senders. */
+  cameras: z
+    .array(z.strictObject({ id: Id, state: DeviceStateName, reason: Text(300).optional() }))
+    .max(64)
+    .optional(),
   /** Screens whose player is connected now; absent from senders older than the field. */
   screensOnline: z.number().int().nonnegative().optional(),
   /** The modules running now and the settings version they follow. */
