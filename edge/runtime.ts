@@ -364,6 +364,9 @@ function liveStatus(parts: Parts): Omit<LiveStatus, 'gateway' | 'at'> {
     ) as LiveStatus['backlog'],
     devicesOnline: [...parts.devices.values()].filter((state) => state === 'online').length,
     devicesTotal: parts.devices.size,
+    cameras: cameras.map(({ id, state, reason }) =>
+      reason === null ? { id, state } : { id, state, reason: reason.slice(0, 300) },
+    ),
     ...(screens ? { screensOnline: screens.screensOnline } : {}),
     modules: parts.modules.report(),
   };

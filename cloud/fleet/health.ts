@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ModulesRunning } from '../../protocol/index.ts';
+import type { LiveStatus, ModulesRunning } from '../../protocol/index.ts';
 import type { Database } from '../store/index.ts';
 import { listGateways } from './gateways.ts';
 import { readStatuses } from './live.ts';
@@ -18,6 +18,8 @@ export interface GatewayHealth {
   devicesTotal: number | null;
   cameraSource: string | null;
   screensOnline: number | null;
+  /** Each camera's state as the gateway last said; null before it said. */
+  cameras: NonNullable<LiveStatus['cameras']> | null;
   /** The modules the gateway runs and the HQ settings version it follows. */
   modules: ModulesRunning | null;
 }
@@ -45,6 +47,7 @@ export async function gatewayHealth(
       devicesTotal: status?.devicesTotal ?? null,
       cameraSource: status?.cameraSource ?? null,
       screensOnline: status?.screensOnline ?? null,
+      cameras: status?.cameras ?? null,
       modules: status?.modules ?? null,
     };
   });

@@ -93,6 +93,8 @@ describe('modules switched by HQ on a running gateway', () => {
       unavailable: [],
     });
     expect(health.screensOnline).toBe(0);
+    expect(health.cameras).toEqual([expect.objectContaining({ id: 'cam-1' })]);
+    expect(['online', 'degraded', 'offline']).toContain(health.cameras[0].state);
     expect(await status('/kiosk/lead')).toBe(200);
   });
 
