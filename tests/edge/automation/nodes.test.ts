@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { createDecipheriv, createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, MessageOf } from '../../../protocol/index.ts';
@@ -181,5 +182,43 @@ describe('Node-RED embedded with the SmartBranch nodes', () => {
     const titles = harness.alerts.map((entry) => entry.title);
     expect(titles.filter((title) => title === 'door')).toHaveLength(1);
     expect(titles.filter((title) => title === 'entries')).toHaveLength(1);
+  });
+
+  it("encrypts a flow's credentials with the gateway's secret, never in plain text", async () => {
+    // A broker config node nothing uses, so it never connects: only its password matters.
+    const broker = {
+      id: 'cloud-broker',
+      type: 'mqtt-broker',
+      name: 'a broker',
+      broker: '127.0.0.1',
+      port: '1',
+      credentials: { user: 'flow-user', password: 'flow-password-7f3a' },
+    };
+    const deployed = await harness.editor('/flows', {
+      method: 'POST',
+      body: JSON.stringify([...flow, broker]),
+      headers: { 'Node-RED-Deployment-Type': 'full' },
+    });
+    expect(deployed.status).toBe(204);
+
+    const stored = readFileSync(join(harness.dataDir, 'node-red', 'flows_cred.json'), 'utf8');
+    expect(stored).not.toContain('flow-password-7f3a');
+    expect(stored).not.toContain('flow-user');
+    // Node-RED's scheme: AES-256-CTR, the key the SHA-256 of the secret, the IV in front.
+    const sealed = (JSON.parse(stored) as { $: string }).$;
+    const open = (secret: string) => {
+      const key = createHash('sha256').update(secret).digest();
+      const decipher = createDecipheriv(
+        'aes-256-ctr',
+        key,
+        Buffer.from(sealed.slice(0, 32), 'hex'),
+      );
+      return decipher.update(sealed.slice(32), 'base64', 'utf8') + decipher.final('utf8');
+    };
+    const secret = readFileSync(join(harness.dataDir, 'automation-secret'), 'utf8').trim();
+    expect(JSON.parse(open(secret))).toEqual({
+      'cloud-broker': { user: 'flow-user', password: 'flow-password-7f3a' },
+    });
+    expect(() => JSON.parse(open('another secret'))).toThrow();
   });
 });

@@ -26,18 +26,50 @@ const routes: [string, string][] = [
   ['PUT', '/api/cameras/cam-1/zones'],
   ['GET', '/api/cameras/cam-1/live'],
   ['GET', '/api/queue'],
+  ['POST', '/api/queue/leads'],
   ['POST', '/api/queue/tickets'],
   ['POST', '/api/queue/counters/1'],
+  // The queue's own REST API for counters, tickets and appointments.
+  ['GET', '/queue/api/state'],
+  ['POST', '/queue/api/counters/1/call-next'],
+  ['POST', '/queue/api/tickets'],
+  ['GET', '/queue/api/appointments'],
+  ['POST', '/queue/api/appointments'],
+  ['POST', '/queue/api/appointments/import'],
+  // Screens: registration, pairing and paired players, content, playlists, themes, proof.
   ['GET', '/screens/api/screens'],
-  ['GET', '/screens/api/players'],
+  ['POST', '/screens/api/screens'],
   ['GET', '/screens/api/pairing-codes'],
+  ['GET', '/screens/api/players'],
+  ['DELETE', '/screens/api/players/x'],
+  ['GET', '/screens/api/content'],
+  ['POST', '/screens/api/content'],
+  ['POST', '/screens/api/content/upload'],
+  ['GET', '/screens/api/playlists'],
+  ['PUT', '/screens/api/playlists/x'],
+  ['DELETE', '/screens/api/playlists/x'],
   ['POST', '/screens/api/overrides'],
+  ['GET', '/screens/api/themes'],
+  ['POST', '/screens/api/themes'],
   ['PUT', '/screens/api/theme'],
+  ['GET', '/screens/api/plays'],
+  ['GET', '/screens/api/stats'],
+];
+
+/** Node-RED's admin API under /flows, which answers with its own error shape. */
+const editorRoutes: [string, string][] = [
+  ['GET', '/flows/flows'],
+  ['POST', '/flows/flows'],
+  ['GET', '/flows/settings'],
+  ['GET', '/flows/nodes'],
+  ['POST', '/flows/nodes'],
+  ['POST', '/flows/inject/x'],
+  ['GET', '/flows/credentials/sb-queue-in/x'],
 ];
 
 describe('the technician API', () => {
   beforeAll(async () => {
-    gateway = await startUiGateway();
+    gateway = await startUiGateway({ automation: true });
   });
   afterAll(async () => gateway?.stop());
 
@@ -53,6 +85,18 @@ describe('the technician API', () => {
       refused.push([path, response.status, body.error?.code]);
     }
     expect(refused).toEqual(routes.map(([, path]) => [path, 401, 'SB_ERR_UNAUTHENTICATED']));
+
+    for (const [method, path] of editorRoutes) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'GET' ? null : '[]',
+      });
+      expect([method, path, response.status]).toEqual([method, path, 401]);
+    }
+
+    const editor = await fetch(`${gateway.url}/flows/`, { redirect: 'manual' });
+    expect([editor.status, editor.headers.get('location')]).toEqual([303, '/login?next=%2Fflows']);
 
     for (const path of ['/', '/devices', '/cameras', '/queue', '/signage', '/logs', '/pairing']) {
       const response = await fetch(`${gateway.url}${path}`, { redirect: 'manual' });
