@@ -2,11 +2,13 @@ import express, { type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
+import { Id } from '../../protocol/index.ts';
 import {
   AnomalyQuery,
   anomalies,
   BranchFilter,
   beforeAfter,
+  branchPlace,
   branchPlaces,
   CameraInput,
   CatchmentRule,
@@ -40,6 +42,8 @@ import {
   setSite,
   setTheme,
 } from '../insights/index.ts';
+import { controlDb } from '../campaigns/index.ts';
+import { saveProfile } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
 import { requireRole } from './auth.ts';
@@ -74,7 +78,7 @@ const BeforeAfterQuery = z.strictObject({
   afterTo: Period.shape.to,
 });
 const ThemeDecision = z.strictObject({
-  theme: z.string().min(1).max(100),
+  theme: Id,
   decision: z.enum(['accepted', 'overridden']),
 });
 const ImportQuery = z.strictObject({
@@ -247,16 +251,25 @@ export function insightsRoutes(deps: InsightsDeps): express.Router {
 
   router.post('/api/insights/branches/:branch/theme', market, async (request, response) => {
     const body = parseRequest(ThemeDecision, request.body);
-    const branch = branchParam(request);
+    const branch = (await branchPlace(db, branchParam(request))).id;
+    // A branch without a location has no catchment, so nothing was recommended.
     const profile = await catchmentProfile(db, branch).catch(() => null);
     const recommended = profile ? recommendTheme(profile, config).theme : null;
     await setTheme(db, branch, body.theme, now());
+    // The fleet's profile is the theme campaign targeting and the branch pages read.
+    await saveProfile(controlDb(deps.db), branch, { theme: body.theme });
     const user = response.locals.user as User;
+    // Keyed by branch and instant: a second decision within the same millisecond follows it.
+    const last = await db
+      .selectFrom('insights_theme_decisions')
+      .select((eb) => eb.fn.max('at').as('at'))
+      .where('branch', '=', branch)
+      .executeTakeFirst();
     await db
       .insertInto('insights_theme_decisions')
       .values({
         branch,
-        at: now(),
+        at: Math.max(now(), Number(last?.at ?? 0) + 1),
         theme: body.theme,
         recommended,
         decision: body.decision,

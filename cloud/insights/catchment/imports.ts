@@ -87,12 +87,12 @@ function csvCandidates(kind: ImportKind, text: string): Candidate[] {
 /** Checks every row; the good ones are kept and each bad one is named by its line. */
 export function checkRows(kind: ImportKind, format: ImportFormat, text: string) {
   const candidates = format === 'csv' ? csvCandidates(kind, text) : geojsonCandidates(kind, text);
-  const good: Array<{ line: number; row: z.output<(typeof schemas)[ImportKind]> }> = [];
+  const good: Array<{ ordinal: number; row: z.output<(typeof schemas)[ImportKind]> }> = [];
   const problems: ImportProblem[] = [];
-  for (const candidate of candidates) {
+  for (const [index, candidate] of candidates.entries()) {
     const result = schemas[kind].safeParse(candidate.value);
     if (result.success) {
-      good.push({ line: candidate.line, row: result.data });
+      good.push({ ordinal: index + 1, row: result.data });
       continue;
     }
 
@@ -106,15 +106,19 @@ export function checkRows(kind: ImportKind, format: ImportFormat, text: string) 
   return { good, problems };
 }
 
+/**
+ * The rows to store, each keyed by its place among the file's rows: a line number would not
+ * do, since a minified GeoJSON file holds every feature on its first line.
+ */
 function rowsFor(kind: ImportKind, id: string, good: ReturnType<typeof checkRows>['good']) {
   if (kind === 'population') {
     return {
       table: 'insights_areas' as const,
-      rows: good.map(({ line, row }) => {
+      rows: good.map(({ ordinal, row }) => {
         const area = row as AreaRow;
         return {
           import_id: id,
-          line,
+          line: ordinal,
           year: area.year ?? null,
           longitude: area.longitude,
           latitude: area.latitude,
@@ -130,11 +134,11 @@ function rowsFor(kind: ImportKind, id: string, good: ReturnType<typeof checkRows
 
   return {
     table: 'insights_places' as const,
-    rows: good.map(({ line, row }) => {
+    rows: good.map(({ ordinal, row }) => {
       const place = row as z.output<typeof PoiRow> & { brand?: string };
       return {
         import_id: id,
-        line,
+        line: ordinal,
         kind: kind === 'pois' ? 'poi' : 'competitor',
         category: kind === 'pois' ? place.category : (place.brand ?? ''),
         name: place.name,

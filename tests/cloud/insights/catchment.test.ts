@@ -222,6 +222,25 @@ describe.each(dialects)('catchment profiles on %s', (dialect) => {
       { line: 3, path: 'population' },
       { line: 5, path: 'latitude' },
     ]);
+    // A minified export holds every feature on line 1: each is still kept or named.
+    const minified = JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        JSON.parse(feature([121, 31], { amenity: 'school', name: 'A' })),
+        JSON.parse(feature([121, 31.001], { amenity: 'school', name: 'B' })),
+        JSON.parse(feature([121, 195], { amenity: 'school', name: 'C' })),
+      ],
+    });
+    const fromMinified = await importSurroundings(
+      db,
+      { kind: 'pois', format: 'geojson', name: 'osm.min.geojson', text: minified },
+      now,
+    );
+
+    expect(fromMinified.accepted).toBe(2);
+    expect(fromMinified.problems.map(({ line, path }) => ({ line, path }))).toEqual([
+      { line: 1, path: 'latitude' },
+    ]);
     expect(fromGeojson.accepted).toBe(1);
     expect(fromGeojson.problems.map(({ line, path }) => ({ line, path }))).toEqual([
       { line: 3, path: 'longitude' },
