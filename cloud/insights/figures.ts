@@ -98,7 +98,6 @@ function counterRows(totals: Totals) {
 
 /** The figures HQ reads for some branches over a period, from the daily rollups. */
 export function figuresOf(totals: Totals) {
-  const served = total(totals, 'tickets.served');
   return {
     passersBy: total(totals, 'passers-by'),
     entries: total(totals, 'entries'),
