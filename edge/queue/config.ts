@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from '../../protocol/index.ts';
+import { Id, Segment } from '../../protocol/index.ts';
 
 /** Whether the running ICU knows a time zone name; fixed offsets like `+01:00` are refused. */
 export function isTimeZone(name: string): boolean {
@@ -106,12 +106,22 @@ export const QueueConfig = z
       .default({ emptySeconds: 60, autoRecall: false }),
     /** Recalls after which a `recall` turns the ticket into a no-show. Default 3. */
     maxRecalls: z.number().int().min(0).max(20).default(3),
+    /**
+     * Kiosk buttons (GPIO through `devices/`, or any device reporting `button` telemetry): a
+     * press of `device` issues a ticket for `service`, with `segment` where the button is a
+     * priority one. Default none.
+     */
+    buttons: z
+      .array(z.strictObject({ device: Id, service: Id, segment: Segment.optional() }))
+      .max(100)
+      .default([]),
     /** How often the retained state is published again even without a change, in ms. */
     stateRefreshMs: z.number().int().min(100).max(3_600_000).default(1000),
   })
   .superRefine((config, context) => {
     checkServices(config.services, context);
     checkCounters(config, context);
+    checkButtons(config, context);
   });
 
 type Refinement = z.RefinementCtx;
@@ -137,6 +147,22 @@ function checkServices(services: readonly z.output<typeof QueueService>[], conte
     }
     ids.add(service.id);
     prefixes.add(service.prefix);
+  }
+}
+
+function checkButtons(
+  config: { services: { id: string }[]; buttons: { device: string; service: string }[] },
+  context: Refinement,
+) {
+  const known = new Set(config.services.map((service) => service.id));
+  for (const [index, button] of config.buttons.entries()) {
+    if (known.has(button.service)) continue;
+
+    context.addIssue({
+      code: 'custom',
+      path: ['buttons', index, 'service'],
+      message: `button ${button.device} names unknown service ${button.service}`,
+    });
   }
 }
 

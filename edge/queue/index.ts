@@ -225,7 +225,8 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   scheduleMinute();
   scheduleDay();
   timers.push(clock.every(config.stateRefreshMs, () => void publishState()));
-  detachSurface = (await attachBusSurface(options.bus, queue, log, clock.now)).detach;
+  detachSurface = (await attachBusSurface(options.bus, queue, log, clock.now, config.buttons))
+    .detach;
   if (config.waitingZone !== undefined || config.counters.some((counter) => counter.zone)) {
     watch = await watchZones({
       config,

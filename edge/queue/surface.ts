@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { rateLimitedWarn, toErrorBody } from '../../core/index.ts';
 import type { QueueCounterCommand, QueueIssue, Reply, Ticket } from '../../protocol/index.ts';
@@ -17,11 +18,27 @@ const routineCodes = new Set(['SB_ERR_QUEUE_EMPTY']);
  * topic, carrying its request id. Messages that fail their schema never reach here: the bus
  * refuses them with a counted, logged reason.
  */
+export interface KioskButton {
+  device: string;
+  service: string;
+  segment?: QueueIssue['segment'];
+}
+
+/**
+ * A press's request id: the device and the time it reported, so a QoS 1 redelivery of the
+ * same press gets the same ticket, and no device id can make it longer than a request id.
+ */
+function pressRequestId(device: string, at: number) {
+  const digest = createHash('sha256').update(device).digest('base64url').slice(0, 20);
+  return `button:${digest}:${at}`;
+}
+
 export async function attachBusSurface(
   bus: Bus,
   queue: QueueDoor,
   log: Logger,
   now: () => number,
+  buttons: readonly KioskButton[] = [],
 ): Promise<{ detach(): Promise<void> }> {
   const warn = rateLimitedWarn(log, 60_000, now);
 
@@ -53,10 +70,27 @@ export async function attachBusSurface(
     ),
   );
 
+  const offButtons = await Promise.all(
+    buttons.map((button) =>
+      bus.subscribe('deviceTelemetry', { device: button.device }, (telemetry) => {
+        if (telemetry.kind !== 'button' || telemetry.values.pressed !== true) return;
+
+        const request: QueueIssue = {
+          requestId: pressRequestId(button.device, telemetry.at),
+          service: button.service,
+          source: 'button',
+          ...(button.segment ? { segment: button.segment } : {}),
+        };
+        answer(undefined, request.requestId, () => queue.issue(request));
+      }),
+    ),
+  );
+
   return {
     detach: async () => {
       await offIssue();
       await offCommand();
+      for (const off of offButtons) await off();
     },
   };
 }
