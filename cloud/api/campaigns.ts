@@ -13,7 +13,6 @@ import {
   getCampaign,
   importConversions,
   listCampaigns,
-  rolloutPage,
   Sha256,
   saveTargets,
   statusAt,
@@ -21,6 +20,7 @@ import {
   TargetsInput,
   updateCampaign,
 } from '../campaigns/index.ts';
+import { campaignRolloutPage, pickLanguage } from '../ui/index.ts';
 import { param, RouteBook } from './routebook.ts';
 
 const readers = ['admin', 'marketer', 'analyst'] as const;
@@ -147,7 +147,10 @@ export function campaignBook(plane: ControlPlane, now: () => number): RouteBook 
     handler: async (call) => {
       const campaign = await getCampaign(db, id(call));
       const rollout = await campaignRollout(db, campaign.id);
-      call.response.type('html').send(rolloutPage({ ...rollout, name: campaign.name }));
+      const language = pickLanguage(call.request, call.response);
+      call.response
+        .type('html')
+        .send(campaignRolloutPage({ ...rollout, name: campaign.name, language }));
       return undefined;
     },
   });

@@ -20,7 +20,6 @@ export {
   Sha256,
   statusAt,
 } from './model.ts';
-export { rolloutPage } from './page.ts';
 export { type BranchRollout, campaignRollout } from './rollout.ts';
 export { type ControlDb, controlDb } from './schema.ts';
 export { type ControlPlane, type ControlPlaneOptions, startControlPlane } from './service.ts';

@@ -11,6 +11,7 @@ import { insightsPages } from './insights-routes.ts';
 import { branchesPage, loginPage } from './pages.ts';
 import { releasePages } from './release-routes.ts';
 
+export { campaignRolloutPage } from './campaign-pages.ts';
 export { catalogues, languages } from './i18n.ts';
 
 const languageCookie = 'sb_lang';

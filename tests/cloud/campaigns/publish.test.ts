@@ -128,8 +128,12 @@ describe('publishing', () => {
     expect(rollout.branches).toMatchObject([
       { branch: 'north#1', version: 1, state: 'applied', gateway: 'gw-north' },
     ]);
-    const page = await marketer.get('/campaigns/spring/rollout');
-    expect(page.text).toContain('applied');
+    const page = await marketer.get('/campaigns/spring/rollout?lang=en');
+    const chinese = await marketer.get('/campaigns/spring/rollout?lang=zh');
+    expect(page.text).toMatch(/<tr data-branch="north#1">[\s\S]*data-state="applied"[^>]*>applied</);
+    expect(chinese.text).toContain('lang="zh-CN"');
+    expect(chinese.text).toMatch(/data-state="applied"[^>]*>已生效</);
+    expect(chinese.text).toContain('name="viewport"');
   });
 
   it('takes a paused campaign out with the next version and marks its rollout removed', async () => {
