@@ -43,7 +43,6 @@ function sensing({ parts, context, sensingOptions }: SwitchDeps): ModuleSwitch {
     stop: async () => {
       const running = parts.sensing;
       parts.sensing = null;
-      running?.flush();
       await running?.stop();
     },
   };
@@ -90,7 +89,6 @@ function queue({ config, parts, web, lanes, context }: SwitchDeps): ModuleSwitch
       web.attach({ queue: undefined });
       lanes.close(`${liveSocketPath}/`);
       await pages?.stop();
-      running?.flush();
       await running?.stop();
     },
   };
@@ -110,7 +108,6 @@ function screens({ parts, lanes, context, screensOptions, onScreensStarted }: Sw
       const running = parts.screens;
       parts.screens = null;
       lanes.close(`${screensSocketPath}/`);
-      running?.flush();
       await running?.stop();
     },
   };
