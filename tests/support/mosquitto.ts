@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+/** A Mosquitto of the test's own on 127.0.0.1, which the test may SIGKILL and start again. */
+export interface PrivateMosquitto {
+  readonly port: number;
+  readonly url: string;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/**
+ * Starts `mosquitto -c` with a config of its own in `folder`: anonymous logins (the cloud's
+ * external-broker mode leaves authentication to the broker), no persistence, so a restart
+ * is a broker that lost every session.
+ */
+export async function privateMosquitto(port: number, folder: string): Promise<PrivateMosquitto> {
+  const config = join(folder, `mosquitto-${port}.conf`);
+  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  let child: ChildProcess | null = null;
+
+  const start = async () => {
+    child = spawn('mosquitto', ['-c', config], { stdio: 'ignore' });
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if (await listening(port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`mosquitto did not listen on ${port}`);
+  };
+  const kill = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
+  return { port, url: `mqtt://127.0.0.1:${port}`, kill, start };
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
