@@ -60,8 +60,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function connect(username: string) {
-  const client = await mqtt.connectAsync(gateway.bus.url, {
+async function connect(username: string, to: Gateway = gateway) {
+  const client = await mqtt.connectAsync(to.bus.url, {
     username,
     password: 'pw',
     reconnectPeriod: 0,
@@ -168,13 +168,15 @@ describe('queue on the bus', () => {
   });
 
   it('gives a double call-next its one ticket twice while another counter gets the next one', async () => {
-    await drainQueue();
-    const counters = await connect('counters');
-    const board = await connect('board');
+    // A gateway of its own, so that the queue starts from A001 as in the field case.
+    const own = tempDir('sb-queue-bus-double-');
+    const fresh = await startGateway({ dir: own.path, clock: manualClock(), clients });
+    const counters = await connect('counters', fresh);
+    const board = await connect('board', fresh);
     const replies = await listen(counters, 'reply', topicFilter('reply', { branch }));
     const events = await listen(board, 'queueEvent', topic('queueEvent', { branch }));
-    const first = gateway.queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
-    const second = gateway.queue.issue({
+    const first = fresh.queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
+    const second = fresh.queue.issue({
       requestId: requestId(),
       service: 'cash',
       source: 'kiosk',
@@ -198,21 +200,25 @@ describe('queue on the bus', () => {
       answers
         .filter((reply) => reply.correlationId === id)
         .map((reply) => (reply.data as { number: string }).number);
-    expect(held('c3-click')).toEqual([first.number, first.number]);
-    expect(held('c4-1')).toEqual([second.number]);
+    expect([first.number, second.number]).toEqual(['A001', 'A002']);
+    expect(held('c3-click')).toEqual(['A001', 'A001']);
+    expect(held('c4-1')).toEqual(['A002']);
     await eventually(() => okMessages<QueueEvent>(events).length >= 2, 'the call events');
     const calls = okMessages<QueueEvent>(events).filter((event) => event.type === 'called');
-    expect(calls.map((event) => event.ticket.number).sort()).toEqual(
-      [first.number, second.number].sort(),
-    );
+    expect(calls.map((event) => event.ticket.number).sort()).toEqual(['A001', 'A002']);
+    const announced = calls.find((event) => event.ticket.number === 'A001')?.announcement;
+    expect(announced?.length).toBeGreaterThan(0);
 
-    expect(gateway.queue.command('3', { requestId: requestId(), action: 'end' })?.state).toBe(
+    expect(fresh.queue.command('3', { requestId: requestId(), action: 'end' })?.state).toBe(
       'served',
     );
-    gateway.queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
-    expect(
-      gateway.queue.command('3', { requestId: requestId(), action: 'call-next' })?.counter,
-    ).toBe('3');
+    fresh.queue.issue({ requestId: requestId(), service: 'cash', source: 'kiosk' });
+    expect(fresh.queue.command('3', { requestId: requestId(), action: 'call-next' })?.counter).toBe(
+      '3',
+    );
+    await Promise.all([counters.endAsync(true), board.endAsync(true)]);
+    await fresh.stop();
+    own.remove();
   });
 
   it('never gives one ticket to two counters calling at the same moment', async () => {
@@ -242,14 +248,24 @@ describe('queue on the bus', () => {
   });
 
   it('puts the state back after a zero-byte retained message, and refuses one without the right', async () => {
+    const watching = await connect('board');
+    const seen = await listen(watching, 'queueState', topic('queueState', { branch }));
+    await eventually(() => seen.length >= 1, 'the retained state');
     const operator = await connect('operator');
     await operator.publishAsync(topic('queueState', { branch }), '', { qos: 1, retain: true });
+    await eventually(() => seen.length >= 2, 'the empty message');
+    const cleared = seen.length;
     await clock.advance(1000);
+    await eventually(() => seen.length > cleared, 'the state republished within 1 s');
+    await clock.advance(2000);
 
     const board = await connect('board');
     const states = await listen(board, 'queueState', topic('queueState', { branch }));
     await eventually(() => states.length >= 1, 'the state again');
+    expect(seen[cleared - 1]?.ok).toBe(false);
+    expect(seen[cleared]).toMatchObject({ ok: true, message: { day: expect.any(String) } });
     expect(states[0]?.ok).toBe(true);
+    expect([watching.connected, operator.connected]).toEqual([true, true]);
 
     const door = await connect('door');
     const closed = new Promise<void>((resolve) => door.once('close', () => resolve()));
