@@ -1,3 +1,4 @@
+import type { ModuleName } from '../../protocol/index.ts';
 import type { User } from '../users/index.ts';
 import { escapeHtml, pageFrame } from './html.ts';
 import { catalogues, type Language, type Translate, translator } from './i18n.ts';
@@ -50,9 +51,27 @@ function periodForm(context: PageContext, t: Translate) {
 </form>`;
 }
 
-function section(id: string, title: string, inner = '') {
-  return `<section class="card" id="${id}"><h2>${escapeHtml(title)}</h2>${inner}</section>`;
+function sectionOf(id: string, title: string, inner = '', hidden = false) {
+  const attribute = hidden ? ' hidden' : '';
+  const heading = `<h2>${escapeHtml(title)}</h2>`;
+  return `<section class="card" id="${id}"${attribute}>${heading}${inner}</section>`;
 }
+
+/**
+ * The module whose records fill each section: a branch that does not run it gets the section
+ * hidden (kept in the page, so the scripts that fill the others find every element).
+ */
+const sectionModule: Record<string, ModuleName> = {
+  footfall: 'sensing',
+  dwell: 'sensing',
+  'service-points': 'sensing',
+  demographics: 'sensing',
+  place: 'sensing',
+  flows: 'sensing',
+  'per-m2': 'sensing',
+  queue: 'queue',
+  campaigns: 'screens',
+};
 
 const chart = (id: string) => `<div class="chart" id="${id}" data-chart="${id}"></div>`;
 const table = (id: string) => `<div class="table" id="${id}"></div>`;
@@ -62,16 +81,29 @@ export function networkPage(context: PageContext): string {
   const body = `${header(context, t, '/insights')}
 ${periodForm(context, t)}
 <div class="layout">
-${section('network-map', t('insights.map'), '<div class="map" id="map"></div>')}
-${section('network-table', t('insights.table'), table('branches-table'))}
-${section('network-footfall', t('section.footfall'), chart('chart-network-footfall'))}
+${sectionOf('network-map', t('insights.map'), '<div class="map" id="map"></div>')}
+${sectionOf('network-table', t('insights.table'), table('branches-table'))}
+${sectionOf('network-footfall', t('section.footfall'), chart('chart-network-footfall'))}
 </div>
 ${pageData(context, { page: 'network', from: context.from, to: context.to })}`;
   return pageFrame({ language: context.language, title: t('insights.title'), body, head });
 }
 
-export function branchPage(context: PageContext & { branch: string; name: string }): string {
+export function branchPage(
+  context: PageContext & {
+    branch: string;
+    name: string;
+    /** What the branch runs; absent: every section shows. */
+    modules?: Record<ModuleName, boolean>;
+  },
+): string {
   const t = translator(context.language);
+  const off = (id: string) => {
+    const module = sectionModule[id];
+    return module !== undefined && context.modules?.[module] === false;
+  };
+  const section = (id: string, title: string, inner = '') =>
+    sectionOf(id, title, inner, off(id));
   const path = `/insights/branches/${encodeURIComponent(context.branch)}`;
   const granularity = ['hour', 'day', 'week']
     .map((each) => `<option value="${each}">${escapeHtml(t(`granularity.${each}`))}</option>`)

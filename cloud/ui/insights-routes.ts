@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { ModuleContext } from '../../core/index.ts';
+import { everyBranchModules } from '../fleet/index.ts';
 import { branchPlace, insightsDb } from '../insights/index.ts';
 import { addDays } from '../insights/local-time.ts';
 import type { Database } from '../store/index.ts';
@@ -61,7 +62,10 @@ export function insightsPages(deps: { db: Kysely<Database>; context: ModuleConte
     if (!context) return;
 
     const branch = await branchPlace(insightsDb(deps.db), String(request.params.branch));
-    response.type('html').send(branchPage({ ...context, branch: branch.id, name: branch.name }));
+    const modules = (await everyBranchModules(deps.db))(branch.id);
+    response
+      .type('html')
+      .send(branchPage({ ...context, branch: branch.id, name: branch.name, modules }));
   });
   return router;
 }

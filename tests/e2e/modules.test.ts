@@ -142,6 +142,10 @@ describe('modules switched by HQ on a running gateway', () => {
     expect(lakeside).not.toContain('data-field="field.screensOnline"');
     expect(lakeside).toMatch(/sensing, automation/);
     expect(hillside).toContain('data-field="field.ticketsWaiting"');
+    const dashboard = (await admin.get(`/insights/branches/${branch}`)).text;
+    expect(dashboard).toContain('<section class="card" id="queue" hidden>');
+    expect(dashboard).toContain('<section class="card" id="campaigns" hidden>');
+    expect(dashboard).toContain('<section class="card" id="footfall">');
   });
 
   it('restarts a running module on command and refuses one that is off', async () => {
