@@ -12,7 +12,8 @@ export interface Fact {
 type Emit = (metric: string, dimension: string, at: number, value: number) => void;
 type Kind = UplinkRecord['kind'];
 type DataOf<K extends Kind> = Extract<UplinkRecord, { kind: K }>['data'];
-type Deriver<K extends Kind> = (data: DataOf<K>, emit: Emit) => void;
+/** `at` is the record's own instant, for kinds whose data carries none. */
+type Deriver<K extends Kind> = (data: DataOf<K>, emit: Emit, at: number) => void;
 
 /** Starts the metrics of a queue counter, whose dimension is the counter's id. */
 export const counterPrefix = 'counter.';
@@ -104,6 +105,14 @@ export const derivers: { [K in Kind]?: Deriver<K> } = {
       emit('demographics.gender', gender, data.hour, people);
     }
   },
+  'benefit.redemption': (data, emit) => {
+    emit('benefit.redemptions', data.benefit, data.redeemedAt, 1);
+    if (data.offline) emit('benefit.redemptions-offline', data.benefit, data.redeemedAt, 1);
+  },
+  // Sealed for the leads module: only that a lead was left, and when, is counted here.
+  'lead.sealed': (_data, emit, at) => {
+    emit('leads', '', at, 1);
+  },
   'audience.flow-hour': (data, emit) => {
     for (const flow of data.flows) {
       emit('flow.moves', `${flow.from}${flowSeparator}${flow.to}`, data.hour, flow.moves);
@@ -119,7 +128,7 @@ export function deriveFacts(records: readonly UplinkRecord[]): Fact[] {
   };
   for (const record of records) {
     const derive = derivers[record.kind] as Deriver<Kind> | undefined;
-    derive?.(record.data as DataOf<Kind>, emit);
+    derive?.(record.data as DataOf<Kind>, emit, record.at);
   }
   return facts;
 }

@@ -120,7 +120,10 @@ export function figuresOf(totals: Totals) {
     }),
     coupons: {
       issued: total(totals, 'coupons.issued'),
-      redeemed: total(totals, 'coupons.redeemed'),
+      // The gateways' redemption records, per benefit, and any sent as external facts.
+      redeemed: total(totals, 'benefit.redemptions') + total(totals, 'coupons.redeemed'),
+      redeemedOffline: total(totals, 'benefit.redemptions-offline'),
+      redeemedByBenefit: byDimension(totals, 'benefit.redemptions'),
     },
     demographics: {
       people: total(totals, 'demographics.people'),

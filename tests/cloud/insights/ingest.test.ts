@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { readRecords, rebuildInsights, series } from '../../../cloud/insights/index.ts';
+import {
+  figures,
+  funnel,
+  readRecords,
+  rebuildInsights,
+  series,
+} from '../../../cloud/insights/index.ts';
 import { insightsDb } from '../../../cloud/insights/schema.ts';
 import {
   dialects,
@@ -71,6 +77,49 @@ describe.each(dialects)('ingest of pulled records on %s', (dialect) => {
       { bucket: '2026-03-04', metric: 'zone.person-minutes', value: 4.5 },
       { bucket: '2026-03-04', metric: 'zone.visits', value: 6 },
     ]);
+  });
+
+  it('counts coupon redemptions per benefit and leads from their records', async () => {
+    const store = await openTestStore(dialect, now);
+    const db = insightsDb(store.db);
+    const at = Date.UTC(2026, 2, 5, 3);
+    const redemption = (seq: number, benefit: string, offline: boolean) => ({
+      seq,
+      at: at + seq * 60_000,
+      kind: 'benefit.redemption' as const,
+      data: {
+        redemptionId: `redeem-${seq}-000`,
+        code: 'ABCD-EFGH-JKLM',
+        benefit,
+        redeemedAt: at + seq * 60_000,
+        offline,
+      },
+    });
+    const lead = (seq: number) => ({
+      seq,
+      at: at + seq * 60_000,
+      kind: 'lead.sealed' as const,
+      data: { sealed: 'A'.repeat(64) },
+    });
+    await ingest(
+      store,
+      'gw-shanghai',
+      'redemptions',
+      [redemption(1, 'coffee', false), redemption(2, 'coffee', true), redemption(3, 'fuel', false)],
+      now,
+    );
+    await ingest(store, 'gw-shanghai', 'leads', [lead(1), lead(2)], now);
+    const period = { branches: ['shanghai'], from: '2026-03-05', to: '2026-03-05' };
+
+    const found = await figures(db, period);
+    const steps = (await funnel(db, period)).branches[0]?.steps ?? [];
+
+    expect(found.coupons).toMatchObject({
+      redeemed: 3,
+      redeemedOffline: 1,
+      redeemedByBenefit: { coffee: 2, fuel: 1 },
+    });
+    expect(steps.find((step) => step.step === 'lead')?.count).toBe(2);
   });
 
   it('derives the same rollups again from the stored records', async () => {
