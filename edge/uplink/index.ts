@@ -286,7 +286,17 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
   const pushStatus = () => {
     if (!client?.connected) return;
 
-    send('liveStatus', { ...options.status(), gateway: options.gateway, at: now() }, true);
+    const status = options.status();
+    const cameras = status.cameras?.map((camera) =>
+      camera.reason === undefined
+        ? camera
+        : { ...camera, reason: withoutCredentials(camera.reason) },
+    );
+    send(
+      'liveStatus',
+      { ...status, ...(cameras ? { cameras } : {}), gateway: options.gateway, at: now() },
+      true,
+    );
     stats.statusPushed += 1;
   };
 
@@ -325,6 +335,14 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
       state.close();
     },
   };
+}
+
+/**
+ * A text with the user and password of every URL in it removed: a camera's failure reason
+ * may quote its RTSP address, and the camera's login must not leave the branch.
+ */
+export function withoutCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1');
 }
 
 /** The module settings HQ last sent, kept in the gateway's store for its next start. */
