@@ -24,3 +24,17 @@ export {
   fleetGateways,
   fleetSimulatorConfig,
 } from './fleet-gateways.ts';
+export {
+  type ManagerAction,
+  type Managers,
+  ManagersConfig,
+  type ManagersConfigInput,
+  startManagers,
+} from './managers.ts';
+export {
+  type ProducedLead,
+  type Prospects,
+  ProspectsConfig,
+  type ProspectsConfigInput,
+  startProspects,
+} from './prospects.ts';
