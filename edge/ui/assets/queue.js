@@ -21,15 +21,23 @@ async function command(counter, action) {
 
 // After an advisory ticket the desk can take a lead for the customer. The fields are sealed
 // to HQ's key in this page (the scripts come with the lead settings): the gateway gets a box.
-const desk = { services: [], leads: null, product: null };
+const desk = { services: [], leads: null, product: null, sealing: null };
 const leadForm = document.querySelector('[data-form="lead"]');
 const field = (name) => leadForm.querySelector(`[data-field="${name}"]`);
 
+// Resolves once the sealing scripts ran; inserted scripts keep their order (async false).
 function loadSealing(scripts) {
-  for (const source of scripts) {
-    if (document.querySelector(`script[src="${source}"]`)) continue;
-    document.head.append(el('script', { src: source }));
-  }
+  const loads = scripts.map((source) => {
+    const script = el('script', { src: source });
+    script.async = false;
+    const loaded = new Promise((resolve, reject) => {
+      script.addEventListener('load', resolve);
+      script.addEventListener('error', reject);
+    });
+    document.head.append(script);
+    return loaded;
+  });
+  return Promise.all(loads);
 }
 
 function offerLead(service) {
@@ -57,6 +65,7 @@ async function sendLead() {
     consentVersion: desk.leads.consentVersion,
     consentText: desk.leads.consentText,
   };
+  await desk.sealing;
   const sealed = window.sealLead(lead, desk.leads.key);
   const answer = await api('/api/queue/leads', { method: 'POST', body: { sealed } });
   leadForm.reset();
@@ -88,7 +97,7 @@ async function refresh() {
   if (!answer.ok) return;
   const { setup, state, leads } = answer.body;
   desk.services = setup.services;
-  if (leads && !desk.leads) loadSealing(leads.scripts);
+  if (leads && !desk.sealing) desk.sealing = loadSealing(leads.scripts);
   desk.leads = leads;
   set('issued', String(state.issuedToday));
   set('served', String(state.servedToday));
