@@ -6,3 +6,4 @@ export * from './metrics.ts';
 export * from './versions.ts';
 export * from './passwords.ts';
 export * from './context.ts';
+export { guardPacketSize, maxPacketBytes } from './packet-size.ts';

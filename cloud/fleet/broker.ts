@@ -1,7 +1,13 @@
 import net from 'node:net';
 import { Aedes, type AuthenticateError } from 'aedes';
 import type { Kysely } from 'kysely';
-import type { Logger, ModuleContext } from '../../core/index.ts';
+import {
+  guardPacketSize,
+  type Logger,
+  type ModuleContext,
+  maxPacketBytes,
+  rateLimitedWarn,
+} from '../../core/index.ts';
 import { topicMatches } from '../../protocol/index.ts';
 import { cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
@@ -47,6 +53,7 @@ export async function startBroker(
 ): Promise<CloudBroker> {
   const log = context.log.child({ module: 'broker' });
   const metrics = cloudMetrics(context.registry);
+  const warn = rateLimitedWarn(log, 60_000, context.clock.now);
   const access = new BrokerAccess(db, context);
   const handlers = new Set<{ filter: string; handler: Handler }>();
   const broker = await Aedes.createBroker({
@@ -76,7 +83,16 @@ export async function startBroker(
   });
 
   // Without noDelay a QoS 1 answer waits ~40 ms for Nagle's algorithm and a delayed ACK.
-  const server = await listenTcp(net.createServer({ noDelay: true }, broker.handle), options);
+  const server = await listenTcp(
+    net.createServer({ noDelay: true }, (socket) => {
+      guardPacketSize(socket, maxPacketBytes, (bytes) => {
+        const address = socket.remoteAddress;
+        warn(`oversized:${address}`, { bytes, address }, 'oversized packet refused');
+      });
+      broker.handle(socket);
+    }),
+    options,
+  );
   const url = `mqtt://${options.host}:${(server.address() as net.AddressInfo).port}`;
   log.info({ url }, 'broker listening');
 

@@ -11,10 +11,13 @@ import {
   topic,
   topicFilter,
 } from '../../protocol/index.ts';
+
 import {
   Counter,
   Gauge,
+  guardPacketSize,
   isPasswordHash,
+  maxPacketBytes,
   metric,
   type ModuleContext,
   rateLimitedWarn,
@@ -80,34 +83,76 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
   const acl = accessList(options.clients);
   const broker = await Aedes.createBroker({ drainTimeout: 10_000, maxClientsIdLength: 128 });
   const counts = { messagesIn: 0, messagesOut: 0, rejected: 0 };
-  const rejectedTotal = metric(context.registry, 'sb_bus_messages_rejected_total', (registers) =>
-    new Counter({ name: 'sb_bus_messages_rejected_total', help: 'Messages refused by a schema',
-      labelNames: ['channel', 'code'], registers }));
+  const rejectedTotal = metric(
+    context.registry,
+    'sb_bus_messages_rejected_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_bus_messages_rejected_total',
+        help: 'Messages refused by a schema',
+        labelNames: ['channel', 'code'],
+        registers,
+      }),
+  );
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
-  const sentTotal = metric(context.registry, 'sb_bus_messages_out_total', (registers) =>
-    new Counter({ name: 'sb_bus_messages_out_total', help: "Messages the gateway's modules published",
-      registers }));
+  const sentTotal = metric(
+    context.registry,
+    'sb_bus_messages_out_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_bus_messages_out_total',
+        help: "Messages the gateway's modules published",
+        registers,
+      }),
+  );
 
   installAccessControl(broker, acl, log);
   attachBrokerEvents(broker, log, context.registry, counts);
   answerRefusedRequests(broker, options.branch);
 
   // Without noDelay a QoS 1 answer waits ~40 ms for Nagle's algorithm and a delayed ACK.
-  const server = net.createServer({ noDelay: true }, broker.handle);
+  const oversized = metric(
+    context.registry,
+    'sb_bus_packets_oversized_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_bus_packets_oversized_total',
+        help: 'Connections closed for declaring a packet over the size limit',
+        registers,
+      }),
+  );
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    guardPacketSize(socket, maxPacketBytes, (bytes) => {
+      oversized.inc();
+      warn(
+        `oversized:${socket.remoteAddress}`,
+        { bytes, limit: maxPacketBytes, address: socket.remoteAddress },
+        'oversized packet refused',
+      );
+    });
+    broker.handle(socket);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
 
   const address = server.address() as net.AddressInfo;
-  const clientsGauge = metric(context.registry, 'sb_bus_clients', (registers) =>
-    new Gauge({ name: 'sb_bus_clients', help: 'Clients connected to the local bus', registers }));
+  const clientsGauge = metric(
+    context.registry,
+    'sb_bus_clients',
+    (registers) =>
+      new Gauge({ name: 'sb_bus_clients', help: 'Clients connected to the local bus', registers }),
+  );
   clientsGauge.set(0);
   broker.on('clientReady', () => clientsGauge.set(broker.connectedClients));
   broker.on('clientDisconnect', () => clientsGauge.set(broker.connectedClients));
   log.info({ port: address.port, clients: options.clients.length }, 'local bus listening');
   for (const client of options.clients.filter((entry) => !isPasswordHash(entry.password))) {
-    log.warn({ username: client.username }, 'bus client password is plain text: store its scrypt hash');
+    log.warn(
+      { username: client.username },
+      'bus client password is plain text: store its scrypt hash',
+    );
   }
 
   const bus: Bus = {
@@ -137,7 +182,9 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
         const parsed = parseTopic(packet.topic);
         if (decoded.ok && parsed) return void runHandler(handler, decoded.message, parsed, log);
 
-        const error = decoded.ok ? { code: 'SB_ERR_INVALID_MESSAGE', path: '(topic)' } : decoded.error;
+        const error = decoded.ok
+          ? { code: 'SB_ERR_INVALID_MESSAGE', path: '(topic)' }
+          : decoded.error;
         counts.rejected += 1;
         rejectedTotal.inc({ channel, code: error.code });
         warn(`${packet.topic}:${error.code}`, { topic: packet.topic, ...error }, 'message refused');
@@ -172,17 +219,24 @@ function runHandler<C extends Channel>(
 
 type ClientWithIdentity = Client & { identity?: BusClient };
 
-function installAccessControl(broker: Aedes, acl: ReturnType<typeof accessList>, log: ModuleContext['log']) {
+function installAccessControl(
+  broker: Aedes,
+  acl: ReturnType<typeof accessList>,
+  log: ModuleContext['log'],
+) {
   broker.authenticate = (client, username, password, callback) => {
-    acl.authenticate(username ?? '', password?.toString() ?? '').then((identity) => {
-      if (!identity) {
-        log.warn({ client: client.id, username }, 'bus login refused');
-        return callback(Object.assign(new Error('bad credentials'), { returnCode: 4 }), false);
-      }
+    acl.authenticate(username ?? '', password?.toString() ?? '').then(
+      (identity) => {
+        if (!identity) {
+          log.warn({ client: client.id, username }, 'bus login refused');
+          return callback(Object.assign(new Error('bad credentials'), { returnCode: 4 }), false);
+        }
 
-      (client as ClientWithIdentity).identity = identity;
-      callback(null, true);
-    }, (err) => callback(err, false));
+        (client as ClientWithIdentity).identity = identity;
+        callback(null, true);
+      },
+      (err) => callback(err, false),
+    );
   };
 
   // A publish outside the client's own topics closes its connection [MQTT-3.3.5-2].
@@ -197,7 +251,8 @@ function installAccessControl(broker: Aedes, acl: ReturnType<typeof accessList>,
   broker.authorizeSubscribe = (client, subscription, callback) => {
     const identity = (client as ClientWithIdentity).identity;
     const problem = identity ? acl.maySubscribe(identity, subscription.topic) : 'unknown client';
-    if (problem) log.warn({ client: client.id, filter: subscription.topic }, 'bus subscribe refused');
+    if (problem)
+      log.warn({ client: client.id, filter: subscription.topic }, 'bus subscribe refused');
     callback(null, problem ? null : subscription);
   };
 }
