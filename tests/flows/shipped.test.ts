@@ -1,6 +1,8 @@
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/index.ts';
 import { shippedFlows } from '../../edge/automation/index.ts';
+import { topic } from '../../protocol/index.ts';
 import {
   type Simulator,
   SimulatorConfig,
@@ -37,7 +39,13 @@ const simulatorShape = (brokerUrl: string) =>
 describe('the shipped flows, in the embedded Node-RED against the simulator', () => {
   beforeAll(async () => {
     const clients = simulatorBusClients(branch, simulatorShape('mqtt://127.0.0.1:1'));
-    gateway = await startUiGateway({ automation: true, busClients: clients });
+    // A camera on its own box, publishing the waiting zone's head count as sensing does.
+    const camera = {
+      username: 'waiting-camera',
+      password: 'camera-pass',
+      publish: [topic('zoneAudience', { branch, zone: 'waiting' })],
+    };
+    gateway = await startUiGateway({ automation: true, busClients: [...clients, camera] });
   });
   afterAll(async () => {
     await simulator?.stop();
@@ -51,6 +59,49 @@ describe('the shipped flows, in the embedded Node-RED against the simulator', ()
       .map((node: { label: string }) => node.label);
     expect(tabs).toEqual(['Closing time', 'Waiting-zone overflow', 'Welcome on entry']);
     expect(flows).toHaveLength(shippedFlows().length);
+  });
+
+  // Before the simulator's rush, so the only overflow on the bus is the zone's.
+  it('alert when the waiting zone holds 12 people, and send screens back when it eases', async () => {
+    const overrides = await gateway.observe('screenOverride');
+    const camera = await mqtt.connectAsync(gateway.gateway.busUrl, {
+      username: 'waiting-camera',
+      password: 'camera-pass',
+      reconnectPeriod: 0,
+    });
+    const count = (people: number) =>
+      camera.publishAsync(
+        topic('zoneAudience', { branch, zone: 'waiting' }),
+        JSON.stringify({ zone: 'waiting', at: Date.now(), people }),
+        { qos: 1 },
+      );
+
+    // The zone's first reading passes the flow's change filter: 11 is no overflow, a cancel.
+    await count(11);
+    await eventually(() => overrides.some((entry) => entry.cancel), 'the first reading');
+    const before = overrides.length;
+    await count(12);
+    const patience = await eventually(
+      () =>
+        overrides
+          .slice(before)
+          .find((entry) => entry.title.startsWith('Thank you for your patience')),
+      'the overflow override',
+    );
+    expect(patience).toMatchObject({ minutes: 15 });
+    const alerts = await (await gateway.api('/api/alerts')).json();
+    expect(alerts.map((alert: { message: string }) => alert.message)).toContain(
+      '12 people in the waiting zone',
+    );
+
+    // 12 again changes nothing; 4 sends the screens back to their programme.
+    await count(12);
+    await count(4);
+    const patienceAt = overrides.indexOf(patience);
+    await eventually(() => overrides.length > patienceAt + 1, 'the cancel');
+    const rest = overrides.slice(patienceAt + 1);
+    expect(rest.map((entry) => Boolean(entry.cancel))).toEqual([true]);
+    await camera.endAsync();
   });
 
   it('greet an entry, alert on a queue overflow and ask screens for patience', async () => {

@@ -13,6 +13,9 @@ export const styles = `
   main { padding: 1rem; max-width: 64rem; margin: 0 auto; }
   section { margin-top: 1.2rem; }
   .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .8rem; }
+  /* A grid cell may shrink below its input's natural width, so a phone never scrolls sideways. */
+  .cards > * { min-width: 0; }
+  .cards input, .cards select { width: 100%; }
   .card { background: white; border-radius: .5rem; padding: .8rem; box-shadow: 0 1px 3px #0002; }
   .card .label { font-size: .85rem; color: #556; }
   .card .value { font-size: 1.4rem; font-weight: 600; margin-top: .2rem; overflow-wrap: anywhere; }

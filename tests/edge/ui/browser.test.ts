@@ -179,4 +179,26 @@ describe.skipIf(!executable)('the technician UI in a real browser', () => {
     },
     180_000,
   );
+
+  it('fits every page on a phone in both languages, the live counts under the picture', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${gateway.url}/`);
+    if (new URL(page.url()).pathname === '/login') await logIn(page, '/');
+    const wide: string[] = [];
+    for (const language of ['en', 'zh']) {
+      for (const path of ['/', '/devices', '/cameras', '/queue', '/signage', '/logs', '/pairing']) {
+        await page.goto(`${gateway.url}${path}?lang=${language}`);
+        await page.waitForLoadState('networkidle');
+        // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 390) wide.push(`${language} ${path}: ${width}px`);
+      }
+    }
+    expect(wide).toEqual([]);
+
+    await page.goto(`${gateway.url}/cameras?lang=zh`);
+    const picture = await page.locator('.stage').boundingBox();
+    const live = await page.locator('[data-figure="people"]').boundingBox();
+    expect(picture && live && live.y > picture.y + picture.height - 1).toBe(true);
+  });
 });
