@@ -27,6 +27,7 @@ import {
   pagePaths,
 } from './demo-config.ts';
 import { processContext, untilSignal } from './process.ts';
+import { seedDemoCity } from './demo-city.ts';
 import { statusLine } from './status-line.ts';
 import type { DemoOptions } from './demo.ts';
 import { buildSummary, waitForDrain } from './summary.ts';
@@ -78,6 +79,10 @@ async function startAll(dataDir: string, camera: CameraChoice, seed: number,
     admin: { username: 'admin', passwordHash: secrets.hashes.admin },
     branches: [demoBranch],
   }, CloudConfig), child(context, 'cloud'));
+  const city = await seedDemoCity(cloud.httpUrl, { username: 'admin', password: secrets.adminPassword },
+    demoBranch.id, seed);
+  console.log(`SYNTHETIC city around the demo branch (made up, no outside data): ${
+    city.map((report) => `${report.accepted} ${report.kind}`).join(', ')}`);
 
   const simulatorClients = { kiosk: { username: 'kiosk', password: secrets.busPasswords.kiosk ?? '' },
     door: { username: 'door', password: secrets.busPasswords.door ?? '' },

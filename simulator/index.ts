@@ -1,5 +1,11 @@
 export * from './camera/index.ts';
 export { localHour } from './arrivals.ts';
+export {
+  type CityOptions,
+  type CitySite,
+  type SyntheticCity,
+  syntheticCity,
+} from './city/index.ts';
 export type { CounterTally, ServiceTally, SimulatorFault, SimulatorStats } from './branch.ts';
 export { simulatorBusClients } from './clients.ts';
 export { SimulatorConfig, type SimulatorConfigInput } from './config.ts';

@@ -20,6 +20,7 @@ describe.skipIf(footageSkipReason !== null)(title, () => {
       '--data-dir', join(dir.path, 'data'), '--status-every', '10']);
 
     expect(output).toMatch(/HQ page\s+http:\/\/127\.0\.0\.1:\d+\//);
+    expect(output).toMatch(/SYNTHETIC city around the demo branch.*: \d+ population, \d+ pois/);
     expect(output).toMatch(/technician page\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(output).toMatch(/screen player\s+http:\/\/127\.0\.0\.1:\d+\/screens\/player\/lobby/);
     expect(output).toMatch(/\[\d+s\] people \d+ \(source: "footage"/);
