@@ -13,8 +13,15 @@ export interface BundleParts {
 
 const secretKey = /pass(word)?|secret|token|credential|private|key$/i;
 
-/** A copy of the config with every secret-looking field replaced, at any depth. */
+// The login part of any URL in a text: `rtsp://user:password@camera` names a camera's login.
+const urlLogin = /([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi;
+
+/**
+ * A copy with every secret-looking field replaced and the login of every URL in any text
+ * removed, at any depth: a camera's address in the config, a status or a log line.
+ */
 export function withoutSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(urlLogin, '$1[removed]@');
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (!value || typeof value !== 'object') return value;
 
@@ -38,8 +45,8 @@ export async function diagnosticBundle(parts: BundleParts) {
     versions: parts.health.versions,
     health: parts.health,
     config: withoutSecrets(parts.config),
-    status: parts.status,
-    logs: parts.logs.query({ level: 'debug', hours: 6 }),
+    status: withoutSecrets(parts.status),
+    logs: withoutSecrets(parts.logs.query({ level: 'debug', hours: 6 })),
     metrics: await parts.metrics(),
   };
 }

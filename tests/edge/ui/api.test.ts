@@ -69,7 +69,15 @@ const editorRoutes: [string, string][] = [
 
 describe('the technician API', () => {
   beforeAll(async () => {
-    gateway = await startUiGateway({ automation: true });
+    gateway = await startUiGateway({
+      automation: true,
+      cameras: [
+        { id: 'cam-1', source: { kind: 'synthetic', seed: 3 }, fps: 2 },
+        // A stream that refuses: its address, with its login, turns up in state and logs.
+        { id: 'door-cam', source: { kind: 'url', url: 'rtsp://admin:cam-pass-9@127.0.0.1:1/s' } },
+      ],
+      extra: { automation: { credentialSecret: 'automation-secret-4d2e' } },
+    });
   });
   afterAll(async () => gateway?.stop());
 
@@ -267,6 +275,11 @@ describe('the technician API', () => {
     expect(bundle.config.bus.clients[0].password).toBe('[removed]');
     expect(JSON.stringify(bundle)).not.toContain('scrypt$');
     expect(JSON.stringify(bundle)).not.toContain('button-pass');
+    expect(bundle.config.automation.credentialSecret).toBe('[removed]');
+    expect(bundle.config.cameras[1].source.url).toBe('rtsp://[removed]@127.0.0.1:1/s');
+    for (const secret of ['automation-secret-4d2e', 'cam-pass-9', 'admin:']) {
+      expect(JSON.stringify(bundle)).not.toContain(secret);
+    }
     expect(bundle.versions.smartbranch).toBeTruthy();
     expect(bundle.logs.length).toBeGreaterThan(0);
     expect(bundle.metrics).toContain('sb_queue_events_total');
