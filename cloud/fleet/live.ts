@@ -38,7 +38,11 @@ export function startLiveChannel(
     warn(`${channel}:${message.publisher.gateway}`, fields, 'live message refused');
   }
 
+  const enrolled = enrolledCheck(db, context.clock.now);
+
   async function onStatus(message: InboundMessage) {
+    if (!(await enrolled(message))) return refuse(message, 'liveStatus', 'gateway', 'not enrolled');
+
     const decoded = decodeMessage('liveStatus', message.payload);
     if (!decoded.ok)
       return refuse(message, 'liveStatus', decoded.error.path, decoded.error.message);
@@ -65,6 +69,8 @@ export function startLiveChannel(
   }
 
   async function onAlarm(message: InboundMessage) {
+    if (!(await enrolled(message))) return refuse(message, 'alarm', 'gateway', 'not enrolled');
+
     const decoded = decodeMessage('alarm', message.payload);
     if (!decoded.ok) return refuse(message, 'alarm', decoded.error.path, decoded.error.message);
     if (decoded.message.gateway !== message.publisher.gateway) {
@@ -106,6 +112,37 @@ export function startLiveChannel(
       for (const unsubscribe of unsubscribes) unsubscribe();
       await Promise.allSettled([...working]);
     },
+  };
+}
+
+/** A gateway found unknown is asked about again after this long, in ms. */
+const unknownRecheckMs = 60_000;
+
+/**
+ * Whether a message's publisher is a gateway enrolled for the branch its topic names. The
+ * embedded broker only admits enrolled gateways; behind an external broker the cloud may
+ * hear gateways of another cloud sharing it, which must not show in this one's fleet.
+ */
+function enrolledCheck(db: Kysely<Database>, now: () => number) {
+  const known = new Map<string, string>();
+  const unknownUntil = new Map<string, number>();
+  return async (message: InboundMessage): Promise<boolean> => {
+    const { gateway, branch } = message.publisher;
+    if (known.has(gateway)) return known.get(gateway) === branch;
+    if ((unknownUntil.get(gateway) ?? 0) > now()) return false;
+
+    const row = await db
+      .selectFrom('gateways')
+      .select('branch')
+      .where('id', '=', gateway)
+      .executeTakeFirst();
+    if (!row) {
+      unknownUntil.set(gateway, now() + unknownRecheckMs);
+      return false;
+    }
+
+    known.set(gateway, row.branch);
+    return row.branch === branch;
   };
 }
 

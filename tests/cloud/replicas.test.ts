@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/index.ts';
 import { openStore, type Outbox, outbox } from '../../edge/store/index.ts';
 import { startUplink, type Uplink, UplinkConfig } from '../../edge/uplink/index.ts';
-import { topic } from '../../protocol/index.ts';
+import { encodeMessage, topic } from '../../protocol/index.ts';
 import { run, type Running } from '../cli/run.ts';
 import { eventually, tempDir } from '../support/context.ts';
 import { mqttUrl, pgUrl, serviceAvailable } from '../support/services.ts';
@@ -200,6 +200,17 @@ describe.skipIf(!ready)('three cloud replicas on PostgreSQL and Mosquitto', () =
       expect(Number(cursor.rows[0]?.seq)).toBe(written);
     }
 
+    // A gateway this cloud never enrolled, on a broker it shares, is not taken into its fleet.
+    const stranger = await mqtt.connectAsync(mqttUrl);
+    const forged = { ...strangerStatus, at: Date.now() };
+    await stranger.publishAsync(
+      topic('liveStatus', { branch: branches[0]?.id as string }),
+      encodeMessage('liveStatus', forged),
+      { qos: 1 },
+    );
+    await stranger.endAsync();
+    await systemClock.sleep(500);
+
     // The pushed statuses were spread over the group: each living replica stored some.
     const survivors = [urls[0] as string, urls[2] as string];
     const statuses = await Promise.all(
@@ -219,6 +230,18 @@ describe.skipIf(!ready)('three cloud replicas on PostgreSQL and Mosquitto', () =
     }
   }, 180_000);
 });
+
+const strangerStatus = {
+  gateway: 'gw-stranger',
+  version: 'test',
+  people: 0,
+  cameraSource: null,
+  ticketsWaiting: 0,
+  ticketsServedToday: 0,
+  backlog: {},
+  devicesOnline: 0,
+  devicesTotal: 0,
+};
 
 function minuteAt(index: number) {
   return 1_767_600_000_000 + index * 60_000;
