@@ -183,7 +183,12 @@ function queueRoutes(router: express.Router, api: ApiContext) {
   const queue = () => need(api.parts.queue, 'queue');
   router.get('/api/queue', (_req, res) => {
     const setup = api.parts.queueSetup ?? { services: [], counters: [] };
-    res.json({ setup, state: queue().state(), leads: api.parts.leads?.settings ?? null });
+    res.json({
+      setup,
+      state: queue().state(),
+      kpis: queue().kpis(),
+      leads: api.parts.leads?.settings ?? null,
+    });
   });
   router.post('/api/queue/leads', (req, res) => {
     const leads = need(api.parts.leads, 'lead desk');

@@ -95,7 +95,8 @@ async function issue(service) {
 async function refresh() {
   const answer = await api('/api/queue');
   if (!answer.ok) return;
-  const { setup, state, leads } = answer.body;
+  const { setup, state, leads, kpis } = answer.body;
+  if (kpis) fillKpis(kpis, setup);
   desk.services = setup.services;
   if (leads && !desk.sealing) desk.sealing = loadSealing(leads.scripts);
   desk.leads = leads;
@@ -141,6 +142,36 @@ async function refresh() {
       ),
     ),
   );
+}
+
+const seconds = (value) => (value === null ? '–' : `${Math.round(value)} s`);
+const percent = (value) => (value === null ? '–' : `${Math.round(value * 100)} %`);
+
+// Today's figures per service and per counter: the sums of the minutes HQ pulls.
+function fillKpis(kpis, setup) {
+  const names = new Map(setup.services.map((service) => [service.id, service.name]));
+  const line = (label, key, figures) => {
+    const tr = row(
+      label,
+      String(figures.served),
+      String(figures.noShows),
+      seconds(figures.waitSecondsMean),
+      seconds(figures.waitSecondsP90),
+      seconds(figures.serviceSecondsMean),
+      percent(figures.withinTargetShare),
+      seconds(figures.estimateErrorSecondsMean),
+    );
+    tr.setAttribute('data-kpi', key);
+    return tr;
+  };
+  fill('kpis', [
+    ...kpis.services.map((entry) =>
+      line(names.get(entry.service) ?? entry.service, `service:${entry.service}`, entry),
+    ),
+    ...kpis.counters.map((entry) =>
+      line(`${t('queue.counter')} ${entry.counter}`, `counter:${entry.counter}`, entry),
+    ),
+  ]);
 }
 
 refresh();

@@ -68,6 +68,17 @@ export function camerasPage(language: Language): string {
   );
 }
 
+const kpiColumns = [
+  'queue.kpiOf',
+  'queue.kpiServed',
+  'queue.kpiNoShows',
+  'queue.kpiWaitMean',
+  'queue.kpiWaitP90',
+  'queue.kpiServiceMean',
+  'queue.kpiWithinTarget',
+  'queue.kpiEstimateError',
+];
+
 export function queuePage(language: Language): string {
   const t = translator(language);
   return technicianPage(
@@ -85,6 +96,8 @@ export function queuePage(language: Language): string {
   </section>
   <section><h2>${t('queue.services')}</h2>
     ${table(t, ['queue.service', 'queue.waiting', 'queue.issue'], 'services')}</section>
+  <section><h2>${t('queue.kpis')}</h2>
+    ${table(t, kpiColumns, 'kpis')}</section>
   <p data-figure="message" role="status"></p>
   <form class="panel" data-form="lead" autocomplete="off" hidden>
     <h2>${t('queue.leadHeading')} <span data-figure="leadProduct"></span></h2>

@@ -198,6 +198,14 @@ describe('the technician API', () => {
     expect((await called.json()).ticket.number).toBe(ticket.number);
     const { state } = await (await gateway.api('/api/queue')).json();
     expect(state.nowServing).toEqual([{ counter: '1', number: ticket.number, service: 'cash' }]);
+    await gateway.api('/api/queue/counters/1', json({ action: 'end' }));
+    const { kpis } = await (await gateway.api('/api/queue')).json();
+    expect(kpis.counters).toEqual([
+      expect.objectContaining({ counter: '1', served: 1, noShows: 0, withinTargetShare: 1 }),
+    ]);
+    expect(kpis.services.find((entry: { service: string }) => entry.service === 'cash')).toEqual(
+      expect.objectContaining({ served: 1, waitSecondsP90: expect.any(Number) }),
+    );
 
     const closed = await gateway.api('/api/queue/counters/2', json({ action: 'call-next' }));
     expect((await closed.json()).error.code).toBe('SB_ERR_COUNTER_CLOSED');

@@ -103,6 +103,11 @@ describe.skipIf(!executable)('the technician UI in a real browser', () => {
       .poll(() => board.textContent(`.serving li[data-number="${number}"]`), { timeout: 15_000 })
       .toBe(`${number} → 1`);
     await board.close();
+
+    await page.click('button[data-counter="1"][data-action="end"]');
+    const counterRow = page.locator('tr[data-kpi="counter:1"] td');
+    await expect.poll(() => counterRow.nth(1).textContent()).toBe('1');
+    expect(await counterRow.nth(6).textContent()).toBe('100 %');
   });
 
   // Without footage or ffmpeg there is no picture to draw on; under CI that is a failure.
