@@ -1,5 +1,6 @@
 import { escapeHtml, pageFrame } from '../ui/html.ts';
 import type { LeadsConfig } from './config.ts';
+import { type LeadState, nextStates } from './schema.ts';
 import type { QrClaims } from './tokens.ts';
 import type { PersonalView } from './views.ts';
 
@@ -66,22 +67,50 @@ export function cardPage(name: string, branch: string, qrDataUrl: string, url: s
   );
 }
 
-/** A manager's phone page: leads, due follow-ups first, a call link on each. */
-export function myLeadsPage(leads: PersonalView[], now: number): string {
-  const rows = [...leads]
-    .sort(
-      (left, right) => (left.followUpAt ?? left.slaDueAt) - (right.followUpAt ?? right.slaDueAt),
-    )
+/**
+ * A manager's phone page: leads, due follow-ups first, a call link on each and a form to log
+ * the call's outcome (the next step, a reason for a loss, a note, a follow-up date).
+ * `dueOnly` keeps the leads due by the end of today.
+ */
+export function myLeadsPage(leads: PersonalView[], now: number, dueOnly = false): string {
+  const dueAt = (lead: PersonalView) => lead.followUpAt ?? lead.slaDueAt;
+  const endOfDay = Math.ceil((now + 1) / 86_400_000) * 86_400_000;
+  const rows = leads
+    .filter((lead) => !dueOnly || (dueAt(lead) < endOfDay && stepsAfter(lead).length > 0))
+    .sort((left, right) => dueAt(left) - dueAt(right))
     .map((lead) => {
-      const due = (lead.followUpAt ?? lead.slaDueAt) <= now ? ' <strong>due</strong>' : '';
+      const due = dueAt(lead) <= now ? ' <strong>due</strong>' : '';
       const phone = lead.phone
         ? `<a href="tel:${escapeHtml(lead.phone)}">${escapeHtml(lead.phone)}</a>`
         : '';
       const name = escapeHtml(lead.name ?? '(erased)');
       const facts = [lead.product, lead.state, `score ${lead.score}`].map(escapeHtml).join(' · ');
       return `<li class="card" data-lead="${escapeHtml(lead.id)}"><h2>${name}</h2>
-${phone} · ${facts}${due}</li>`;
+${phone} · ${facts}${due}${outcomeForm(lead)}</li>`;
     })
     .join('\n');
-  return frame('My leads', `<h1>My leads</h1><ul class="grid" id="leads">${rows}</ul>`);
+  const filter = dueOnly
+    ? '<a href="/leads/mine">All my leads</a>'
+    : '<a href="/leads/mine?due=today">Due today</a>';
+  const title = dueOnly ? 'Due today' : 'My leads';
+  return frame(
+    title,
+    `<h1>${title}</h1><p class="note">${filter}</p><ul class="grid" id="leads">${rows}</ul>`,
+  );
+}
+
+const stepsAfter = (lead: PersonalView) => nextStates[lead.state as LeadState] ?? [];
+
+/** The outcome of a call: the steps that may follow this lead's state. */
+function outcomeForm(lead: PersonalView): string {
+  const steps = stepsAfter(lead);
+  if (steps.length === 0) return '';
+
+  const options = steps.map((step) => `<option value="${step}">${step}</option>`).join('');
+  return `<form method="post" action="/leads/mine/${escapeHtml(lead.id)}" class="outcome">
+<label>Outcome <select name="to">${options}</select></label>
+<label>Reason (if lost) <input name="reason" maxlength="300"></label>
+<label>Note <input name="note" maxlength="2000"></label>
+<label>Follow up on <input name="followUp" type="date"></label>
+<button type="submit">Log the call</button></form>`;
 }

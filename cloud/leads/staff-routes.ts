@@ -18,6 +18,21 @@ const ListQuery = z.strictObject({
   state: z.string().max(20).optional(),
   due: z.literal('today').optional(),
 });
+/** A form leaves empty fields empty: they mean "not given". */
+const blank = (value: unknown) => (value === '' ? undefined : value);
+const OutcomeForm = z.strictObject({
+  to: Transition.shape.to,
+  reason: z.preprocess(blank, Transition.shape.reason),
+  note: z.preprocess(blank, Transition.shape.note),
+  followUp: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
+  ),
+});
+
 const FiguresQuery = z.strictObject({
   by: Dimension.default('campaign'),
   from: z.coerce.number().int().nonnegative().optional(),
@@ -109,9 +124,22 @@ export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): ex
     },
   );
 
-  router.get('/leads/mine', requireRole(...leadRoles), async (_request, response) => {
+  router.get('/leads/mine', requireRole(...leadRoles), async (request, response) => {
     const mine = await leads.list(viewerOf(response));
-    response.type('html').send(myLeadsPage(mine, context.clock.now()));
+    const dueOnly = request.query.due === 'today';
+    response.type('html').send(myLeadsPage(mine, context.clock.now(), dueOnly));
+  });
+
+  // The phone page's outcome form: a plain form post, then back to the list.
+  router.post('/leads/mine/:id', requireRole(...leadRoles), async (request, response) => {
+    const form = parseRequest(OutcomeForm, request.body);
+    const { followUp, ...step } = form;
+    const followUpAt = followUp ? Date.parse(`${followUp}T09:00:00Z`) : undefined;
+    await leads.step(viewerOf(response), idOf(request), {
+      ...step,
+      ...(followUpAt ? { followUpAt } : {}),
+    });
+    response.redirect(303, '/leads/mine');
   });
 
   router.get('/api/leads/:id', requireRole(...leadRoles), async (request, response) => {

@@ -13,7 +13,6 @@ import { chromiumArgs } from '../../support/browser.ts';
 // jsqr's types declare an ES default export that its CommonJS build does not have.
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 
-
 describe("the QR flow from a scan to the manager's list", () => {
   let fixture: LeadsFixture;
   let server: Awaited<ReturnType<typeof leadsServer>>;
@@ -175,5 +174,36 @@ describe("the QR flow from a scan to the manager's list", () => {
       assignee: ann.id,
       source: 'card',
     });
+  });
+
+  it("logs a call's outcome on the manager's phone page and lists what is due today", async () => {
+    const ann = fixture.users['rm-ann'];
+    const page = await phonePage();
+    await page.context().addCookies([
+      {
+        name: 'sb_session',
+        value: (await server.login('rm-ann')).split('=')[1] ?? '',
+        url: server.url,
+      },
+    ]);
+    await page.goto(`${server.url}/leads/mine?due=today`);
+    expect(await page.textContent('h1')).toBe('Due today');
+    const card = page.locator('li', { hasText: 'Han Meimei' });
+    expect(await card.locator('a[href^="tel:"]').textContent()).toBe('+8613900003333');
+
+    await card.locator('select[name=to]').selectOption('contacted');
+    await card.locator('input[name=note]').fill('Calls back after lunch');
+    await card.locator('input[name=followUp]').fill('2031-03-04');
+    await card.locator('button[type=submit]').click();
+    await expect.poll(() => page.textContent('h1')).toBe('My leads');
+    const lead = (await fixture.leads.list(ann)).find((each) => each.name === 'Han Meimei');
+    expect(lead).toMatchObject({ state: 'contacted', followUpAt: Date.parse('2031-03-04T09:00Z') });
+    const history = await fixture.leads.get(ann, lead?.id ?? '');
+    expect(history.history.at(-1)).toMatchObject({ by: ann.id, to: 'contacted' });
+    expect(history.history.some((event) => event.note === 'Calls back after lunch')).toBe(true);
+
+    await page.goto(`${server.url}/leads/mine?due=today`);
+    expect(await page.locator('li', { hasText: 'Han Meimei' }).count()).toBe(0);
+    await card.page().close();
   });
 });
