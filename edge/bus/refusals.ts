@@ -3,6 +3,7 @@ import {
   type Channel,
   decodeMessage,
   encodeMessage,
+  idProblem,
   parseTopic,
   type Reply,
   topic,
@@ -29,12 +30,22 @@ export function answerRefusedRequests(broker: Aedes, branch: string): void {
     const target = replyTarget(packet);
     if (!target) return;
 
-    const reply: Reply = { correlationId: target.requestId, status: 'error',
-      error: { code: decoded.error.code, message: decoded.error.message,
-        path: decoded.error.path } };
-    broker.publish({ cmd: 'publish', topic: topic('reply', { branch, client: target.replyTo }),
-      payload: encodeMessage('reply', reply), qos: 1, retain: false, dup: false } as PublishPacket,
-    () => {});
+    const reply: Reply = {
+      correlationId: target.requestId,
+      status: 'error',
+      error: { code: decoded.error.code, message: decoded.error.message, path: decoded.error.path },
+    };
+    broker.publish(
+      {
+        cmd: 'publish',
+        topic: topic('reply', { branch, client: target.replyTo }),
+        payload: encodeMessage('reply', reply),
+        qos: 1,
+        retain: false,
+        dup: false,
+      } as PublishPacket,
+      () => {},
+    );
   });
 }
 
@@ -42,8 +53,13 @@ function replyTarget(packet: PublishPacket): { replyTo: string; requestId: strin
   try {
     const raw = JSON.parse(packet.payload.toString()) as Record<string, unknown>;
     const { replyTo, requestId } = raw;
+    // A reply topic is built from `replyTo`: an id the protocol cannot encode (a control
+    // character, an empty level) gets no answer rather than throwing in the broker's event.
     const usable = (value: unknown): value is string =>
-      typeof value === 'string' && value.length > 0 && value.length <= 64;
+      typeof value === 'string' &&
+      value.length > 0 &&
+      value.length <= 64 &&
+      idProblem(value) === null;
     return usable(replyTo) && usable(requestId) ? { replyTo, requestId } : null;
   } catch {
     return null;
