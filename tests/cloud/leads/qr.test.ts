@@ -207,3 +207,46 @@ describe("the QR flow from a scan to the manager's list", () => {
     await card.page().close();
   });
 });
+
+describe('the form limit per QR link', () => {
+  let fixture: LeadsFixture;
+  let server: Awaited<ReturnType<typeof leadsServer>>;
+
+  beforeAll(async () => {
+    fixture = await leadsFixture('sqlite', {
+      rateLimit: { windowMs: 600_000, perAddress: 100, perToken: 3 },
+    });
+    server = await leadsServer(fixture);
+  });
+  afterAll(async () => {
+    await server.close();
+    await fixture.close();
+  });
+
+  it('refuses a flood on one link with a clear page while another still takes posts', async () => {
+    const sign = async (screen: string) => {
+      const response = await server.call('marketer', 'POST', '/api/leads/links', {
+        branch: 'north',
+        screen,
+      });
+      return ((await response.json()) as { url: string }).url;
+    };
+    const post = (url: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'name=Flood&phone=13900004444&product=loan&consentVersion=2026-12',
+      });
+    const flooded = await sign('entrance-1');
+    const other = await sign('window-2');
+
+    const statuses = [];
+    for (let attempt = 0; attempt < 5; attempt += 1) statuses.push((await post(flooded)).status);
+    const refusal = await post(flooded);
+
+    expect(statuses).toEqual([400, 400, 400, 429, 429]);
+    expect(refusal.status).toBe(429);
+    expect(await refusal.text()).toContain('Too many');
+    expect((await post(other)).status).toBe(400);
+  });
+});
