@@ -1,4 +1,5 @@
 export * from './clock.ts';
+export * from './paced-clock.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './log.ts';
