@@ -7,40 +7,66 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudConfig, startCloud } from '../cloud/index.ts';
-import { createRegistry, parseConfig, scaledClock, silentLogger } from '../core/index.ts';
-import { fleetCloudBranches, fleetGateways, startFleet } from '../simulator/index.ts';
+import { createRegistry, pacedClock, parseConfig, silentLogger } from '../core/index.ts';
+import {
+  fleetCloudBranches,
+  fleetCloudSettings,
+  fleetGateways,
+  startFleet,
+} from '../simulator/index.ts';
 
 const speed = 60;
 const seconds = Number(process.env.FLEET_BENCH_SECONDS ?? 60);
 
 async function measure(branches: number) {
   const root = mkdtempSync(join(tmpdir(), 'sb-bench-fleet-'));
-  const context = { clock: scaledClock({ speed }), log: silentLogger(),
-    registry: createRegistry({ process: 'bench' }) };
-  const cloud = await startCloud(parseConfig('bench cloud', { http: { port: 0 },
-    broker: { port: 0 }, store: { url: `sqlite:${join(root, 'cloud.db')}` },
-    admin: { username: 'admin', password: 'bench-admin-pw' },
-    branches: fleetCloudBranches(branches) }, CloudConfig), context);
+  const context = {
+    clock: pacedClock({ speed, held: true }),
+    log: silentLogger(),
+    registry: createRegistry({ process: 'bench' }),
+  };
+  const cloud = await startCloud(
+    parseConfig(
+      'bench cloud',
+      {
+        http: { port: 0 },
+        broker: { port: 0 },
+        store: { url: `sqlite:${join(root, 'cloud.db')}` },
+        admin: { username: 'admin', password: 'bench-admin-pw' },
+        ...fleetCloudSettings(speed),
+        branches: fleetCloudBranches(branches),
+      },
+      CloudConfig,
+    ),
+    context,
+  );
   const startedAt = Date.now();
-  const gateways = fleetGateways({ root, seed: 1, cloud }, context);
-  const fleet = await startFleet({ branches, startBranch: gateways.startBranch,
-    lagSampleMs: 1000 * speed }, context);
+  const gateways = fleetGateways({ root, seed: 1, cloud, speed }, context);
+  const fleet = await startFleet({ branches, startBranch: gateways.startBranch }, context);
   const startSeconds = (Date.now() - startedAt) / 1000;
 
   const cpuBefore = process.cpuUsage();
   const wallBefore = Date.now();
   let peakRss = 0;
-  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); },
-    1000);
+  const rssTimer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 1000);
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   clearInterval(rssTimer);
   const cpu = process.cpuUsage(cpuBefore);
   const wallMs = Date.now() - wallBefore;
 
-  const result = { branches, speed, realSeconds: seconds, startSeconds,
-    clockMinutes: Math.round((seconds * speed) / 60), lag: fleet.lag(),
-    cpuCores: (cpu.user + cpu.system) / 1000 / wallMs, peakRssMb: Math.round(peakRss / 1e6),
-    totals: fleet.totals() };
+  const result = {
+    branches,
+    speed,
+    realSeconds: seconds,
+    startSeconds,
+    clockMinutes: Math.round((seconds * speed) / 60),
+    lag: fleet.lag(),
+    cpuCores: (cpu.user + cpu.system) / 1000 / wallMs,
+    peakRssMb: Math.round(peakRss / 1e6),
+    totals: fleet.totals(),
+  };
   await fleet.stop();
   await cloud.stop();
   rmSync(root, { recursive: true, force: true });

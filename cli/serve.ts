@@ -17,11 +17,13 @@ export interface SimulateOptions {
 
 const fleetHelp = `
 A fleet runs N fleet-mode gateways in this process on one clock sped up --speed times: each
-has the real store, bus, queue, screens scheduler and uplink, a synthetic camera and no
-Node-RED, and is enrolled into the cloud. Each branch's customers follow --seed; a run that
-stops after --duration real seconds cuts the day at a moment the machine's speed decides, so
-only a stepped clock (the tests') repeats totals exactly. The status line shows the simulated
-time, the customers and tickets so far, and how far the clock's timers lag.
+has the real store, bus, queue, screens scheduler and uplink, a synthetic camera, and no web
+pages, technician console, log ring or Node-RED; each is enrolled into the cloud. Each
+branch's customers follow --seed. With --duration the doors close at a clock instant
+(duration x speed of simulated time), the customers inside are served, and the totals are
+the same on every run with the same seed, branches, speed and duration. The status line
+shows the simulated time, the customers and tickets so far, and how far the clock stands
+behind real time x speed (a machine too slow for the fleet shows here, not as late timers).
 
   smartbranch simulate --branches 100 --speed 60 --embedded-cloud --duration 120 \\
     --summary fleet.json
@@ -90,7 +92,11 @@ export function registerServe(program: Command): void {
       'run the cloud from this cloud.json (its fleet-NNN branches ' + 'are added when missing)',
     )
     .option('--embedded-cloud', 'run a cloud with SQLite in the data folder (the default)')
-    .option('--duration <seconds>', 'stop the fleet after this many real seconds')
+    .option(
+      '--duration <seconds>',
+      'close the doors after this many seconds of real time at --speed (clock time), serve ' +
+        'those inside, and stop',
+    )
     .option('--summary <file>', "write the fleet's totals, lag and uplink drain as JSON at the end")
     .option('--data-dir <dir>', "the fleet's data folders, cloud database and log", './data/fleet')
     .option('--status-every <seconds>', 'real seconds between status lines', '5')

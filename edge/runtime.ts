@@ -83,6 +83,7 @@ export interface GatewayStats {
 }
 
 export interface Gateway {
+  /** The web server's address; empty for a fleet-mode gateway, which serves no pages. */
   readonly httpUrl: string;
   readonly busUrl: string;
   stats(): GatewayStats;
@@ -116,6 +117,21 @@ export interface Parts {
   queueWeb: QueueWeb | null;
   modules: Switchboard;
 }
+
+/** What every gateway holds, fleet mode included: no web, console, log ring or Node-RED. */
+export type CoreParts = Pick<
+  Parts,
+  | 'store'
+  | 'outbox'
+  | 'outboxWatch'
+  | 'bus'
+  | 'queue'
+  | 'sensing'
+  | 'screens'
+  | 'uplink'
+  | 'devices'
+  | 'modules'
+>;
 
 /**
  * Starts one branch's gateway: store, bus, web UI, the modules HQ lets it run (sensing,
@@ -302,7 +318,7 @@ async function followModules(parts: Parts, modules: ModuleSettings['modules'], v
 }
 
 /** Live counts go on the bus at most once per interval per camera, the latest value winning. */
-function sensingOptions(config: GatewayConfig, parts: Parts, context: ModuleContext) {
+export function sensingOptions(config: GatewayConfig, parts: CoreParts, context: ModuleContext) {
   const lastSent = new Map<string, number>();
   const publishCount = (count: AudienceCount) => {
     const previous = lastSent.get(count.camera) ?? 0;
@@ -344,13 +360,13 @@ function storeAlarm(parts: Parts, alarm: StoreAlarm, context: ModuleContext) {
   parts.uplink?.alarm(alarm);
 }
 
-async function trackDevices(parts: Parts) {
+export async function trackDevices(parts: CoreParts) {
   await parts.bus.subscribe('deviceState', {}, (message) => {
     parts.devices.set(message.device, message.state);
   });
 }
 
-function liveStatus(parts: Parts): Omit<LiveStatus, 'gateway' | 'at'> {
+export function liveStatus(parts: CoreParts): Omit<LiveStatus, 'gateway' | 'at'> {
   const cameras = parts.sensing?.stats().cameras ?? [];
   const screens = parts.screens?.stats();
   return {
@@ -389,7 +405,11 @@ function backlogGauge(box: Outbox, registry: Registry) {
   }));
 }
 
-function gatewayStats(config: GatewayConfig, parts: Parts, uptimeSeconds: number): GatewayStats {
+export function gatewayStats(
+  config: GatewayConfig,
+  parts: CoreParts,
+  uptimeSeconds: number,
+): GatewayStats {
   const cameras = parts.sensing?.stats().cameras ?? [];
   const positions = Stream.options.map(
     (stream) => [stream, parts.outbox.position(stream)] as const,
@@ -437,7 +457,7 @@ function screensOptions(
 }
 
 /** The screens section as given, or one with no screens yet, cached in the data folder. */
-function screensConfig(config: GatewayConfig): ScreensConfig {
+export function screensConfig(config: GatewayConfig): ScreensConfig {
   return (
     config.screens ??
     ScreensConfig.parse({
@@ -448,7 +468,7 @@ function screensConfig(config: GatewayConfig): ScreensConfig {
 }
 
 /** The screens module as the uplink applies verified manifests to it, while it runs. */
-function manifestTarget(parts: Parts): ManifestTarget {
+export function manifestTarget(parts: CoreParts): ManifestTarget {
   return {
     applyManifest: (manifest) =>
       parts.screens?.control.applyManifest(manifest) ?? {

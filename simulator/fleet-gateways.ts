@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type ModuleContext, parseConfig } from '../core/index.ts';
-import { type Gateway, GatewayConfig, startGateway } from '../edge/runtime.ts';
+import { startFleetGateway } from '../edge/fleet-runtime.ts';
+import { type Gateway, GatewayConfig } from '../edge/runtime.ts';
 import { simulatorBusClients } from './clients.ts';
 import { SimulatorConfig } from './config.ts';
 import type { FleetBranch } from './fleet.ts';
@@ -20,8 +21,13 @@ export interface FleetGatewayOptions {
   seed: number;
   /** Absent: the gateways run without an uplink. */
   cloud?: FleetCloud;
-  /** Frames per clock second of each synthetic camera. Default 0.2: a sped-up fleet stays light. */
+  /**
+   * Frames per clock second of each synthetic camera. Default 1/30: one frame every 30 clock
+   * seconds, so a fleet at 60× analyses two frames a real second per branch, not 120.
+   */
   cameraFps?: number;
+  /** The clock's speed, for how often status goes to the cloud: every 5 real s. Default 60. */
+  speed?: number;
   /** Customers per hour at each branch. Default 40. */
   arrivalsPerHour?: number;
 }
@@ -58,50 +64,108 @@ export function fleetCloudBranches(count: number) {
   }));
 }
 
+/** Real seconds between a fleet gateway's status reports and between the cloud's pulls. */
+const fleetReportRealSeconds = 5;
+
+/** Clock ms of `fleetReportRealSeconds` at `speed`, never below the product's defaults. */
+function fleetReportMs(speed: number) {
+  return Math.max(5000, Math.round(fleetReportRealSeconds * 1000 * speed));
+}
+
+/**
+ * A fleet's cloud settings at `speed` (default 60): every gateway's five streams are pulled
+ * each five real seconds (five clock minutes at 60×; the records are minute records), with
+ * room to answer, and a gateway shows as offline after three missed status reports. At the
+ * product's 2 s pull, 100 gateways at 60× would be 15 000 pulls a real second.
+ */
+export function fleetCloudSettings(speed = 60) {
+  const reportMs = fleetReportMs(speed);
+  return {
+    pull: { intervalMs: reportMs, timeoutMs: reportMs * 2 },
+    fleet: { offlineAfterMs: reportMs * 3 },
+  };
+}
+
 /** The customers, kiosk, door and counters of branch `index`, before its bus is known. */
 export function fleetSimulatorConfig(index: number, options: FleetGatewayOptions) {
   const branch = fleetBranchId(index);
   const credential = (name: string) => ({ username: name, password: `${branch}-${name}-pw` });
 
-  return parseConfig(`fleet simulator ${branch}`, {
-    seed: fleetSeed(options.seed, index),
-    branch,
-    gateway: { brokerUrl: 'mqtt://127.0.0.1:1', clients: {
-      kiosk: credential('kiosk'), door: credential('door'), counter: credential('counter') } },
-    customers: { arrivalsPerHour: options.arrivalsPerHour ?? 40,
-      serviceMix: { cash: 5, cards: 3, accounts: 2 } },
-    counters: fleetQueue.counters.map((counter, position) =>
-      ({ id: counter.id, serviceMinutesMean: 3 + position })),
-    // Clock milliseconds: a sped-up clock must not turn a busy loop's delay into a timeout.
-    replyTimeoutMs: 120_000,
-    idlePollSeconds: 30,
-  }, SimulatorConfig);
+  return parseConfig(
+    `fleet simulator ${branch}`,
+    {
+      seed: fleetSeed(options.seed, index),
+      branch,
+      gateway: {
+        brokerUrl: 'mqtt://127.0.0.1:1',
+        clients: {
+          kiosk: credential('kiosk'),
+          door: credential('door'),
+          counter: credential('counter'),
+        },
+      },
+      customers: {
+        arrivalsPerHour: options.arrivalsPerHour ?? 40,
+        serviceMix: { cash: 5, cards: 3, accounts: 2 },
+      },
+      counters: fleetQueue.counters.map((counter, position) => ({
+        id: counter.id,
+        serviceMinutesMean: 3 + position,
+      })),
+      // Clock milliseconds: a sped-up clock must not turn a busy loop's delay into a timeout.
+      replyTimeoutMs: 120_000,
+      idlePollSeconds: 60,
+    },
+    SimulatorConfig,
+  );
 }
 
 /**
- * A fleet-mode gateway: the real store, bus, queue, screens and uplink; a synthetic camera;
- * no Node-RED; every port picked by the system; plain-text bus passwords (a demo's).
+ * A fleet-mode gateway's config: the real store, bus, queue, screens and uplink; a synthetic
+ * camera; every port picked by the system; plain-text bus passwords (a demo's). What fleet
+ * mode leaves out is `startFleetGateway`'s to say.
  */
-export function fleetGatewayConfig(index: number, options: FleetGatewayOptions,
-  enrolmentToken?: string): GatewayConfig {
+export function fleetGatewayConfig(
+  index: number,
+  options: FleetGatewayOptions,
+  enrolmentToken?: string,
+): GatewayConfig {
   const branch = fleetBranchId(index);
   const simulator = fleetSimulatorConfig(index, options);
   const dataDir = join(options.root, branch);
-  const uplink = options.cloud && { cloudUrl: options.cloud.httpUrl,
-    brokerUrl: options.cloud.brokerUrl, statusIntervalMs: 60_000, retryMs: 10_000,
-    ...(enrolmentToken ? { enrolmentToken } : {}) };
+  const uplink = options.cloud && {
+    cloudUrl: options.cloud.httpUrl,
+    brokerUrl: options.cloud.brokerUrl,
+    statusIntervalMs: fleetReportMs(options.speed ?? 60),
+    retryMs: 10_000,
+    ...(enrolmentToken ? { enrolmentToken } : {}),
+  };
 
-  return parseConfig(`fleet gateway ${branch}`, {
-    gateway: `${branch}-gw`, branch, branchName: `Fleet branch ${index}`, dataDir,
-    http: { port: 0 },
-    bus: { port: 0, clients: simulatorBusClients(branch, simulator) },
-    cameras: [{ id: 'lobby-cam', fps: options.cameraFps ?? 0.2,
-      source: { kind: 'synthetic', seed: fleetSeed(options.seed, index) } }],
-    queue: fleetQueue,
-    screens: { timeZone, cacheDir: join(dataDir, 'screens-cache') },
-    liveCountIntervalMs: 10_000,
-    ...(uplink ? { uplink } : {}),
-  }, GatewayConfig);
+  return parseConfig(
+    `fleet gateway ${branch}`,
+    {
+      gateway: `${branch}-gw`,
+      branch,
+      branchName: `Fleet branch ${index}`,
+      dataDir,
+      http: { port: 0 },
+      bus: { port: 0, clients: simulatorBusClients(branch, simulator) },
+      cameras: [
+        {
+          id: 'lobby-cam',
+          fps: options.cameraFps ?? 1 / 30,
+          source: { kind: 'synthetic', seed: fleetSeed(options.seed, index) },
+        },
+      ],
+      // Refreshes a display or HQ would get every second at a real branch come every clock
+      // minute: at 60× that is still once a real second.
+      queue: { ...fleetQueue, stateRefreshMs: 60_000 },
+      screens: { timeZone, cacheDir: join(dataDir, 'screens-cache') },
+      liveCountIntervalMs: 60_000,
+      ...(uplink ? { uplink } : {}),
+    },
+    GatewayConfig,
+  );
 }
 
 export interface FleetGateways {
@@ -122,7 +186,7 @@ export function fleetGateways(options: FleetGatewayOptions, context: ModuleConte
       const token = await options.cloud?.createEnrolmentToken(branch);
       const config = fleetGatewayConfig(index, options, token);
       const log = context.log.child({ branch });
-      const gateway = await startGateway(config, { ...context, log });
+      const gateway = await startFleetGateway(config, { ...context, log });
       started[index] = gateway;
       const simulator = fleetSimulatorConfig(index, options);
 

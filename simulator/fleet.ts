@@ -1,4 +1,4 @@
-import type { ModuleContext, Timer } from '../core/index.ts';
+import type { Clock, ModuleContext, PacedClock, Timer } from '../core/index.ts';
 import type { ServiceTally, SimulatorStats } from './branch.ts';
 import type { SimulatorConfigInput } from './config.ts';
 import { type Simulator, startSimulator } from './simulator.ts';
@@ -18,15 +18,29 @@ export interface FleetOptions {
    * at that gateway's bus. `fleetSeed(seed, index)` gives each branch its own seed.
    */
   startBranch: (index: number) => Promise<FleetBranch>;
-  /** How often the clock's lag is sampled, in clock ms. Default 1000. */
+  /**
+   * How often the lag is sampled: in real ms on a paced clock (default 100), in clock ms of a
+   * periodic timer on any other clock (default 1000).
+   */
   lagSampleMs?: number;
 }
 
+/**
+ * How far the fleet's clock falls behind. On a paced clock (`pacedClock`, which the fleet
+ * command and benchmark use) the clock moves past a timer only once it ran, so these are the
+ * clock's distance behind real time × speed. On any other clock they are how late a periodic
+ * timer fires.
+ */
 export interface FleetLag {
-  /** Mean and worst lateness of the clock's timers, in clock ms. */
+  /** Mean and worst of the samples, in clock ms. */
   meanMs: number;
   maxMs: number;
-  /** Mean lateness as a share of the sampling period: 0.01 is 1 % behind. */
+  /** Behind at the last sample, in clock ms. */
+  behindMs: number;
+  /**
+   * Clock time lost as a share of the clock time that should have passed since the fleet
+   * opened: 1 − (clock elapsed ÷ (real elapsed × speed)). 0.01 is 1 % behind.
+   */
   share: number;
 }
 
@@ -62,7 +76,12 @@ export async function startFleet(options: FleetOptions, context: ModuleContext):
     members.push({ branch, simulator, id: branch.simulator.branch });
   }
 
-  const lag = lagMonitor(context, options.lagSampleMs ?? 1000);
+  // A held clock opens now: every branch's day starts at the same clock instant, however
+  // long the branches took to start, so a seed gives the same arrivals on every run.
+  if (isPaced(context.clock)) context.clock.start();
+  const lag = isPaced(context.clock)
+    ? pacedLag(context.clock, options.lagSampleMs ?? 100)
+    : lagMonitor(context, options.lagSampleMs ?? 1000);
   log.info({ branches: members.length }, 'fleet running');
 
   return {
@@ -106,10 +125,47 @@ function addUp(all: SimulatorStats[]): SimulatorStats {
   return total;
 }
 
+function isPaced(clock: Clock): clock is PacedClock {
+  return typeof (clock as Partial<PacedClock>).lag === 'function';
+}
+
+/** Samples the paced clock's distance behind real time × speed every `periodMs` real ms. */
+function pacedLag(clock: PacedClock, periodMs: number) {
+  const opened = clock.lag();
+  let samples = 0;
+  let totalMs = 0;
+  let maxMs = 0;
+  let last = opened;
+
+  const sample = () => {
+    last = clock.lag();
+    samples += 1;
+    totalMs += last.behindMs;
+    maxMs = Math.max(maxMs, last.behindMs);
+  };
+  const timer = setInterval(sample, periodMs);
+  timer.unref();
+
+  return {
+    read: (): FleetLag => {
+      sample();
+      const expected = last.expectedMs - opened.expectedMs;
+      const elapsed = last.elapsedMs - opened.elapsedMs;
+      return {
+        meanMs: totalMs / samples,
+        maxMs,
+        behindMs: last.behindMs,
+        share: expected > 0 ? Math.max(0, 1 - elapsed / expected) : 0,
+      };
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 /**
- * How late the clock's timers fire: a periodic timer that should run every `periodMs` of
- * clock time records by how much it missed. A loaded process fires late; a sped-up clock
- * makes the same real delay count `speed` times more.
+ * How late the clock's timers fire, for a clock that cannot say how far behind it is: a
+ * periodic timer that should run every `periodMs` of clock time records by how much it
+ * missed, and the share is the mean lateness over the period.
  */
 function lagMonitor(context: ModuleContext, periodMs: number) {
   let expected = context.clock.now() + periodMs;
@@ -128,7 +184,7 @@ function lagMonitor(context: ModuleContext, periodMs: number) {
   return {
     read: (): FleetLag => {
       const meanMs = samples ? totalMs / samples : 0;
-      return { meanMs, maxMs, share: meanMs / periodMs };
+      return { meanMs, maxMs, behindMs: 0, share: meanMs / periodMs };
     },
     stop: () => timer.cancel(),
   };

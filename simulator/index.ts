@@ -26,6 +26,7 @@ export {
   type FleetGateways,
   fleetBranchId,
   fleetCloudBranches,
+  fleetCloudSettings,
   fleetGatewayConfig,
   fleetGateways,
   fleetSimulatorConfig,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, CloudConfig, startCloud } from '../../cloud/index.ts';
-import { type ManualClock, parseConfig } from '../../core/index.ts';
+import { type ManualClock, pacedClock, parseConfig } from '../../core/index.ts';
+import { startFleetGateway } from '../../edge/fleet-runtime.ts';
 import type { Gateway } from '../../edge/runtime.ts';
 import { Stream } from '../../protocol/index.ts';
 import {
@@ -20,11 +21,20 @@ afterEach(() => {
 });
 
 function embeddedCloud(root: string, branches: number, clock: ManualClock) {
-  return startCloud(parseConfig('fleet test cloud', {
-    http: { port: 0 }, broker: { port: 0 }, store: { url: `sqlite:${root}/cloud.db` },
-    admin: { username: 'admin', password: 'fleet-admin-pw' },
-    branches: fleetCloudBranches(branches),
-  }, CloudConfig), testContext(clock));
+  return startCloud(
+    parseConfig(
+      'fleet test cloud',
+      {
+        http: { port: 0 },
+        broker: { port: 0 },
+        store: { url: `sqlite:${root}/cloud.db` },
+        admin: { username: 'admin', password: 'fleet-admin-pw' },
+        branches: fleetCloudBranches(branches),
+      },
+      CloudConfig,
+    ),
+    testContext(clock),
+  );
 }
 
 async function play(fleet: Fleet, clock: ManualClock, minutes: number) {
@@ -37,11 +47,15 @@ async function play(fleet: Fleet, clock: ManualClock, minutes: number) {
 /** Every record each gateway stored has the cloud's cursor past it. */
 async function drained(cloud: Cloud, gateways: Gateway[]) {
   const { streams } = await cloud.stats();
-  return gateways.every((gateway) => Stream.options.every((stream) => {
-    const cursor = streams.find((entry) => entry.gateway === gateway.stats().gateway
-      && entry.stream === stream)?.cursor ?? 0;
-    return cursor >= gateway.outbox.position(stream).lastSeq;
-  }));
+  return gateways.every((gateway) =>
+    Stream.options.every((stream) => {
+      const cursor =
+        streams.find(
+          (entry) => entry.gateway === gateway.stats().gateway && entry.stream === stream,
+        )?.cursor ?? 0;
+      return cursor >= gateway.outbox.position(stream).lastSeq;
+    }),
+  );
 }
 
 async function untilDrained(cloud: Cloud, gateways: Gateway[], clock: ManualClock) {
@@ -78,11 +92,24 @@ async function seededRun(seed: number): Promise<Run> {
   }
   for (const gateway of gateways.gateways()) await gateway.flush();
   const isDrained = await untilDrained(cloud, gateways.gateways(), clock);
-  const recordsStored = gateways.gateways().reduce((sum, gateway) => sum
-    + Stream.options.reduce((inner, stream) => inner + gateway.outbox.position(stream).lastSeq, 0), 0);
+  const recordsStored = gateways
+    .gateways()
+    .reduce(
+      (sum, gateway) =>
+        sum +
+        Stream.options.reduce(
+          (inner, stream) => inner + gateway.outbox.position(stream).lastSeq,
+          0,
+        ),
+      0,
+    );
 
-  const run = { totals: fleet.totals(), branches: fleet.branches().map((b) => b.stats),
-    drained: isDrained, recordsStored };
+  const run = {
+    totals: fleet.totals(),
+    branches: fleet.branches().map((b) => b.stats),
+    drained: isDrained,
+    recordsStored,
+  };
   await fleet.stop();
   await cloud.stop();
   return run;
@@ -98,8 +125,11 @@ describe('fleet-mode gateways', () => {
     expect(config.uplink).toBeUndefined();
     expect([config.http.port, config.bus.port]).toEqual([0, 0]);
     expect(config.cameras.map((camera) => camera.source.kind)).toEqual(['synthetic']);
-    expect(config.bus.clients.map((client) => client.username)).toEqual(
-      ['kiosk', 'door', 'counter']);
+    expect(config.bus.clients.map((client) => client.username)).toEqual([
+      'kiosk',
+      'door',
+      'counter',
+    ]);
   });
 
   it('gives identical totals for the same seed twice, and every branch reaches the cloud', async () => {
@@ -116,8 +146,61 @@ describe('fleet-mode gateways', () => {
     expect(first.recordsStored).toBeGreaterThan(5 * 30);
   }, 240_000);
 
+  it('runs the real queue, store and bus with no web server, and refuses Node-RED', async () => {
+    const folder = tempDir('sb-fleet-mode-');
+    folders.push(folder);
+    const context = testContext(manualClock());
+    const config = fleetGatewayConfig(2, { root: folder.path, seed: 4 });
+    const gateway = await startFleetGateway(config, context);
+
+    expect(gateway.httpUrl).toBe('');
+    expect(gateway.busUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    expect(gateway.stats().queue?.waiting).toBe(0);
+    expect(gateway.modules().running).toEqual(['sensing', 'queue', 'screens']);
+    expect(gateway.stats().cameras.map((camera) => camera.source)).toEqual(['synthetic']);
+    await gateway.stop();
+
+    await expect(
+      startFleetGateway({ ...config, automation: {} } as typeof config, context),
+    ).rejects.toMatchObject({ code: 'SB_ERR_INVALID_CONFIG' });
+  });
+
+  it('gives identical totals for the same seed on a sped-up paced clock', async () => {
+    const run = async () => {
+      const folder = tempDir('sb-fleet-paced-');
+      folders.push(folder);
+      const clock = pacedClock({ speed: 600, held: true });
+      const context = testContext(clock);
+      const gateways = fleetGateways({ root: folder.path, seed: 5, arrivalsPerHour: 60 }, context);
+      const fleet = await startFleet({ branches: 3, startBranch: gateways.startBranch }, context);
+
+      // Arrivals end at a clock instant, not a real one; those inside are then served.
+      await new Promise<void>((resolve) =>
+        clock.after(20 * 60_000, () => {
+          fleet.stopArrivals();
+          resolve();
+        }),
+      );
+      while (fleet.inBranches() > 0) await clock.sleep(60_000);
+      await fleet.settled();
+      const totals = fleet.totals();
+      await fleet.stop();
+      return totals;
+    };
+
+    const first = await run();
+    const second = await run();
+
+    expect(second).toEqual(first);
+    expect(first.customersArrived).toBeGreaterThan(30);
+    expect(first.ticketsServed).toBe(first.ticketsIssued);
+  }, 120_000);
+
   it('names branches so that their ids sort as their indexes', () => {
-    expect([fleetBranchId(0), fleetBranchId(42), fleetBranchId(123)])
-      .toEqual(['fleet-000', 'fleet-042', 'fleet-123']);
+    expect([fleetBranchId(0), fleetBranchId(42), fleetBranchId(123)]).toEqual([
+      'fleet-000',
+      'fleet-042',
+      'fleet-123',
+    ]);
   });
 });
