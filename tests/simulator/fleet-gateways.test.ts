@@ -144,7 +144,7 @@ describe('fleet-mode gateways', () => {
     expect(first.branches.every((stats) => stats.customersArrived > 0)).toBe(true);
     expect([first.drained, second.drained]).toEqual([true, true]);
     expect(first.recordsStored).toBeGreaterThan(5 * 30);
-  }, 240_000);
+  }, 480_000);
 
   it('runs the real queue, store and bus with no web server, and refuses Node-RED', async () => {
     const folder = tempDir('sb-fleet-mode-');
