@@ -12,13 +12,16 @@ function busyWait(ms: number) {
 
 describe('paced clock', () => {
   it('runs timers in due order, each reading exactly its due time', async () => {
-    const clock = pacedClock({ speed: 1000, startAt: 1_000_000 });
+    // Held while the timers are set, so each is set at the same clock instant.
+    const clock = pacedClock({ speed: 1000, startAt: 1_000_000, held: true });
     const seen: [string, number][] = [];
 
     clock.after(3000, () => seen.push(['c', clock.now()]));
     clock.after(1000, () => seen.push(['a', clock.now()]));
     clock.after(1000, () => seen.push(['b', clock.now()]));
-    await clock.sleep(5000);
+    const done = clock.sleep(5000);
+    clock.start();
+    await done;
 
     expect(seen).toEqual([
       ['a', 1_001_000],
@@ -28,7 +31,7 @@ describe('paced clock', () => {
   });
 
   it('keeps a chain of timers on its schedule however late the machine runs them', async () => {
-    const clock = pacedClock({ speed: 2000, startAt: 0 });
+    const clock = pacedClock({ speed: 2000, startAt: 0, held: true });
     const readings: number[] = [];
     const step = () => {
       readings.push(clock.now());
@@ -37,6 +40,7 @@ describe('paced clock', () => {
     };
 
     clock.after(700, step);
+    clock.start();
     while (readings.length < 20) await realSleep(5);
 
     expect(readings).toEqual(Array.from({ length: 20 }, (_, index) => (index + 1) * 700));
@@ -58,11 +62,12 @@ describe('paced clock', () => {
   });
 
   it('shows a blocked process as a clock standing behind real time, then catching up', async () => {
-    const clock = pacedClock({ speed: 100, startAt: 0 });
+    const clock = pacedClock({ speed: 100, startAt: 0, held: true });
     let ran = false;
     clock.after(100, () => {
       ran = true;
     });
+    clock.start();
 
     busyWait(60);
     const blocked = clock.lag();
@@ -75,11 +80,13 @@ describe('paced clock', () => {
   });
 
   it('runs a periodic timer at a fixed rate and stops it when cancelled', async () => {
-    const clock = pacedClock({ speed: 1000, startAt: 0 });
+    const clock = pacedClock({ speed: 1000, startAt: 0, held: true });
     const readings: number[] = [];
     const timer = clock.every(250, () => readings.push(clock.now()));
+    const first = clock.sleep(1100);
+    clock.start();
 
-    await clock.sleep(1100);
+    await first;
     timer.cancel();
     await clock.sleep(1000);
 
