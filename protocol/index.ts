@@ -86,7 +86,17 @@ export function decodeMessage<C extends Channel>(
     };
   }
 
-  const result = channelSchemas[channel].safeParse(json);
+  let result: ReturnType<(typeof channelSchemas)[C]['safeParse']>;
+  try {
+    result = channelSchemas[channel].safeParse(json) as typeof result;
+  } catch {
+    // A check that overflows the stack (deep nesting, or a broker already deep in its own
+    // callbacks) refuses the message: decoding runs inside broker events and must not throw.
+    return {
+      ok: false,
+      error: { code: 'SB_ERR_INVALID_MESSAGE', path: '(payload)', message: 'could not be checked' },
+    };
+  }
   if (result.success) return { ok: true, message: result.data as MessageOf<C> };
 
   const issue = result.error.issues[0];
