@@ -10,7 +10,7 @@ const dir = tempDir('sb-cli-');
 afterAll(() => dir.remove());
 
 const commands = ['demo', 'cloud', 'gateway', 'simulate', 'sense', 'hash-password',
-  'enrolment-token'];
+  'enrolment-token', 'bus-files'];
 
 describe('the smartbranch command', () => {
   it.each(commands)('explains %s with --help', async (command) => {
