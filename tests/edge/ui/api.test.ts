@@ -176,6 +176,24 @@ describe('the technician API', () => {
     expect(again.status).toBe(409);
   });
 
+  it('pushes a newer profile from the page, acknowledged, and refuses an older one', async () => {
+    const put = (version: number) =>
+      gateway.api('/api/devices/button-7', {
+        method: 'PUT',
+        body: JSON.stringify({ profile: { ...buttonProfile, version, model: `v${version}` } }),
+      });
+
+    const applied = await (await put(2)).json();
+    expect(applied).toMatchObject({ status: 'ok', data: { device: 'button-7', version: 2 } });
+    const detail = await (await gateway.api('/api/devices/button-7')).json();
+    expect(detail.profile).toMatchObject({ version: 2, model: 'v2' });
+
+    const older = await (await put(1)).json();
+    expect(older.status).toBe('error');
+    const after = await (await gateway.api('/api/devices/button-7')).json();
+    expect(after.profile).toMatchObject({ version: 2, model: 'v2' });
+  });
+
   it('presses a simulated button and shows the telemetry among its last messages', async () => {
     const pressed = await gateway.api('/api/devices/button-7/test', json({ action: 'press' }));
     expect(pressed.status).toBe(200);
