@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { Id } from '../../protocol/index.ts';
+import { controlDb } from '../campaigns/index.ts';
+import { saveProfile } from '../fleet/index.ts';
 import {
   AnomalyQuery,
   anomalies,
@@ -42,8 +44,6 @@ import {
   setSite,
   setTheme,
 } from '../insights/index.ts';
-import { controlDb } from '../campaigns/index.ts';
-import { saveProfile } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
 import { requireRole } from './auth.ts';

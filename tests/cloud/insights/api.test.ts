@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlDb } from '../../../cloud/campaigns/index.ts';
 import { branchProfile } from '../../../cloud/fleet/index.ts';
 import { type Cloud, startCloud } from '../../../cloud/index.ts';
-import { controlDb } from '../../../cloud/campaigns/index.ts';
 import { insightsDb } from '../../../cloud/insights/index.ts';
 import { openStore, type Store } from '../../../cloud/store/index.ts';
 import { createUser } from '../../../cloud/users/index.ts';

@@ -5,6 +5,7 @@ import {
   readRecords,
   rebuildInsights,
   series,
+  setTheme,
 } from '../../../cloud/insights/index.ts';
 import { insightsDb } from '../../../cloud/insights/schema.ts';
 import {
@@ -189,6 +190,26 @@ describe.each(dialects)('ingest of pulled records on %s', (dialect) => {
       { bucket: '2026-03-29', metric: 'entries', value: 23 },
       { bucket: '2026-10-25', metric: 'entries', value: 25 },
     ]);
+  });
+
+  it('sums a theme or a region over its branches only', async () => {
+    const store = await openTestStore(dialect, now);
+    const db = insightsDb(store.db);
+    const minute = Date.UTC(2026, 2, 6, 2);
+    await setTheme(db, 'shanghai', 'shopping-mall', now);
+    await setTheme(db, 'beijing', 'home', now);
+    await ingest(store, 'gw-shanghai', 'audience', [lineMinute(1, minute, 11)], now);
+    await ingest(store, 'gw-beijing', 'audience', [lineMinute(1, minute, 7)], now);
+    await ingest(store, 'gw-berlin', 'audience', [lineMinute(1, minute, 5)], now);
+    const day = { from: '2026-03-06', to: '2026-03-06', metrics: ['entries'] };
+
+    const mall = await series(db, { ...day, theme: 'shopping-mall', granularity: 'day' });
+    const china = await series(db, { ...day, region: 'cn', granularity: 'day' });
+    const everywhere = await series(db, { ...day, granularity: 'day' });
+
+    expect(mall).toEqual([{ bucket: '2026-03-06', metric: 'entries', value: 11 }]);
+    expect(china).toEqual([{ bucket: '2026-03-06', metric: 'entries', value: 18 }]);
+    expect(everywhere).toEqual([{ bucket: '2026-03-06', metric: 'entries', value: 23 }]);
   });
 
   it('counts a week from Monday in the branch own calendar', async () => {
