@@ -17,6 +17,8 @@ export interface Piece {
 }
 
 const running = new Set<ChildProcess>();
+// A test runner that exits early (a timeout, a crash) must not leave gateways behind.
+process.once('exit', () => killAll());
 
 /** Kills every piece still running; for afterAll. */
 export function killAll() {
