@@ -3,7 +3,8 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { ModuleContext } from '../../core/index.ts';
 import { clockStore } from '../api/rate-limit.ts';
-import { cardPage, leadFormPage, refusedPage, thanksPage } from './pages.ts';
+import { pickLanguage } from '../ui/index.ts';
+import { cardPage, consentText, leadFormPage, refusedPage, thanksPage } from './pages.ts';
 import { qrDataUrl } from './poster.ts';
 import type { LeadsService } from './service.ts';
 import { checkQrToken, signQrToken } from './tokens.ts';
@@ -19,6 +20,9 @@ const FormBody = z.strictObject({
 const TokenParam = z.string().min(10).max(1024);
 const cardLifeMs = 365 * 86_400_000;
 
+/** The page's path without its query: where the language switch points. */
+const pathOf = (request: Request) => request.originalUrl.split('?')[0] ?? '/';
+
 export function baseUrl(leads: LeadsService, request: Request): string {
   return leads.config.publicUrl ?? `${request.protocol}://${request.get('host') ?? 'localhost'}`;
 }
@@ -28,9 +32,13 @@ export function publicLeadRoutes(leads: LeadsService, context: ModuleContext): e
   const router = express.Router();
   const log = context.log.child({ module: 'leads' });
   const { windowMs, perAddress, perToken } = leads.config.rateLimit;
-  const refuseTooMany = (_request: Request, response: Response) => {
+  const refuseTooMany = (request: Request, response: Response) => {
     log.warn({}, 'lead form rate-limited');
-    response.status(429).type('html').send(refusedPage('limited'));
+    const language = pickLanguage(request, response);
+    response
+      .status(429)
+      .type('html')
+      .send(refusedPage(language, pathOf(request), 'limited'));
   };
   const byAddress = rateLimit({
     windowMs,
@@ -57,33 +65,36 @@ export function publicLeadRoutes(leads: LeadsService, context: ModuleContext): e
     response
       .status(check.reason === 'expired' ? 410 : 400)
       .type('html')
-      .send(refusedPage(check.reason));
+      .send(refusedPage(pickLanguage(request, response), pathOf(request), check.reason));
     return null;
   };
 
   router.get('/l/:token', (request, response) => {
     const claims = claimsOr(request, response);
-    if (claims)
-      response.type('html').send(leadFormPage(leads.config, String(request.params.token), claims));
+    if (!claims) return;
+
+    const language = pickLanguage(request, response);
+    const token = String(request.params.token);
+    response.type('html').send(leadFormPage(leads.config, language, token, claims));
   });
 
   router.post('/l/:token', byAddress, byToken, async (request, response) => {
     const claims = claimsOr(request, response);
     if (!claims) return;
 
+    const language = pickLanguage(request, response);
     const token = String(request.params.token);
     const again = (error: string) =>
       response
         .status(400)
         .type('html')
-        .send(leadFormPage(leads.config, token, claims, error));
+        .send(leadFormPage(leads.config, language, token, claims, error));
     const form = FormBody.safeParse(request.body ?? {});
-    if (!form.success) return again('Please fill in your name, number and product.');
-    if (form.data.consent !== 'yes')
-      return again('Please tick the consent box: no consent, no call.');
-    if (!(form.data.product in leads.config.products)) return again('Please choose a product.');
+    if (!form.success) return again('leads.form.missing');
+    if (form.data.consent !== 'yes') return again('leads.form.noConsent');
+    if (!(form.data.product in leads.config.products)) return again('leads.form.badProduct');
     if (form.data.consentVersion !== leads.config.consent.version)
-      return again('Please read the consent again.');
+      return again('leads.form.oldConsent');
 
     try {
       await leads.capture({
@@ -98,25 +109,35 @@ export function publicLeadRoutes(leads: LeadsService, context: ModuleContext): e
         phone: form.data.phone,
         consent: true,
         consentVersion: leads.config.consent.version,
-        consentText: leads.config.consent.text,
+        // The text in the language the form was read in: what the person agreed to.
+        consentText: consentText(leads.config, language),
       });
     } catch (err) {
-      if ((err as { path?: string }).path === 'phone')
-        return again('Please check your mobile number.');
+      if ((err as { path?: string }).path === 'phone') return again('leads.form.badPhone');
       throw err;
     }
 
-    response.type('html').send(thanksPage());
+    response.type('html').send(thanksPage(language, pathOf(request)));
   });
 
   router.get('/card/:userId', async (request, response) => {
+    const language = pickLanguage(request, response);
+    const path = pathOf(request);
     const staff = await leads.staffOf(String(request.params.userId).slice(0, 64));
-    if (!staff) return response.status(404).type('html').send(refusedPage('malformed'));
+    if (!staff)
+      return response
+        .status(404)
+        .type('html')
+        .send(refusedPage(language, path, 'malformed'));
 
     const url = managerLink(leads, request, staff, undefined, context.clock.now());
-    response
-      .type('html')
-      .send(cardPage(staff.displayName, staff.branch, await qrDataUrl(url), url));
+    const card = {
+      name: staff.displayName,
+      branch: staff.branch,
+      qrDataUrl: await qrDataUrl(url),
+      url,
+    };
+    response.type('html').send(cardPage(language, path, card));
   });
 
   router.get('/api/leads/seal-key', (_request, response) => {

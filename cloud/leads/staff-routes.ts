@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { requireRole } from '../api/auth.ts';
 import { parseRequest } from '../api/errors.ts';
+import { pickLanguage } from '../ui/index.ts';
 import type { User } from '../users/index.ts';
 import { auditTrail } from './audit.ts';
 import { figuresCsv, leadsCsv } from './csv.ts';
@@ -127,7 +128,15 @@ export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): ex
   router.get('/leads/mine', requireRole(...leadRoles), async (request, response) => {
     const mine = await leads.list(viewerOf(response));
     const dueOnly = request.query.due === 'today';
-    response.type('html').send(myLeadsPage(mine, context.clock.now(), dueOnly));
+    const language = pickLanguage(request, response);
+    const page = myLeadsPage({
+      leads: mine,
+      now: context.clock.now(),
+      dueOnly,
+      language,
+      config: leads.config,
+    });
+    response.type('html').send(page);
   });
 
   // The phone page's outcome form: a plain form post, then back to the list.
