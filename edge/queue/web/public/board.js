@@ -1,8 +1,9 @@
 // The "now serving" board: every counter's number, the latest call and its announcement,
-// spoken with the Web Speech API once someone has allowed it on this browser.
+// spoken with the Web Speech API once someone has allowed it on this browser; and per service
+// the people waiting with the wait a new ticket can expect.
 (() => {
   const page = window.queuePage;
-  const view = { counters: [], state: null, call: null };
+  const view = { counters: [], services: [], state: null, call: null };
   const voices = { zh: 'zh-CN', en: 'en-GB' };
   let speaking = false;
 
@@ -16,9 +17,11 @@
       <tbody></tbody>
     </table>
     <p class="waiting-line"><span data-text="board.waiting"></span>: <strong class="waiting"></strong></p>
+    <ul class="estimates"></ul>
     <button type="button" class="speech" data-text="board.speech"></button>`;
   const rows = page.surface.querySelector('.serving tbody');
   const speech = page.surface.querySelector('.speech');
+  const estimates = page.surface.querySelector('.estimates');
 
   const counterName = (id) => view.counters.find((counter) => counter.id === id)?.name ?? id;
 
@@ -38,6 +41,23 @@
     }
     const waiting = (view.state?.waiting ?? []).reduce((sum, entry) => sum + entry.count, 0);
     page.surface.querySelector('.waiting').textContent = String(waiting);
+    estimates.replaceChildren(...view.services.map(estimateItem));
+  };
+
+  const estimateItem = (service) => {
+    const item = document.createElement('li');
+    item.dataset.service = service.id;
+    item.innerHTML = '<strong></strong><span class="count"></span><span class="wait"></span>';
+    const waiting = view.state?.waiting?.find((entry) => entry.service === service.id);
+    const estimate = view.state?.estimates?.find((entry) => entry.service === service.id);
+    item.querySelector('strong').textContent = service.name;
+    item.querySelector('.count').textContent = page.t('board.serviceWaiting', {
+      count: waiting?.count ?? 0,
+    });
+    item.querySelector('.wait').textContent = estimate
+      ? page.t('board.expected', { minutes: Math.ceil(estimate.waitSeconds / 60) })
+      : page.t('board.noCounter');
+    return item;
   };
 
   const servingRow = (entry) => {
@@ -84,6 +104,8 @@
   void page.start({
     hello: (hello) => {
       view.counters = hello.counters;
+      view.services = hello.services ?? [];
+      renderState();
     },
     state: (state) => {
       view.state = state;

@@ -83,6 +83,10 @@ describe.skipIf(skip)('kiosk and board pages in chromium', () => {
     await expect.poll(() => kiosk.locator('.ticket-number').textContent()).toBe('A001');
     expect(await kiosk.locator('.ticket-service').textContent()).toBe('现金 Cash');
     await expect.poll(() => board.locator('.waiting').textContent()).toBe('1');
+    const cashOnBoard = board.locator('.estimates li[data-service=cash]');
+    expect(await cashOnBoard.locator('strong').textContent()).toBe('现金 Cash');
+    expect(await cashOnBoard.locator('.count').textContent()).toBe('1 人等候');
+    expect(await cashOnBoard.locator('.wait').textContent()).toMatch(/^预计等候 \d+ 分钟$/);
 
     expect((await restCall('3')).status).toBe(200);
     await expect.poll(() => servingAt(board, '3').textContent()).toBe('A001');
