@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { Counter, metric, type ModuleContext, rateLimitedWarn } from '../../core/index.ts';
+import { Counter, type ModuleContext, metric, rateLimitedWarn } from '../../core/index.ts';
 import {
   type Channel,
   decodeMessage,
@@ -10,6 +10,7 @@ import {
   topicFilter,
   topicMatches,
 } from '../../protocol/index.ts';
+import { messagesOutCounter } from './counters.ts';
 import type { Bus, BusStats, ChannelParams, Handler } from './index.ts';
 
 export interface ExternalBusOptions {
@@ -34,16 +35,7 @@ export async function connectExternalBus(
 ): Promise<Bus> {
   const log = context.log.child({ module: 'bus', broker: 'external' });
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
-  const sentTotal = metric(
-    context.registry,
-    'sb_bus_messages_out_total',
-    (registers) =>
-      new Counter({
-        name: 'sb_bus_messages_out_total',
-        help: "Messages the gateway's modules published",
-        registers,
-      }),
-  );
+  const sentTotal = messagesOutCounter(context.registry);
   const rejectedTotal = metric(
     context.registry,
     'sb_bus_messages_rejected_total',

@@ -1,6 +1,16 @@
 import net from 'node:net';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import {
+  Counter,
+  Gauge,
+  guardPacketSize,
+  isPasswordHash,
+  type ModuleContext,
+  maxPacketBytes,
+  metric,
+  rateLimitedWarn,
+} from '../../core/index.ts';
+import {
   type Channel,
   decodeMessage,
   encodeMessage,
@@ -11,18 +21,8 @@ import {
   topic,
   topicFilter,
 } from '../../protocol/index.ts';
-
-import {
-  Counter,
-  Gauge,
-  guardPacketSize,
-  isPasswordHash,
-  maxPacketBytes,
-  metric,
-  type ModuleContext,
-  rateLimitedWarn,
-} from '../../core/index.ts';
 import { accessList, type BusClient } from './acl.ts';
+import { messagesOutCounter } from './counters.ts';
 import { attachBrokerEvents } from './events.ts';
 import { answerRefusedRequests } from './refusals.ts';
 
@@ -95,16 +95,7 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
       }),
   );
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
-  const sentTotal = metric(
-    context.registry,
-    'sb_bus_messages_out_total',
-    (registers) =>
-      new Counter({
-        name: 'sb_bus_messages_out_total',
-        help: "Messages the gateway's modules published",
-        registers,
-      }),
-  );
+  const sentTotal = messagesOutCounter(context.registry);
 
   installAccessControl(broker, acl, log);
   attachBrokerEvents(broker, log, context.registry, counts);
