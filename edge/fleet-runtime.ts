@@ -6,10 +6,9 @@ import type { GatewayConfig } from './config.ts';
 import { startQueue } from './queue/index.ts';
 import {
   type CoreParts,
+  connectUplink,
   type Gateway,
   gatewayStats,
-  liveStatus,
-  manifestTarget,
   screensConfig,
   sensingOptions,
   trackDevices,
@@ -18,7 +17,7 @@ import { startScreens } from './screens/index.ts';
 import { startSensing } from './sensing/index.ts';
 import { openStore, outbox, watchOutbox } from './store/index.ts';
 import { type ModuleSwitch, switchboard } from './switchboard.ts';
-import { type CommandHandlers, startUplink, storedModules } from './uplink/index.ts';
+import { type CommandHandlers, storedModules } from './uplink/index.ts';
 
 /**
  * A fleet-mode gateway: the same store, bus, sensing, queue, screens scheduler and uplink as a
@@ -65,24 +64,11 @@ export async function startFleetGateway(
     { sensing: true, queue: true, screens: true, ...stored?.modules },
     stored?.version ?? 0,
   );
-  parts.uplink = config.uplink
-    ? await startUplink(
-        {
-          gateway: config.gateway,
-          branch: config.branch,
-          config: config.uplink,
-          credentialsFile: join(config.dataDir, 'credentials.json'),
-          outbox: parts.outbox,
-          status: () => liveStatus(parts),
-          db: parts.store.db,
-          screens: manifestTarget(parts),
-          commands: fleetCommands(parts),
-          onModules: (modules, version) =>
-            void parts.modules.apply(modules, version).then(() => parts.uplink?.pushStatus()),
-        },
-        context,
-      )
-    : null;
+  parts.uplink = await connectUplink(config, parts, context, {
+    commands: fleetCommands(parts),
+    onModules: (modules, version) =>
+      void parts.modules.apply(modules, version).then(() => parts.uplink?.pushStatus()),
+  });
   log.info({ bus: parts.bus.url, version: smartbranchVersion }, 'gateway started');
 
   return {

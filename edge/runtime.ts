@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type express from 'express';
 import {
   Gauge,
-  metric,
   type ModuleContext,
+  metric,
   type Registry,
   SmartBranchError,
   smartbranchVersion,
@@ -38,8 +38,8 @@ import {
   type StoreAlarm,
   watchOutbox,
 } from './store/index.ts';
-import { moduleSwitches } from './switches.ts';
 import { routerDoor, type Switchboard, socketLanes, switchboard } from './switchboard.ts';
+import { moduleSwitches } from './switches.ts';
 import {
   camerasWithZones,
   captureLogs,
@@ -57,6 +57,7 @@ import {
   startUplink,
   storedModules,
   type Uplink,
+  type UplinkOptions,
 } from './uplink/index.ts';
 
 export { GatewayConfig } from './config.ts';
@@ -246,23 +247,10 @@ export async function startGateway(
     stored?.version ?? 0,
   );
 
-  parts.uplink = config.uplink
-    ? await startUplink(
-        {
-          gateway: config.gateway,
-          branch: config.branch,
-          config: config.uplink,
-          credentialsFile: join(config.dataDir, 'credentials.json'),
-          outbox: parts.outbox,
-          status: () => liveStatus(parts),
-          db: parts.store.db,
-          screens: manifestTarget(parts),
-          commands: uplinkCommands(parts),
-          onModules: (modules, version) => void followModules(parts, modules, version),
-        },
-        context,
-      )
-    : null;
+  parts.uplink = await connectUplink(config, parts, context, {
+    commands: uplinkCommands(parts),
+    onModules: (modules, version) => void followModules(parts, modules, version),
+  });
 
   log.info(
     {
@@ -396,13 +384,20 @@ function isReady(parts: Parts): boolean {
 
 /** Records waiting for the cloud per stream, read at each scrape. */
 function backlogGauge(box: Outbox, registry: Registry) {
-  metric(registry, 'sb_outbox_backlog_records', (registers) => new Gauge({
-    name: 'sb_outbox_backlog_records', help: 'Records not yet confirmed by the cloud',
-    labelNames: ['stream'], registers,
-    collect() {
-      for (const stream of Stream.options) this.set({ stream }, box.position(stream).backlog);
-    },
-  }));
+  metric(
+    registry,
+    'sb_outbox_backlog_records',
+    (registers) =>
+      new Gauge({
+        name: 'sb_outbox_backlog_records',
+        help: 'Records not yet confirmed by the cloud',
+        labelNames: ['stream'],
+        registers,
+        collect() {
+          for (const stream of Stream.options) this.set({ stream }, box.position(stream).backlog);
+        },
+      }),
+  );
 }
 
 export function gatewayStats(
@@ -468,6 +463,29 @@ export function screensConfig(config: GatewayConfig): ScreensConfig {
 }
 
 /** The screens module as the uplink applies verified manifests to it, while it runs. */
+/** The link to the cloud, where the config names one: the same for every kind of gateway. */
+export async function connectUplink(
+  config: GatewayConfig,
+  parts: CoreParts,
+  context: ModuleContext,
+  handlers: Required<Pick<UplinkOptions, 'commands' | 'onModules'>>,
+): Promise<Uplink | null> {
+  if (!config.uplink) return null;
+
+  const options: UplinkOptions = {
+    gateway: config.gateway,
+    branch: config.branch,
+    config: config.uplink,
+    credentialsFile: join(config.dataDir, 'credentials.json'),
+    outbox: parts.outbox,
+    status: () => liveStatus(parts),
+    db: parts.store.db,
+    screens: manifestTarget(parts),
+    ...handlers,
+  };
+  return startUplink(options, context);
+}
+
 export function manifestTarget(parts: CoreParts): ManifestTarget {
   return {
     applyManifest: (manifest) =>
