@@ -72,6 +72,7 @@ export function runFootageCamera(deps: FootageDeps): Runner {
       // Behind by more than a frame: drop it, as a live camera would, rather than lag.
       if (!live && context.clock.now() - due > 1000 / fps) {
         state.stats.framesDropped += 1;
+        deps.metrics.dropped(config.id);
         continue;
       }
 

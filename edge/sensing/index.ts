@@ -70,6 +70,13 @@ export interface Sensing {
    * SB_ERR_INVALID_REQUEST, naming the field, for zones that fail their schema.
    */
   applyZones(camera: string, zones: unknown): ZoneFile;
+  /**
+   * Simulated fault on a synthetic camera: it loses this share of its frames (0–1) for
+   * `seconds` of clock time, or until called again with a share of 0. Throws SB_ERR_NOT_FOUND
+   * for an unknown camera and SB_ERR_INVALID_REQUEST for a camera with real footage or a share
+   * or duration out of range.
+   */
+  dropFrames(camera: string, share: number, seconds?: number): void;
   /** Closes every camera's open minute now, for a run that ends. */
   flush(): void;
   /** Closes every open minute, kills ffmpeg and the worker; leaves no process behind. */
@@ -114,6 +121,19 @@ export async function startSensing(
       );
       return zones;
     },
+    dropFrames(id, share, seconds) {
+      const camera = cameras.find((running) => running.config.id === id);
+      if (!camera) throw new SmartBranchError('SB_ERR_NOT_FOUND', `no camera ${id}`);
+      if (!camera.dropFrames) {
+        throw new SmartBranchError(
+          'SB_ERR_INVALID_REQUEST',
+          `camera ${id} is not synthetic: only the simulator's camera drops frames on demand`,
+        );
+      }
+
+      camera.dropFrames(share, seconds === undefined ? undefined : seconds * 1000);
+      log.info({ camera: id, share, seconds }, 'simulated frame loss switched');
+    },
     flush: () => {
       for (const camera of cameras) camera.state.flush();
     },
@@ -157,6 +177,8 @@ interface RunningCamera {
   /** Absent while the camera is offline for a zone file it could not use. */
   analyser: Analyser | null;
   runner: Runner;
+  /** The frame-loss fault, on a synthetic camera only. */
+  dropFrames?: (share: number, forMs?: number) => void;
 }
 
 function startCamera(
@@ -188,8 +210,8 @@ function startCamera(
   if (config.source.kind === 'synthetic') {
     metrics.backend(config.id, 'none');
     const seed = config.source.seed;
-    const runner = runSyntheticCamera(seed, config.fps, state, analyser, context);
-    return { config, state, analyser, runner };
+    const runner = runSyntheticCamera(seed, config.fps, state, analyser, context, metrics);
+    return { config, state, analyser, runner, dropFrames: runner.dropFrames };
   }
 
   const runner = runFootageCamera({ config, state, detector, metrics, context, analyser });

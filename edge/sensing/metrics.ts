@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, metric, type Registry } from '../../core/ind
 export interface SensingMetrics {
   backend(camera: string, backend: string): void;
   counted(camera: string, people: number): void;
+  /** A frame the camera took that never reached the detector. */
+  dropped(camera: string): void;
   detected(seconds: number): void;
 }
 
@@ -39,6 +41,17 @@ export function sensingMetrics(registry: Registry, now: () => number = Date.now)
       new Counter({
         name: 'smartbranch_sensing_frames_total',
         help: 'Frames the detector ran on, per camera',
+        labelNames: ['camera'],
+        registers,
+      }),
+  ) as Counter<'camera'>;
+  const dropped = metric(
+    registry,
+    'smartbranch_sensing_frames_dropped_total',
+    (registers) =>
+      new Counter({
+        name: 'smartbranch_sensing_frames_dropped_total',
+        help: 'Frames lost before the detector (camera dropped them or the detector was busy)',
         labelNames: ['camera'],
         registers,
       }),
@@ -92,6 +105,7 @@ export function sensingMetrics(registry: Registry, now: () => number = Date.now)
       if ((recent.get(camera)?.length ?? 0) > 1000) framesPerSecond(camera);
       people.set({ camera }, count);
     },
+    dropped: (camera) => dropped.inc({ camera }),
     detected: (seconds) => detect.observe(seconds),
   };
 }

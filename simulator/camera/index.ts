@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/index.ts';
+import { type Clock, SmartBranchError } from '../../core/index.ts';
 
 export interface SyntheticCameraOptions {
   /** Same seed, same people over the same clock time. */
@@ -23,7 +23,17 @@ export interface SyntheticCamera {
    * the frame, the newest person rightmost, so a tracker keeps each on one track.
    */
   boxesAt(atMs: number): SyntheticBox[];
+  /**
+   * Fault: from now on the camera loses this share of its frames (0–1), for `forMs` of clock
+   * time or until switched off with a share of 0. Which frames go is seeded by their time.
+   */
+  dropFrames(share: number, forMs?: number): void;
+  /** Whether the frame taken at this epoch millisecond reaches the gateway. */
+  delivers(atMs: number): boolean;
 }
+
+/** Salt of the frame-loss draws, so they never repeat the walk's draws. */
+const dropSalt = 0x5eed;
 
 /**
  * A camera that needs no footage: a bounded random walk over clock time that looks like a
@@ -49,11 +59,39 @@ export function syntheticCamera(options: SyntheticCameraOptions): SyntheticCamer
   const boxesAt = (atMs: number): SyntheticBox[] => {
     const slot = 0.9 / maxPeople;
     return Array.from({ length: peopleAt(atMs) }, (_, index) => [
-      0.05 + index * slot, 0.45, Math.min(0.08, slot * 0.8), 0.4,
+      0.05 + index * slot,
+      0.45,
+      Math.min(0.08, slot * 0.8),
+      0.4,
     ]);
   };
 
-  return { people: () => peopleAt(options.clock.now()), peopleAt, boxesAt };
+  let drop = { share: 0, until: Number.POSITIVE_INFINITY };
+  const dropFrames = (share: number, forMs?: number) => {
+    if (!(share >= 0 && share <= 1)) {
+      throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `drop share ${share} is not 0–1`);
+    }
+    if (forMs !== undefined && !(forMs > 0)) {
+      throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `drop duration ${forMs} is not > 0`);
+    }
+
+    const until = forMs === undefined ? Number.POSITIVE_INFINITY : options.clock.now() + forMs;
+    drop = { share, until };
+  };
+
+  const delivers = (atMs: number) => {
+    if (drop.share === 0 || atMs >= drop.until) return true;
+
+    return unitRandom(options.seed ^ dropSalt, Math.floor(atMs / 3_600_000), atMs) >= drop.share;
+  };
+
+  return {
+    people: () => peopleAt(options.clock.now()),
+    peopleAt,
+    boxesAt,
+    dropFrames,
+    delivers,
+  };
 }
 
 function walk(people: number, draw: number, maxPeople: number): number {
