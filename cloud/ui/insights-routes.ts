@@ -5,8 +5,8 @@ import express, { type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { ModuleContext } from '../../core/index.ts';
 import { everyBranchModules } from '../fleet/index.ts';
-import { branchPlace, insightsDb } from '../insights/index.ts';
-import { addDays } from '../insights/local-time.ts';
+import { branchPlace, branchPlaces, insightsDb } from '../insights/index.ts';
+import { addDays, localHour } from '../insights/local-time.ts';
 import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
 import { pickLanguage } from './index.ts';
@@ -19,11 +19,23 @@ const ownFolder = fileURLToPath(new URL('./public/', import.meta.url));
 const isDay = (value: unknown): value is string =>
   typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
 
-/** The period a page opens on: the query's, else the last seven days. */
-function period(request: Request, now: number) {
-  const today = new Date(now).toISOString().slice(0, 10);
-  const to = isDay(request.query.to) ? request.query.to : today;
-  const from = isDay(request.query.from) ? request.query.from : addDays(to, -6);
+/**
+ * The period a page opens on: the query's, else the seven days ending on the latest local
+ * date among the branches shown. Branches file their figures under their own local day, so
+ * a range ending on the UTC date would leave out the day a branch east of Greenwich is in.
+ */
+export function openingPeriod(
+  query: Request['query'],
+  now: number,
+  timeZones: readonly string[],
+): { from: string; to: string } {
+  const localDays = timeZones.map((timeZone) => localHour(timeZone, now).day);
+  const latest = localDays.reduce(
+    (found, day) => (day > found ? day : found),
+    new Date(now).toISOString().slice(0, 10),
+  );
+  const to = isDay(query.to) ? query.to : latest;
+  const from = isDay(query.from) ? query.from : addDays(to, -6);
   return { from, to };
 }
 
@@ -42,26 +54,40 @@ export function insightsPages(deps: { db: Kysely<Database>; context: ModuleConte
   );
   router.use(assetsPath, express.static(ownFolder, { index: false }));
 
-  const page = (request: Request, response: Response) => {
+  const page = (request: Request, response: Response, timeZones: readonly string[]) => {
     const user = response.locals.user as User | null;
     if (!user) {
       response.redirect(303, '/');
       return null;
     }
     const language = pickLanguage(request, response);
-    return { language, user, ...period(request, deps.context.clock.now()) };
+    const now = deps.context.clock.now();
+    return { language, user, ...openingPeriod(request.query, now, timeZones) };
   };
 
-  router.get('/insights', (request, response) => {
-    const context = page(request, response);
+  router.get('/insights', async (request, response) => {
+    if (!response.locals.user) {
+      response.redirect(303, '/');
+      return;
+    }
+    const places = await branchPlaces(insightsDb(deps.db));
+    const context = page(
+      request,
+      response,
+      places.map((place) => place.timeZone),
+    );
     if (context) response.type('html').send(networkPage(context));
   });
 
   router.get('/insights/branches/:branch', async (request, response) => {
-    const context = page(request, response);
+    if (!response.locals.user) {
+      response.redirect(303, '/');
+      return;
+    }
+    const branch = await branchPlace(insightsDb(deps.db), String(request.params.branch));
+    const context = page(request, response, [branch.timeZone]);
     if (!context) return;
 
-    const branch = await branchPlace(insightsDb(deps.db), String(request.params.branch));
     const modules = (await everyBranchModules(deps.db))(branch.id);
     response
       .type('html')
