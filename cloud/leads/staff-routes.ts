@@ -13,6 +13,7 @@ import { baseUrl, managerLink } from './public-routes.ts';
 import { EraseBody, NoteBody, StaffBody, Transition } from './schema.ts';
 import type { LeadsService } from './service.ts';
 import { signQrToken } from './tokens.ts';
+import { shareVideo } from './video.ts';
 
 const Dimension = z.enum(['campaign', 'branch', 'assignee', 'screen', 'benefit']);
 const ListQuery = z.strictObject({
@@ -58,7 +59,7 @@ const leadRoles = ['relationship-manager', 'branch-manager'] as const;
 const viewerOf = (response: Response) => response.locals.user as User;
 const idOf = (request: Request) => parseRequest(IdParam, request.params.id);
 
-/** The signed-in routes: the leads one may see, their steps, figures, exports, posters. */
+/** The signed-in routes: the leads one may see, their steps, figures, exports, posters, share videos. */
 export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): express.Router {
   const router = express.Router();
   const dayMs = 86_400_000;
@@ -122,6 +123,25 @@ export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): ex
       const file =
         format === 'png' ? await posterPng(url) : await posterPdf(url, title, staff.displayName);
       response.type(format === 'png' ? 'image/png' : 'application/pdf').send(file);
+    },
+  );
+
+  router.get(
+    '/api/leads/share-video.mp4',
+    requireRole('relationship-manager'),
+    async (request, response) => {
+      const query = parseRequest(PosterQuery, request.query);
+      const staff = await leads.staffOf(viewerOf(response).id);
+      if (!staff) throw new SmartBranchError('SB_ERR_FORBIDDEN', 'not on a branch staff');
+
+      const url = managerLink(leads, request, staff, query.campaign, context.clock.now());
+      const video = await shareVideo(url);
+      response.type('video/mp4').setHeader('content-length', video.bytes);
+      response.attachment(`${query.campaign ?? 'share'}.mp4`);
+      video.stream.once('error', (error) => response.destroy(error));
+      // A phone that hangs up mid-download must not leave the file open or the folder behind.
+      response.once('close', () => video.stream.destroy());
+      video.stream.pipe(response);
     },
   );
 

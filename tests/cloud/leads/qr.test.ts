@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { type BrowserContext, chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkQrToken } from '../../../cloud/leads/index.ts';
+import { shareVideo } from '../../../cloud/leads/video.ts';
 import { leadsServer } from './app.ts';
 import { type LeadsFixture, leadsFixture } from './fixture.ts';
 import { chromiumArgs } from '../../support/browser.ts';
@@ -144,6 +146,94 @@ describe("the QR flow from a scan to the manager's list", () => {
         .subarray(0, 5)
         .toString(),
     ).toBe('%PDF-');
+  });
+
+  it('makes a portrait H.264 share video whose QR sends a lead straight to that manager', async () => {
+    const ann = fixture.users['rm-ann'];
+    const response = await server.call(
+      'rm-ann',
+      'GET',
+      '/api/leads/share-video.mp4?campaign=spring-card',
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('video/mp4');
+    const video = join(profile, 'share.mp4');
+    writeFileSync(video, Buffer.from(await response.arrayBuffer()));
+    // The encoder's temporary folder goes once the download is read.
+    const leftovers = () =>
+      readdirSync(tmpdir()).filter((name) => name.startsWith('sb-share-video'));
+    await expect.poll(leftovers).toEqual([]);
+
+    const probe = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=codec_name,width,height:format=duration',
+        '-of',
+        'json',
+        video,
+      ],
+      { encoding: 'utf8' },
+    );
+    const info = JSON.parse(probe.stdout) as {
+      streams: Array<{ codec_name: string; width: number; height: number }>;
+      format: { duration: string };
+    };
+    expect(info.streams).toEqual([{ codec_name: 'h264', width: 720, height: 1280 }]);
+    expect(Number(info.format.duration)).toBeCloseTo(8, 0);
+
+    // A frame from the middle of the clip, as a phone's camera would catch it on a shared screen.
+    const frame = spawnSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-ss',
+        '4',
+        '-i',
+        video,
+        '-frames:v',
+        '1',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgba',
+        '-',
+      ],
+      { maxBuffer: 8 * 1024 * 1024 },
+    );
+    expect(frame.stdout.length).toBe(720 * 1280 * 4);
+    const decoded = jsQR(new Uint8ClampedArray(frame.stdout), 720, 1280);
+    const token = decoded?.data.split('/l/')[1] ?? '';
+    const check = checkQrToken(fixture.secrets.tokenSecret, token, fixture.context.clock.now());
+    expect(check).toMatchObject({
+      ok: true,
+      claims: { manager: ann.id, campaign: 'spring-card' },
+    });
+
+    const posted = await fetch(decoded?.data ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=Wei Ming&phone=13900005555&product=loan&consent=yes&consentVersion=2026-12',
+    });
+    expect(posted.ok).toBe(true);
+    const lead = (await fixture.leads.list(ann)).find((each) => each.name === 'Wei Ming');
+    expect(lead).toMatchObject({ assignee: ann.id, campaign: 'spring-card', source: 'card' });
+
+    const branchManager = await server.call('bm-north', 'GET', '/api/leads/share-video.mp4');
+    expect(branchManager.status).toBe(403);
+  });
+
+  it('refuses a share video with one line naming ffmpeg when the host has none', async () => {
+    await expect(
+      shareVideo('http://127.0.0.1/l/x', { ffmpeg: join(profile, 'no-ffmpeg-here') }),
+    ).rejects.toMatchObject({
+      code: 'SB_ERR_UNAVAILABLE',
+      status: 503,
+      message: 'service unavailable: ffmpeg not found: apt-get install -y ffmpeg',
+    });
   });
 
   it("sends a lead from a manager's business card straight to that manager", async () => {
