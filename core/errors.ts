@@ -90,3 +90,46 @@ export function toErrorBody(value: unknown): ErrorBody {
   if (isSmartBranchError(value)) return value.toBody();
   return { code: 'SB_ERR_INTERNAL', message: errorCatalogue.SB_ERR_INTERNAL.message };
 }
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  body?: unknown;
+}
+
+/**
+ * Any error a web request ran into as one of ours: a body parser's failure (express.json,
+ * express.urlencoded) names the body, a static file's miss is not found, anything else not
+ * ours is internal. Both processes' web servers answer through it.
+ */
+export function toRequestError(value: unknown): SmartBranchError {
+  if (isSmartBranchError(value)) return value;
+
+  const parserError = (value ?? {}) as BodyParserError;
+  if (parserError.type === 'entity.parse.failed') {
+    return new SmartBranchError('SB_ERR_INVALID_REQUEST', notJsonReason(parserError), '(body)');
+  }
+  if (parserError.type === 'entity.too.large') {
+    return new SmartBranchError('SB_ERR_PAYLOAD_TOO_LARGE', undefined, '(body)');
+  }
+  if (parserError.status === 404) return new SmartBranchError('SB_ERR_NOT_FOUND');
+  if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
+    return new SmartBranchError(
+      'SB_ERR_INVALID_REQUEST',
+      parserError.type ?? 'bad request',
+      '(body)',
+    );
+  }
+  return new SmartBranchError('SB_ERR_INTERNAL');
+}
+
+/** A strict JSON parser also refuses valid JSON that is not an object or array (`null`). */
+function notJsonReason(error: BodyParserError): string {
+  if (typeof error.body !== 'string') return 'body is not JSON';
+  try {
+    JSON.parse(error.body);
+    return 'body is JSON but not an object';
+  } catch {
+    return 'body is not JSON';
+  }
+}

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { type Logger, SmartBranchError, toErrorBody } from '../../core/index.ts';
+import { type Logger, SmartBranchError, toRequestError } from '../../core/index.ts';
 
 /** Checks a body or query with its schema; the first issue is named by its field path. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -23,42 +23,15 @@ export const notFound: RequestHandler = (request, _response, next) => {
   next(new SmartBranchError('SB_ERR_NOT_FOUND', `${request.method} ${request.path}`));
 };
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-}
-
 /**
  * Our errors as `{ error: { code, message, path } }` with their status; anything else as a
  * 500 without a trace.
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, request, response, _next) => {
-    const known = toKnownError(err as unknown);
+    const known = toRequestError(err);
     if (known.code === 'SB_ERR_INTERNAL') log.error({ err, path: request.path }, 'request failed');
 
     response.status(known.status).json({ error: known.toBody() });
   };
-}
-
-function toKnownError(err: unknown): SmartBranchError {
-  if (err instanceof SmartBranchError) return err;
-
-  const parserError = err as BodyParserError;
-  if (parserError.type === 'entity.parse.failed') {
-    return new SmartBranchError('SB_ERR_INVALID_REQUEST', 'body is not JSON', '(body)');
-  }
-  if (parserError.type === 'entity.too.large') {
-    return new SmartBranchError('SB_ERR_PAYLOAD_TOO_LARGE', undefined, '(body)');
-  }
-  if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
-    return new SmartBranchError(
-      'SB_ERR_INVALID_REQUEST',
-      parserError.type ?? 'bad request',
-      '(body)',
-    );
-  }
-
-  const body = toErrorBody(err);
-  return new SmartBranchError(body.code);
 }

@@ -10,12 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
-import {
-  isSmartBranchError,
-  type ModuleContext,
-  toErrorBody,
-  verifyPassword,
-} from '../../core/index.ts';
+import { type ModuleContext, toRequestError, verifyPassword } from '../../core/index.ts';
 import { type ApiContext, type TechnicianParts, technicianApi } from './api.ts';
 import { healthReader } from './health.ts';
 import { type Language, pickLanguage } from './i18n.ts';
@@ -177,10 +172,9 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
     attach: (given) => void Object.assign(parts, given),
     listen: async () => {
       app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-        const body = toErrorBody(err);
-        const status = isSmartBranchError(err) ? err.status : httpStatusOf(err);
-        if (status >= 500) log.error({ err }, 'request failed');
-        res.status(status).json({ error: body });
+        const known = toRequestError(err);
+        if (known.status >= 500) log.error({ err }, 'request failed');
+        res.status(known.status).json({ error: known.toBody() });
       });
 
       await listen(server, options.host, options.port);
@@ -204,12 +198,6 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-}
-
-/** Body parsers report a too large or malformed body with its own 4xx status. */
-function httpStatusOf(err: unknown): number {
-  const status = (err as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
 export { type TechnicianConsole, technicianConsole } from './console.ts';

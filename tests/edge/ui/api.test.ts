@@ -277,6 +277,31 @@ describe('the technician API', () => {
     expect((await still.json()).error.code).toBe('SB_ERR_NOT_FOUND');
   });
 
+  it('answers a body that is not JSON, or is JSON null, with 400 naming the body', async () => {
+    const writes: [string, string][] = [
+      ['POST', '/api/devices'],
+      ['POST', '/api/devices/validate'],
+      ['POST', '/api/queue/tickets'],
+      ['POST', '/api/queue/counters/1'],
+      ['POST', '/api/queue/leads'],
+      ['PUT', '/api/cameras/cam-1/zones'],
+    ];
+    const answers = [];
+    for (const [method, path] of writes) {
+      for (const body of ['{bad', 'null']) {
+        const response = await gateway.api(path, { method, body });
+        answers.push([path, body, response.status, (await response.json()).error]);
+      }
+    }
+
+    const expected = writes.flatMap(([, path]) => [
+      [path, '{bad', 400, notJson('body is not JSON')],
+      [path, 'null', 400, notJson('body is JSON but not an object')],
+    ]);
+    expect(answers).toEqual(expected);
+    expect((await gateway.api('/api/status')).status).toBe(200);
+  });
+
   it('filters the logs by module and level', async () => {
     const queue = await (await gateway.api('/api/logs?module=queue&level=info')).json();
     expect(queue.lines.length).toBeGreaterThan(0);
@@ -311,3 +336,11 @@ describe('the technician API', () => {
     expect(bundle.metrics).toContain('sb_queue_events_total');
   });
 });
+
+function notJson(reason: string) {
+  return {
+    code: 'SB_ERR_INVALID_REQUEST',
+    message: `request fails its schema: ${reason}`,
+    path: '(body)',
+  };
+}
