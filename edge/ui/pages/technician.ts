@@ -62,7 +62,7 @@ export function overviewPage(language: Language): string {
   <section><h2>${t('overview.cameras')}</h2><div class="scroll"><table>
     <thead><tr><th>${t('overview.camera')}</th><th>${t('overview.source')}</th>
     <th>${t('overview.fps')}</th><th>${t('overview.backend')}</th><th>${t('overview.people')}</th>
-    </tr></thead><tbody data-figure="cameras"></tbody></table></div></section>
+    </tr></thead><tbody data-list="cameras"></tbody></table></div></section>
   <section><h2>${t('overview.deviceStates')}</h2><div class="scroll"><table>
     <thead><tr><th>${t('overview.device')}</th><th>${t('overview.state')}</th></tr></thead>
     <tbody data-figure="deviceStates"></tbody></table></div></section>

@@ -60,6 +60,27 @@ describe.skipIf(!executable)('the technician UI in a real browser', () => {
     await expect.poll(() => page.textContent('h1')).toBe('Gateway overview');
   });
 
+  it('lists each camera on the overview with its fps, backend and people, in both languages', async () => {
+    const status = (await (await gateway.api('/api/status')).json()) as {
+      cameras: Array<{ id: string; source: string; backend: string }>;
+    };
+    const synthetic = status.cameras.find((camera) => camera.id === 'cam-1');
+    expect(synthetic?.source).toBe('synthetic');
+    for (const language of ['en', 'zh']) {
+      await page.goto(`${gateway.url}/?lang=${language}`);
+      if (new URL(page.url()).pathname === '/login') await logIn(page, `/?lang=${language}`);
+      const cells = page.locator('tbody[data-list="cameras"] tr:has(td:text-is("cam-1")) td');
+      await expect.poll(() => cells.count()).toBe(5);
+      expect(await cells.nth(1).textContent()).toBe('synthetic');
+      expect(await cells.nth(2).textContent()).toMatch(/^\d+\.\d$/);
+      expect(await cells.nth(3).textContent()).toBe(synthetic?.backend);
+      expect(await cells.nth(4).textContent()).toMatch(/^\d+$/);
+      await expect
+        .poll(() => page.locator('tbody[data-list="cameras"] tr').count())
+        .toBe(status.cameras.length);
+    }
+  });
+
   it('adds a simulated button from a profile, errors at their field, and sees it on the bus', async () => {
     await page.goto(`${gateway.url}/devices`);
     await page.selectOption('select[name=template]', 'button');
