@@ -49,7 +49,13 @@ export async function cameraDesk(options: CameraDeskOptions, context: ModuleCont
   };
   const zoneCamera = new Map<string, string>();
   for (const camera of options.cameras) {
-    for (const zone of readZones(options, camera.id).zones) zoneCamera.set(zone.name, camera.id);
+    // A bad zone file is the camera's fault alone: sensing reports it offline, naming the
+    // file and the field; the page still starts, and a good drawing replaces the file.
+    try {
+      for (const zone of readZones(options, camera.id).zones) zoneCamera.set(zone.name, camera.id);
+    } catch (err) {
+      log.warn({ camera: camera.id, err: (err as Error).message }, 'camera zone file unusable');
+    }
   }
 
   const offs = [
@@ -174,7 +180,13 @@ function readZones(options: CameraDeskOptions, id: string): ZoneFile {
   const file = zoneFileOf(options, config);
   if (!existsSync(file)) return { zones: [], lines: [] };
 
-  return parseZones(JSON.parse(readFileSync(file, 'utf8')));
+  try {
+    return parseZones(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    const path = err instanceof SmartBranchError ? err.path : '(root)';
+    throw new SmartBranchError('SB_ERR_INVALID_CONFIG', `${file}: ${reason}`, path);
+  }
 }
 
 /** What ffmpeg reads for a still: the stream, the file, or a folder's first clip. */

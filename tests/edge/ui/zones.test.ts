@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, tempDir } from '../../support/context.ts';
@@ -91,5 +91,65 @@ describe('zones saved on the technician page', () => {
       'both drawn zones on the bus',
     );
     expect(new Set(zones.map((zone) => zone.zone))).toEqual(new Set(['left-half', 'right-half']));
+  });
+});
+
+describe('a zone file named in the gateway config that is unusable', () => {
+  const files = tempDir('sb-ui-bad-zones-');
+  let started: UiHarness | null = null;
+  afterAll(async () => {
+    await started?.stop();
+    files.remove();
+  });
+
+  it('takes only its camera offline, naming the file and the field, and the gateway runs', async () => {
+    const offFrame = join(files.path, 'off-frame.json');
+    writeFileSync(
+      offFrame,
+      JSON.stringify({
+        zones: [
+          {
+            ...drawn.zones[0],
+            polygon: [
+              [1.5, 0],
+              [1, 0],
+              [1, 1],
+            ],
+          },
+        ],
+      }),
+    );
+    const broken = join(files.path, 'broken.json');
+    writeFileSync(broken, '{"zones": [');
+    started = await startUiGateway({
+      cameras: [
+        { id: 'cam-off', source: { kind: 'synthetic', seed: 3 }, fps: 2, zones: offFrame },
+        { id: 'cam-broken', source: { kind: 'synthetic', seed: 3 }, fps: 2, zones: broken },
+        { id: 'cam-good', source: { kind: 'synthetic', seed: 3 }, fps: 2 },
+      ],
+    });
+
+    const cameras = started.gateway.stats().cameras;
+    const off = cameras.find((camera) => camera.id === 'cam-off');
+    expect(off?.state).toBe('offline');
+    expect(off?.reason).toContain('off-frame.json');
+    expect(off?.reason).toContain('zones.0.polygon.0');
+    const unparsable = cameras.find((camera) => camera.id === 'cam-broken');
+    expect(unparsable?.state).toBe('offline');
+    expect(unparsable?.reason).toContain('broken.json');
+    await eventually(
+      () =>
+        started?.gateway.stats().cameras.find((camera) => camera.id === 'cam-good')?.state ===
+        'online',
+      'the good camera online',
+    );
+
+    const zones = await started.api('/api/cameras/cam-off/zones');
+    expect(zones.status).toBe(400);
+    expect((await zones.json()).error).toMatchObject({
+      code: 'SB_ERR_INVALID_CONFIG',
+      path: 'zones.0.polygon.0.0',
+    });
+    expect((await started.api('/api/status')).status).toBe(200);
   });
 });
