@@ -58,3 +58,10 @@ ${options.body}
 </body>
 </html>`;
 }
+
+/** The sign-out button every signed-in page carries in its header; a plain form, no script. */
+export function signOutForm(label: string): string {
+  return `<form method="post" action="/api/logout">
+    <button type="submit">${escapeHtml(label)}</button>
+  </form>`;
+}

@@ -1,6 +1,6 @@
 import type { ModuleName } from '../../protocol/index.ts';
 import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame } from './html.ts';
+import { escapeHtml, pageFrame, signOutForm } from './html.ts';
 import { catalogues, type Language, type Translate, translator } from './i18n.ts';
 
 export const assetsPath = '/insights/assets';
@@ -39,6 +39,7 @@ function header(context: PageContext, t: Translate, path: string) {
   <a href="/releases">${escapeHtml(t('nav.releases'))}</a>
   <a href="${escapeHtml(`${path}?lang=${other}`)}" hreflang="${other}">${escapeHtml(t('language.switch'))}</a></nav>
   <span>${escapeHtml(user)}</span>
+  ${signOutForm(t('user.logout'))}
 </header>`;
 }
 
@@ -102,8 +103,7 @@ export function branchPage(
     const module = sectionModule[id];
     return module !== undefined && context.modules?.[module] === false;
   };
-  const section = (id: string, title: string, inner = '') =>
-    sectionOf(id, title, inner, off(id));
+  const section = (id: string, title: string, inner = '') => sectionOf(id, title, inner, off(id));
   const path = `/insights/branches/${encodeURIComponent(context.branch)}`;
   const granularity = ['hour', 'day', 'week']
     .map((each) => `<option value="${each}">${escapeHtml(t(`granularity.${each}`))}</option>`)

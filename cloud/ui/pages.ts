@@ -1,7 +1,7 @@
 import { ModuleName } from '../../protocol/index.ts';
 import type { BranchFigures } from '../fleet/index.ts';
 import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame } from './html.ts';
+import { escapeHtml, pageFrame, signOutForm } from './html.ts';
 import { type Language, type Translate, translator } from './i18n.ts';
 
 const refreshSeconds = 10;
@@ -93,9 +93,7 @@ export function branchesPage(options: {
   <nav><a href="/insights">${escapeHtml(t('nav.insights'))}</a>
   <a href="/releases">${escapeHtml(t('nav.releases'))}</a></nav>
   ${languageLink(language, t)}
-  <form method="post" action="/api/logout">
-    <button type="submit">${escapeHtml(t('user.logout'))}</button>
-  </form>
+  ${signOutForm(t('user.logout'))}
 </header>
 <h2>${escapeHtml(t('branches.heading'))}</h2>
 <p>${escapeHtml(t('branches.summary', { online, total: branches.length }))}</p>

@@ -1,6 +1,6 @@
 import type { RolloutStatus, RolloutSummary } from '../releases/index.ts';
 import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame } from './html.ts';
+import { escapeHtml, pageFrame, signOutForm } from './html.ts';
 import type { Language, Translate } from './i18n.ts';
 import { translator } from './i18n.ts';
 
@@ -65,6 +65,7 @@ function header(context: PageContext, t: Translate) {
     t('language.switch'),
   )}</a></nav>
   <span>${escapeHtml(user)}</span>
+  ${signOutForm(t('user.logout'))}
 </header>`;
 }
 

@@ -156,4 +156,26 @@ describe.skipIf(!existsSync(chromiumFile))('the HQ insights UI in chromium', () 
     expect(outside).toEqual([]);
     await page.close();
   });
+
+  it('signs out from the insights and releases pages, as from the branches page', async () => {
+    const page = await browser.newPage();
+    const signOut = (label: string) =>
+      page.locator(`header form[action="/api/logout"] button`, {
+        hasText: label,
+      });
+    for (const path of ['/', '/insights', '/insights/branches/mall-branch', '/releases']) {
+      await page.goto(`${cloud.httpUrl}${path}?lang=zh`);
+      expect(await signOut('退出').count(), path).toBe(1);
+      await page.goto(`${cloud.httpUrl}${path}?lang=en`);
+      expect(await signOut('Sign out').count(), path).toBe(1);
+    }
+
+    await page.goto(`${cloud.httpUrl}/insights`);
+    await signOut('Sign out').click();
+    await page.waitForSelector('form.login');
+    await page.goto(`${cloud.httpUrl}/releases`);
+    expect(await page.locator('form.login').count()).toBe(1);
+    await page.close();
+    await login(browser);
+  });
 });
