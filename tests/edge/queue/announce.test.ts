@@ -33,7 +33,7 @@ describe('announcements', () => {
     const configFile = join(dir.path, 'queue.json');
     writeFileSync(configFile, JSON.stringify(config));
     const port = await freePort();
-    await startGatewayProcess(dir.path, port, configFile);
+    await startGatewayProcess(dir.path, port, { configFile });
     const url = `mqtt://127.0.0.1:${port}`;
     const board = await mqtt.connectAsync(url, { username: 'board', password: 'pw' });
     const counters = await mqtt.connectAsync(url, { username: 'counters', password: 'pw' });

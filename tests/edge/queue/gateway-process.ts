@@ -3,6 +3,13 @@ import { afterEach } from 'vitest';
 
 const script = new URL('./fixtures/gateway-process.ts', import.meta.url).pathname;
 
+export interface GatewayProcess {
+  child: ChildProcess;
+  /** Each kiosk screen's pairing code, as the technician UI would show it. */
+  codes: Map<string, string>;
+  httpPort: number;
+}
+
 /** Gateway processes started by a test file, killed after each test. */
 export function gatewayProcesses() {
   const children: ChildProcess[] = [];
@@ -10,27 +17,41 @@ export function gatewayProcesses() {
     for (const child of children.splice(0)) child.kill('SIGKILL');
   });
 
-  /** Starts the gateway process under `LANG=C` and resolves once its bus listens. */
-  return async (folder: string, port: number, configFile?: string): Promise<ChildProcess> => {
+  /**
+   * Starts the gateway process under `LANG=C` and resolves once its bus and HTTP server
+   * listen; `httpPort` 0 (the default) picks a free one.
+   */
+  return async (
+    folder: string,
+    port: number,
+    options: { httpPort?: number; configFile?: string } = {},
+  ): Promise<GatewayProcess> => {
     const args = [
       '--import',
       'tsx',
       script,
       folder,
       String(port),
-      ...(configFile ? [configFile] : []),
+      String(options.httpPort ?? 0),
+      ...(options.configFile ? [options.configFile] : []),
     ];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, LANG: 'C', LC_ALL: 'C' },
     });
     children.push(child);
-    await new Promise<void>((resolve, reject) => {
+    const codes = new Map<string, string>();
+    const httpPort = await new Promise<number>((resolve, reject) => {
+      let output = '';
       child.stdout?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('ready')) resolve();
+        output += chunk.toString();
+        for (const [, screen, code] of output.matchAll(/^pairing (\S+) (\d+)$/gm))
+          codes.set(screen as string, code as string);
+        const ready = /^ready \d+ (\d+)$/m.exec(output);
+        if (ready) resolve(Number(ready[1]));
       });
       child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
     });
-    return child;
+    return { child, codes, httpPort };
   };
 }

@@ -12,6 +12,10 @@ import { type CapturedContext, testContext } from '../../support/context.ts';
 import type { Clock } from '../../../core/index.ts';
 
 export const branch = 'branch/7';
+/** The paired web kiosks of the killed gateway process (fixtures/gateway-process.ts). */
+export const kioskScreens = ['kiosk-web-1', 'kiosk-web-2'];
+/** The device whose `button` telemetry issues a cash ticket in that process. */
+export const buttonDevice = 'gpio-button';
 
 /** Cash (A), card services (B, higher class) and advisory (C); three counters. */
 export const sampleConfig: QueueConfigInput = {
