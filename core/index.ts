@@ -8,3 +8,4 @@ export * from './versions.ts';
 export * from './passwords.ts';
 export * from './context.ts';
 export { guardPacketSize, maxPacketBytes } from './packet-size.ts';
+export { isCrossSiteRequest } from './origin.ts';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Kysely } from 'kysely';
-import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
+import { isCrossSiteRequest, type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import type { ControlPlane, SigningKey } from '../campaigns/index.ts';
 import type { CloudConfig } from '../config.ts';
 import { releaseRoutes } from '../releases/index.ts';
@@ -31,16 +31,9 @@ export interface ApiDeps {
   ready: () => Promise<boolean>;
 }
 
-/**
- * A state-changing request whose Origin names another site is refused: with SameSite=Strict
- * cookies this closes cross-site request forgery. Gateways and scripts send no Origin.
- */
+/** Refuses a cross-site state-changing request (forgery); see `isCrossSiteRequest`. */
 const sameOrigin: RequestHandler = (request, _response, next) => {
-  const origin = request.headers.origin;
-  if (request.method === 'GET' || request.method === 'HEAD' || !origin) return next();
-
-  const host = URL.canParse(origin) ? new URL(origin).host : null;
-  if (host !== request.headers.host)
+  if (isCrossSiteRequest(request))
     return next(new SmartBranchError('SB_ERR_FORBIDDEN', 'cross-site request'));
   next();
 };

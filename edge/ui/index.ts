@@ -10,7 +10,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
-import { type ModuleContext, toRequestError, verifyPassword } from '../../core/index.ts';
+import {
+  isCrossSiteRequest,
+  type ModuleContext,
+  SmartBranchError,
+  toRequestError,
+  verifyPassword,
+} from '../../core/index.ts';
 import { type ApiContext, type TechnicianParts, technicianApi } from './api.ts';
 import { healthReader } from './health.ts';
 import { type Language, pickLanguage } from './i18n.ts';
@@ -136,7 +142,14 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
   });
 
   const requireSession = (req: Request, res: Response, next: NextFunction) => {
-    if (sessionUser(req.headers.cookie)) return next();
+    if (sessionUser(req.headers.cookie)) {
+      // The session cookie is SameSite=Strict, yet a form on another site may still post.
+      if (isCrossSiteRequest(req)) {
+        log.warn({ path: req.path, origin: req.headers.origin }, 'cross-site request refused');
+        return next(new SmartBranchError('SB_ERR_FORBIDDEN', 'cross-site request'));
+      }
+      return next();
+    }
     if (req.originalUrl.includes('/api/')) {
       return void res
         .status(401)

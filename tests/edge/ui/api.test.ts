@@ -302,6 +302,40 @@ describe('the technician API', () => {
     expect((await gateway.api('/api/status')).status).toBe(200);
   });
 
+  it('refuses a cross-site form post with a session cookie and takes a same-origin one', async () => {
+    const post = (origin: string, site: string) =>
+      gateway.api('/api/queue/tickets', {
+        method: 'POST',
+        headers: {
+          origin,
+          'sec-fetch-site': site,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'service=cash',
+      });
+    const issued = async () => (await (await gateway.api('/api/queue')).json()).state.issuedToday;
+    const issuedBefore = await issued();
+
+    const forged = await post('http://evil.example', 'cross-site');
+    expect(forged.status).toBe(403);
+    expect((await forged.json()).error).toEqual({
+      code: 'SB_ERR_FORBIDDEN',
+      message: 'not allowed for this identity: cross-site request',
+    });
+    const queueRefused = await gateway.api('/queue/api/tickets', {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+      body: JSON.stringify({ service: 'cash' }),
+    });
+    expect(queueRefused.status).toBe(403);
+    expect(await issued()).toBe(issuedBefore);
+
+    const own = await post(gateway.url, 'same-origin');
+    expect(own.status).toBe(201);
+    expect((await own.json()).service).toBe('cash');
+    expect(await issued()).toBe(issuedBefore + 1);
+  });
+
   it('filters the logs by module and level', async () => {
     const queue = await (await gateway.api('/api/logs?module=queue&level=info')).json();
     expect(queue.lines.length).toBeGreaterThan(0);
