@@ -76,6 +76,12 @@ async function gatewayConfig(token: string) {
 }
 
 /** The branch's activity while versions come and go: audience minutes into the outbox. */
+/**
+ * The minutes the test records start 80 minutes ago: the gateway's retention drops unconfirmed
+ * records older than its age limit, so they must be recent like a real branch's.
+ */
+const firstMinuteAt = Math.floor(Date.now() / 60_000) * 60_000 - 80 * 60_000;
+
 function recordMinutes(count: number, from: number) {
   const db = new Database(join(where.local.dataDir, 'gateway.db'));
   db.pragma('busy_timeout = 5000');
@@ -83,10 +89,10 @@ function recordMinutes(count: number, from: number) {
   for (let minute = from; minute < from + count; minute++) {
     box.append({
       kind: 'audience.minute',
-      at: minute * 60_000,
+      at: firstMinuteAt + minute * 60_000,
       data: {
         camera: 'cam-1',
-        minute: minute * 60_000,
+        minute: firstMinuteAt + minute * 60_000,
         frames: 120,
         peopleMean: 1.5,
         peopleMax: 3,
@@ -206,7 +212,7 @@ describe('a gateway upgraded and rolled back from HQ', () => {
       Array.from({ length: 80 }, (_, index) => index + 1),
     );
     expect(pulled.map((record) => record.at)).toEqual(
-      Array.from({ length: 80 }, (_, index) => index * 60_000),
+      Array.from({ length: 80 }, (_, index) => firstMinuteAt + index * 60_000),
     );
 
     const db = new Database(join(where.local.dataDir, 'gateway.db'), { readonly: true });
