@@ -8,6 +8,7 @@ import {
   type CoreParts,
   connectUplink,
   type Gateway,
+  gatewayHandle,
   gatewayStats,
   screensConfig,
   sensingOptions,
@@ -71,27 +72,10 @@ export async function startFleetGateway(
   });
   log.info({ bus: parts.bus.url, version: smartbranchVersion }, 'gateway started');
 
-  return {
+  return gatewayHandle(parts, log, {
     httpUrl: '',
-    busUrl: parts.bus.url,
-    outbox: parts.outbox,
     stats: () => gatewayStats(config, parts, (context.clock.now() - startedAt) / 1000),
-    pairingCodes: () => parts.screens?.pairingCodes() ?? [],
-    modules: () => parts.modules.report(),
-    flush: async () => {
-      parts.sensing?.flush();
-      parts.queue?.flush();
-      parts.screens?.flush();
-    },
-    stop: async () => {
-      parts.outboxWatch.stop();
-      await parts.uplink?.stop();
-      await parts.modules.stopAll();
-      await parts.bus.close();
-      parts.store.close();
-      log.info('gateway stopped');
-    },
-  };
+  });
 }
 
 /** Sensing, queue and screens as HQ switches them, without the pages and sockets they serve. */

@@ -262,11 +262,36 @@ export async function startGateway(
     'gateway started',
   );
 
-  return {
+  return gatewayHandle(parts, log, {
     httpUrl: parts.http.url,
+    stats,
+    stopWeb: async () => {
+      await parts.console.stop();
+      await parts.http.close();
+    },
+    afterStop: () => parts.logs.detach(),
+  });
+}
+
+/**
+ * The handle every kind of gateway returns; `stopWeb` closes what serves pages, between the
+ * modules and the bus, and `afterStop` runs once the last line is logged.
+ */
+export function gatewayHandle(
+  parts: CoreParts,
+  log: ModuleContext['log'],
+  options: {
+    httpUrl: string;
+    stats: () => GatewayStats;
+    stopWeb?: () => Promise<void>;
+    afterStop?: () => void;
+  },
+): Gateway {
+  return {
+    httpUrl: options.httpUrl,
     busUrl: parts.bus.url,
     outbox: parts.outbox,
-    stats,
+    stats: options.stats,
     pairingCodes: () => parts.screens?.pairingCodes() ?? [],
     modules: () => parts.modules.report(),
     flush: async () => {
@@ -278,12 +303,11 @@ export async function startGateway(
       parts.outboxWatch.stop();
       await parts.uplink?.stop();
       await parts.modules.stopAll();
-      await parts.console.stop();
-      await parts.http.close();
+      await options.stopWeb?.();
       await parts.bus.close();
       parts.store.close();
       log.info('gateway stopped');
-      parts.logs.detach();
+      options.afterStop?.();
     },
   };
 }
