@@ -13,13 +13,12 @@ import { syncBranches } from '../cloud/fleet/index.ts';
 import { storeBatch } from '../cloud/insights/index.ts';
 import { openStore, type Store } from '../cloud/store/index.ts';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
-import type { UplinkRecord } from '../protocol/index.ts';
 import { tempDir } from '../tests/support/context.ts';
+import { zoneRecords } from './insights-support.ts';
 
 const pgUrl = process.env.SB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const context = { clock: systemClock, log: silentLogger(), registry: createRegistry({}) };
 const recordsPerPull = 500;
-const lineage = { model: 'm', modelVersion: '1', backend: 'wasm' } as const;
 
 interface Job {
   url: string;
@@ -33,35 +32,6 @@ interface WorkerFigures {
   cpuSeconds: number;
   rssMb: number;
   stored: number;
-}
-
-function zoneRecords(start: number, count: number): UplinkRecord[] {
-  const at0 = Date.UTC(2026, 0, 1);
-  return Array.from({ length: count }, (_, index) => {
-    const minute = at0 + (start + index) * 60_000;
-    return {
-      seq: start + index + 1,
-      at: minute,
-      kind: 'audience.zone-minute',
-      data: {
-        camera: 'hall',
-        zone: `zone-${index % 4}`,
-        zoneKind: 'waiting',
-        minute,
-        frames: 60,
-        entries: 2,
-        exits: 2,
-        occupancyMean: 3,
-        occupancyMax: 4,
-        visits: 2,
-        dwellSeconds: { '0-5': 0, '5-15': 1, '15-30': 1, '30-60': 0, '60+': 0 },
-        attentionSeconds: 4,
-        source: 'synthetic',
-        confidence: 0.9,
-        lineage,
-      },
-    } as UplinkRecord;
-  });
 }
 
 /** A replica: opens the store, says it is ready, stores its gateways' batches on `go`. */
@@ -79,7 +49,11 @@ async function worker() {
     job.gateways.map(async (gateway) => {
       let after = 0;
       for (let start = 0; start < job.perGateway; start += recordsPerPull) {
-        const records = zoneRecords(start, Math.min(recordsPerPull, job.perGateway - start));
+        const records = zoneRecords(
+          start,
+          Math.min(recordsPerPull, job.perGateway - start),
+          Date.UTC(2026, 0, 1),
+        );
         const batch = { gateway, stream: 'audience' as const, after, records };
         const result = await storeBatch(store.db, batch, Date.now());
         if (!result) throw new Error(`${gateway}: cursor moved under the bench`);

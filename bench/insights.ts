@@ -16,8 +16,14 @@ import pg from 'pg';
 import { syncBranches } from '../cloud/fleet/index.ts';
 import { type Database, openStore, type Store } from '../cloud/store/index.ts';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
-import type { UplinkRecord } from '../protocol/index.ts';
-import { figures, insightsDb, loadCursorForBench, series, storeBatch } from './insights-support.ts';
+import {
+  figures,
+  insightsDb,
+  loadCursorForBench,
+  series,
+  storeBatch,
+  zoneRecords,
+} from './insights-support.ts';
 
 const usage = `usage: node --import tsx bench/insights.ts [GATEWAYSxRECORDS ...] [--ingest-only]
   GATEWAYSxRECORDS  gateways pulled at once and records each (default: 20x5000 100x2000)
@@ -26,7 +32,6 @@ const usage = `usage: node --import tsx bench/insights.ts [GATEWAYSxRECORDS ...]
 const pgUrl = process.env.SB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const applicationName = `sb-bench-insights-${randomBytes(3).toString('hex')}`;
 const context = { clock: systemClock, log: silentLogger(), registry: createRegistry({}) };
-const lineage = { model: 'm', modelVersion: '1', backend: 'wasm' } as const;
 // The puller's default pull limit.
 const recordsPerPull = 500;
 
@@ -34,34 +39,6 @@ const percentile = (values: number[], share: number) =>
   [...values].sort((a, b) => a - b)[
     Math.min(values.length - 1, Math.floor(values.length * share))
   ] ?? 0;
-
-function zoneRecords(start: number, count: number, at0: number): UplinkRecord[] {
-  return Array.from({ length: count }, (_, index) => {
-    const minute = at0 + (start + index) * 60_000;
-    return {
-      seq: start + index + 1,
-      at: minute,
-      kind: 'audience.zone-minute',
-      data: {
-        camera: 'hall',
-        zone: `zone-${index % 4}`,
-        zoneKind: 'waiting',
-        minute,
-        frames: 60,
-        entries: 2,
-        exits: 2,
-        occupancyMean: 3,
-        occupancyMax: 4,
-        visits: 2,
-        dwellSeconds: { '0-5': 0, '5-15': 1, '15-30': 1, '30-60': 0, '60+': 0 },
-        attentionSeconds: 4,
-        source: 'synthetic',
-        confidence: 0.9,
-        lineage,
-      },
-    };
-  });
-}
 
 async function openBenchStore() {
   const schema = `sb_bench_insights_${randomBytes(4).toString('hex')}`;
