@@ -84,6 +84,12 @@ export const CampaignItem = z
   );
 export type CampaignItem = z.output<typeof CampaignItem>;
 
+/** A schedule whose date range does not run backwards: the end on or after the start. */
+const CampaignSchedule = ScheduleWindow.refine(
+  (schedule) => !schedule.startDate || !schedule.endDate || schedule.startDate <= schedule.endDate,
+  { message: 'is before the start date', path: ['endDate'] },
+);
+
 export const CampaignInput = z.strictObject({
   id: Id,
   name: Text(200),
@@ -91,7 +97,7 @@ export const CampaignInput = z.strictObject({
   /** Higher plays first where campaigns overlap. Default 0. */
   priority: z.number().int().min(-1000).max(1000).default(0),
   items: z.array(CampaignItem).max(100).default([]),
-  schedule: ScheduleWindow.optional(),
+  schedule: CampaignSchedule.optional(),
   target: ScreenTarget.optional(),
   rule: TargetRule.optional(),
   shareOfVoice: ShareOfVoice.optional(),

@@ -92,6 +92,17 @@ describe('campaign bodies', () => {
     expect(objective.body.error.path).toBe('objective');
     expect(selector.body.error.path).toBe('branches');
   });
+
+  it('refuses a date range that ends before it starts, naming the end date', async () => {
+    const schedule = { startDate: '2026-06-10', endDate: '2026-06-01' };
+    const backwards = await marketer.post('/api/campaigns', campaignBody('x3', { schedule }));
+    const oneDay = { startDate: '2026-06-10', endDate: '2026-06-10' };
+    const sameDay = await marketer.post('/api/campaigns', campaignBody('x4', { schedule: oneDay }));
+
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error.path).toBe('schedule.endDate');
+    expect(sameDay.status).toBe(201);
+  });
 });
 
 describe('publishing', () => {
