@@ -162,10 +162,12 @@ function automation({ config, parts, web, context }: SwitchDeps): ModuleSwitch {
         throw err;
       }
       parts.automation = prepared;
+      web.attach({ flows: true });
     },
     stop: async () => {
       const running = parts.automation;
       parts.automation = null;
+      web.attach({ flows: undefined });
       await running?.stop();
     },
   };

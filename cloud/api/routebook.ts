@@ -117,7 +117,7 @@ const errorSchema = {
 export function openApiDocument(books: readonly RouteBook[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of books.flatMap((book) => book.routes)) {
-    const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const path = spec.path.replace(/:([A-Za-z][A-Za-z0-9]*)/g, '{$1}');
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[spec.method] = operation(spec);
   }

@@ -31,6 +31,8 @@ export interface TechnicianParts {
   cameras?: CameraDesk;
   logs?: LogRing;
   alerts?: AlertBoard;
+  /** Whether Node-RED's editor is mounted, so the pages link to it. */
+  flows?: boolean;
   /**
    * The leads module's desk: the settings the queue page seals a lead with after an advisory
    * ticket, and the hand-off of the sealed box. Absent: the page offers no lead.

@@ -159,13 +159,10 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
   };
 
   const health = healthReader(options.dataDir ?? '.');
-  app.get('/', requireSession, (req, res) => void res.send(overviewPage(language(req))));
+  const view = (req: express.Request) => ({ language: language(req), flows: parts.flows === true });
+  app.get('/', requireSession, (req, res) => void res.send(overviewPage(view(req))));
   for (const [section, render] of Object.entries(sectionPages)) {
-    app.get(
-      sectionPath(section),
-      requireSession,
-      (req, res) => void res.send(render(language(req))),
-    );
+    app.get(sectionPath(section), requireSession, (req, res) => void res.send(render(view(req))));
   }
   const api: ApiContext = {
     parts,

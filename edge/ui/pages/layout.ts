@@ -73,8 +73,15 @@ export const sectionPath = (section: string) => (section === 'overview' ? '/' : 
 
 const other = (language: Language) => (language === 'en' ? 'zh' : 'en');
 
+/** What a technician page is rendered for: its language, and whether Node-RED runs here. */
+export interface PageView {
+  language: Language;
+  flows: boolean;
+}
+
 /** A technician page: the header with the sections, the language switch and log-out. */
-export function technicianPage(language: Language, section: string, main: string): string {
+export function technicianPage(view: PageView, section: string, main: string): string {
+  const { language } = view;
   const t = translator(language);
   const links = sections
     .map((name) => {
@@ -87,7 +94,7 @@ export function technicianPage(language: Language, section: string, main: string
     t(`nav.${section}`),
     `
 <header><strong>${t('title')}</strong>
-  <nav>${links}<a href="/flows/">${t('nav.flows')}</a></nav>
+  <nav>${links}${view.flows ? `<a href="/flows/">${t('nav.flows')}</a>` : ''}</nav>
   <span class="row"><a href="?lang=${other(language)}">${t('language')}</a>
   <form method="post" action="/logout" style="display:inline">
     <button type="submit">${t('logout')}</button></form></span></header>

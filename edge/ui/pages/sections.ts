@@ -1,5 +1,5 @@
 import { type Language, translator } from '../i18n.ts';
-import { technicianPage } from './layout.ts';
+import { type PageView, technicianPage } from './layout.ts';
 
 type T = (key: string) => string;
 
@@ -9,10 +9,11 @@ const head = (t: T, keys: string[]) =>
 const table = (t: T, keys: string[], body: string) =>
   `<div class="scroll"><table>${head(t, keys)}<tbody data-list="${body}"></tbody></table></div>`;
 
-export function devicesPage(language: Language): string {
+export function devicesPage(view: PageView): string {
+  const { language } = view;
   const t = translator(language);
   return technicianPage(
-    language,
+    view,
     'devices',
     `
   <h1>${t('devices.heading')}</h1>
@@ -34,13 +35,14 @@ export function devicesPage(language: Language): string {
   );
 }
 
-export function camerasPage(language: Language): string {
+export function camerasPage(view: PageView): string {
+  const { language } = view;
   const t = translator(language);
   const kinds = ['service-point', 'waiting', 'passing']
     .map((kind) => `<option value="${kind}">${t(`zone.${kind}`)}</option>`)
     .join('');
   return technicianPage(
-    language,
+    view,
     'cameras',
     `
   <h1>${t('cameras.heading')}</h1>
@@ -79,10 +81,11 @@ const kpiColumns = [
   'queue.kpiEstimateError',
 ];
 
-export function queuePage(language: Language): string {
+export function queuePage(view: PageView): string {
+  const { language } = view;
   const t = translator(language);
   return technicianPage(
-    language,
+    view,
     'queue',
     `
   <h1>${t('queue.heading')}</h1>
@@ -113,10 +116,11 @@ export function queuePage(language: Language): string {
   );
 }
 
-export function signagePage(language: Language): string {
+export function signagePage(view: PageView): string {
+  const { language } = view;
   const t = translator(language);
   return technicianPage(
-    language,
+    view,
     'signage',
     `
   <h1>${t('signage.heading')}</h1>
@@ -139,7 +143,8 @@ export function signagePage(language: Language): string {
   );
 }
 
-export function logsPage(language: Language): string {
+export function logsPage(view: PageView): string {
+  const { language } = view;
   const t = translator(language);
   const levels = ['debug', 'info', 'warn', 'error']
     .map(
@@ -148,7 +153,7 @@ export function logsPage(language: Language): string {
     )
     .join('');
   return technicianPage(
-    language,
+    view,
     'logs',
     `
   <h1>${t('logs.heading')}</h1>
@@ -163,10 +168,11 @@ export function logsPage(language: Language): string {
   );
 }
 
-export function pairingPage(language: Language): string {
+export function pairingPage(view: PageView): string {
+  const { language } = view;
   const t = translator(language);
   return technicianPage(
-    language,
+    view,
     'pairing',
     `
   <h1>${t('pairing.heading')}</h1>

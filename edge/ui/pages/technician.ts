@@ -1,5 +1,5 @@
 import { type Language, translator } from '../i18n.ts';
-import { page, technicianPage } from './layout.ts';
+import { type PageView, page, technicianPage } from './layout.ts';
 
 const other = (language: Language) => (language === 'en' ? 'zh' : 'en');
 
@@ -49,10 +49,11 @@ const cards = (t: (key: string) => string, keys: string[]) =>
     .join('\n');
 
 /** The overview's figures are filled in by overview.js from /api/status and /api/health. */
-export function overviewPage(language: Language): string {
+export function overviewPage(view: PageView): string {
+  const { language } = view;
   const t = translator(language);
   return technicianPage(
-    language,
+    view,
     'overview',
     `
   <h1>${t('overview.heading')}</h1>

@@ -51,6 +51,8 @@ describe('the OpenAPI document', () => {
       document.paths['/api/campaigns/{id}/conversions']?.post?.requestBody?.content,
     ).toHaveProperty('text/csv');
     expect(document.paths['/api/enrol']?.post?.['x-roles']).toBe('public');
+    expect(document.paths).toHaveProperty(['/api/assets/{sha256}']);
+    expect(Object.keys(document.paths).filter((path) => /[:}][^/]/.test(path))).toEqual([]);
   });
 });
 

@@ -140,6 +140,11 @@ describe('the technician API', () => {
     expect(health.versions['node-red']).toMatch(/^4\.1\./);
   });
 
+  it('links its pages to the Node-RED editor, which runs here', async () => {
+    const page = await (await gateway.api('/devices')).text();
+    expect(page).toContain('<a href="/flows/">');
+  });
+
   it('names each bad field of a profile and adds a good one, which comes on the bus', async () => {
     const bad = { ...buttonProfile, connection: { type: 'gpio', pin: -3 }, version: 0 };
     const checked = await (

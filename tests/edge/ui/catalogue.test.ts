@@ -6,7 +6,7 @@ import { loginPage, overviewPage } from '../../../edge/ui/pages/technician.ts';
 
 const languages = ['en', 'zh'] as const;
 const pages = {
-  login: (language: 'en' | 'zh') => loginPage(language, true),
+  login: ({ language }: { language: 'en' | 'zh' }) => loginPage(language, true),
   overview: overviewPage,
   ...sectionPages,
 };
@@ -37,11 +37,18 @@ describe('the technician UI catalogues', () => {
     }
   });
 
+  it('link to the Node-RED editor only on a gateway that runs it', () => {
+    for (const [name, render] of Object.entries(pages).filter(([name]) => name !== 'login')) {
+      const link = (flows: boolean) => render({ language: 'en', flows }).includes('"/flows/"');
+      expect([name, link(true), link(false)]).toEqual([name, true, false]);
+    }
+  });
+
   it('leave no page with a word that is not a catalogue string of its language', () => {
     for (const language of languages) {
       const known = new Set(Object.values(catalogues[language]));
       for (const [name, render] of Object.entries(pages)) {
-        const html = render(language);
+        const html = render({ language, flows: true });
         const strays = visibleTexts(html).filter((text) => !known.has(text) && /\p{L}/u.test(text));
         expect(strays, `${name} in ${language}`).toEqual([]);
       }
@@ -53,7 +60,9 @@ describe('the technician UI catalogues', () => {
       Object.values(catalogues.en).filter((text) => !Object.values(catalogues.zh).includes(text)),
     );
     for (const [name, render] of Object.entries(pages)) {
-      const leaks = visibleTexts(render('zh')).filter((text) => english.has(text));
+      const leaks = visibleTexts(render({ language: 'zh', flows: true })).filter((text) =>
+        english.has(text),
+      );
       expect(leaks, name).toEqual([]);
     }
   });
