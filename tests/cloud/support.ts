@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, onTestFinished, TestRunner } from 'vitest';
 import { createLogger, createRegistry, manualClock, silentLogger } from '../../core/index.ts';
 import { pgUrl, serviceAvailable } from '../support/services.ts';
 
@@ -29,6 +30,16 @@ export function loggingContext(startAt?: number) {
   };
   const log = createLogger({ level: 'debug', destination });
   return { clock: manualClock(startAt), log, registry: createRegistry({}), lines, text };
+}
+
+/**
+ * Runs `task` when the running test ends, or after the file's tests when called outside a test.
+ * An `afterAll` registered inside a running test lands on a suite vitest has already collected,
+ * so it never runs: stores stayed open and PostgreSQL schemas were never dropped.
+ */
+export function cleanupAfter(task: () => unknown) {
+  if (TestRunner.getCurrentTest()) onTestFinished(async () => void (await task()));
+  else afterAll(async () => void (await task()));
 }
 
 /** A fresh temp folder, removed by the returned cleanup. */

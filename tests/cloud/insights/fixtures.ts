@@ -1,4 +1,3 @@
-import { afterAll } from 'vitest';
 import { syncBranches } from '../../../cloud/fleet/index.ts';
 import { loadCursor, storeBatch } from '../../../cloud/insights/ingest.ts';
 import { openStore, type Store } from '../../../cloud/store/index.ts';
@@ -9,6 +8,7 @@ import {
   waitBucketOf,
 } from '../../../protocol/index.ts';
 import {
+  cleanupAfter,
   postgresTarget,
   sqliteTarget,
   storeDialects,
@@ -26,12 +26,12 @@ export const fixtureBranches = [
   { id: 'beijing', name: 'Beijing West', timeZone: 'Asia/Shanghai', region: 'cn', tags: [] },
 ];
 
-/** A fresh store per dialect for one test file, removed after it. */
+/** A fresh store per dialect, removed when the test that opened it ends. */
 export async function openTestStore(dialect: 'sqlite' | 'postgres', now: number) {
   const folder = tempFolder('sb-insights-');
   const postgres = dialect === 'postgres' ? postgresTarget() : null;
   const store = await openStore(postgres ?? sqliteTarget(folder.path), testContext(now));
-  afterAll(async () => {
+  cleanupAfter(async () => {
     await store.close();
     await postgres?.drop();
     folder.remove();
