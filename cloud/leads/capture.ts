@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { SmartBranchError } from '../../core/index.ts';
+import { pickAssignee } from './assignment.ts';
 import { addWorkingMinutes, BranchCalendar } from './calendar.ts';
 import type { LeadsConfig } from './config.ts';
 import type { Keyring } from './crypto.ts';
-import { pickAssignee } from './assignment.ts';
 import { normalizePhone } from './phone.ts';
 import type { LeadCapture, LeadsDb } from './schema.ts';
 import { scoreLead } from './scoring.ts';

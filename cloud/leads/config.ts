@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BranchCalendar } from './calendar.ts';
+import { debianCjkFont } from './fonts.ts';
 import { ScoringRules } from './scoring.ts';
 
 /** Text the bank writes itself: one for every language, or one per language of the pages. */
@@ -60,6 +61,13 @@ export const LeadsConfig = z.strictObject({
     .default({ windowMs: 600_000, perAddress: 20, perToken: 200 }),
   /** Where the mobile page and the cards are reached from a phone; default the API's URL. */
   publicUrl: z.url().optional(),
+  /**
+   * The font Chinese posters are set in: a TTF, OTF or TTC file and, in a collection, the
+   * face's PostScript name. Default Debian's fonts-noto-cjk, simplified Chinese face.
+   */
+  posterFont: z
+    .strictObject({ path: z.string().min(1), name: z.string().min(1).optional() })
+    .default(debianCjkFont),
   /** Products offered on the mobile page, id to label (one, or one per language). */
   products: z.record(z.string(), BankText(120)).default({
     'credit-card': { en: 'Credit card', zh: '信用卡' },

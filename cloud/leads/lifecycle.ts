@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SmartBranchError } from '../../core/index.ts';
 import { branchManagers } from './assignment.ts';
 import type { Keyring } from './crypto.ts';
-import { type LeadRow, type LeadsDb, LeadState, nextStates, type Transition } from './schema.ts';
+import { type LeadRow, LeadState, type LeadsDb, nextStates, type Transition } from './schema.ts';
 
 export interface StepDeps {
   db: LeadsDb;

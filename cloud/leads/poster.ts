@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
+import type { PosterFont } from './fonts.ts';
 
 const qrOptions = { errorCorrectionLevel: 'M' as const, margin: 2, width: 480 };
 
@@ -37,18 +38,34 @@ function fillBand(png: PNG, fromRow: number, toRow: number, [red, green, blue]: 
   }
 }
 
-/** The same poster as an A4 PDF with its title and the manager's name. */
-export async function posterPdf(url: string, title: string, manager: string): Promise<Buffer> {
+/** What a PDF poster says, already in its language. */
+export interface PosterText {
+  title: string;
+  /** The line under the title, naming the manager. */
+  invitation: string;
+}
+
+/**
+ * The same poster as an A4 PDF with its title and the manager's name. With a CJK font the
+ * whole text is set in it (a Chinese name on an English poster too); without one, in
+ * pdfkit's built-in Helvetica, which has no Chinese glyphs.
+ */
+export async function posterPdf(
+  url: string,
+  text: PosterText,
+  font: PosterFont | null,
+): Promise<Buffer> {
   const qr = await QRCode.toBuffer(url, qrOptions);
-  const document = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title } });
+  const document = new PDFDocument({ size: 'A4', margin: 50, info: { Title: text.title } });
   const chunks: Buffer[] = [];
   document.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve) =>
     document.on('end', () => resolve(Buffer.concat(chunks))),
   );
 
-  document.fontSize(28).text(title, { align: 'center' });
-  document.moveDown().fontSize(16).text(`Scan to talk to ${manager}`, { align: 'center' });
+  if (font) document.registerFont('poster', font.path, font.name).font('poster');
+  document.fontSize(28).text(text.title, { align: 'center' });
+  document.moveDown().fontSize(16).text(text.invitation, { align: 'center' });
   document.image(qr, (595 - 320) / 2, 220, { width: 320 });
   document.end();
   return done;

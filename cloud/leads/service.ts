@@ -1,5 +1,5 @@
-import type { CountryCode } from 'libphonenumber-js';
 import type { Kysely } from 'kysely';
+import type { CountryCode } from 'libphonenumber-js';
 import { type ModuleContext, SmartBranchError, type Timer } from '../../core/index.ts';
 import type { Database } from '../store/index.ts';
 import { leadScope, scopeOf, type Viewer, withinScope } from './access.ts';

@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { requireRole } from '../api/auth.ts';
 import { parseRequest } from '../api/errors.ts';
+import { type Language, translator } from '../ui/i18n.ts';
 import { pickLanguage } from '../ui/index.ts';
 import type { User } from '../users/index.ts';
 import { auditTrail } from './audit.ts';
 import { figuresCsv, leadsCsv } from './csv.ts';
+import { posterFontFinder } from './fonts.ts';
 import { myLeadsPage } from './pages.ts';
 import { posterPdf, posterPng } from './poster.ts';
 import { baseUrl, managerLink } from './public-routes.ts';
@@ -52,7 +54,10 @@ const LinkBody = z.strictObject({
     .max(366 * 86_400_000)
     .optional(),
 });
-const PosterQuery = z.strictObject({ campaign: z.string().min(1).max(64).optional() });
+const PosterQuery = z.strictObject({
+  campaign: z.string().min(1).max(64).optional(),
+  lang: z.enum(['en', 'zh']).optional(),
+});
 const IdParam = z.string().uuid();
 
 const leadRoles = ['relationship-manager', 'branch-manager'] as const;
@@ -63,6 +68,10 @@ const idOf = (request: Request) => parseRequest(IdParam, request.params.id);
 export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): express.Router {
   const router = express.Router();
   const dayMs = 86_400_000;
+  const posterFont = posterFontFinder(
+    leads.config.posterFont,
+    context.log.child({ module: 'leads' }),
+  );
 
   router.get('/api/leads', requireRole(...leadRoles), async (request, response) => {
     const query = parseRequest(ListQuery, request.query);
@@ -119,10 +128,19 @@ export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): ex
       if (!staff) throw new SmartBranchError('SB_ERR_FORBIDDEN', 'not on a branch staff');
 
       const url = managerLink(leads, request, staff, query.campaign, context.clock.now());
-      const title = query.campaign ? `Campaign ${query.campaign}` : 'Talk to us';
-      const file =
-        format === 'png' ? await posterPng(url) : await posterPdf(url, title, staff.displayName);
-      response.type(format === 'png' ? 'image/png' : 'application/pdf').send(file);
+      if (format === 'png') return response.type('image/png').send(await posterPng(url));
+
+      // Without a CJK font a Chinese poster would print empty boxes: it falls back to English.
+      const font = posterFont();
+      const language: Language = font ? pickLanguage(request, response) : 'en';
+      const t = translator(language);
+      const text = {
+        title: query.campaign
+          ? t('leads.poster.campaign', { campaign: query.campaign })
+          : t('leads.poster.title'),
+        invitation: t('leads.poster.scan', { manager: staff.displayName }),
+      };
+      response.type('application/pdf').send(await posterPdf(url, text, font));
     },
   );
 
