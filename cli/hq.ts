@@ -15,15 +15,21 @@ export function registerHq(program: Command): void {
   program
     .command('enrolment-token')
     .description('log in to HQ as an admin and print a one-time enrolment token for a branch')
-    .requiredOption('--cloud <url>', 'the cloud\'s HTTP address, e.g. http://127.0.0.1:8000')
+    .requiredOption('--cloud <url>', "the cloud's HTTP address, e.g. http://127.0.0.1:8000")
     .requiredOption('--branch <id>', 'the branch the new gateway serves')
     .option('--user <name>', 'HQ admin user name', 'admin')
-    .option('--ttl-hours <hours>', 'how long the token stays valid (default: the cloud\'s)')
+    .option('--ttl-hours <hours>', "how long the token stays valid (default: the cloud's)")
     .action(async (options: TokenOptions) => {
-      const password = process.env.SB_HQ_PASSWORD ?? (await readStdin());
+      const password = process.env.SB_HQ_PASSWORD ?? (await readPassword());
+      if (!password) fail('no HQ password: set SB_HQ_PASSWORD or give it on standard input');
+      const hours = options.ttlHours === undefined ? undefined : Number(options.ttlHours);
+      if (hours !== undefined && !(hours > 0)) {
+        fail(`--ttl-hours must be a positive number of hours, not "${options.ttlHours}"`);
+      }
+
       const cookie = await login(options.cloud, options.user, password);
       const body: Record<string, unknown> = { branch: options.branch };
-      if (options.ttlHours) body.ttlMs = Math.round(Number(options.ttlHours) * 3600_000);
+      if (hours !== undefined) body.ttlMs = Math.round(hours * 3600_000);
 
       const answer = await call(options.cloud, '/api/enrolment-tokens', body, cookie);
       const token = answer.body as { token: string; expiresAt: number };
@@ -43,8 +49,11 @@ async function call(cloud: string, path: string, body: unknown, cookie?: string)
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (cookie) headers.cookie = cookie;
 
-  const response = await fetch(new URL(path, cloud), { method: 'POST', headers,
-    body: JSON.stringify(body) }).catch((err: Error) => fail(`${cloud} unreachable: ${err.message}`));
+  const response = await fetch(new URL(path, cloud), {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  }).catch((err: Error) => fail(`${cloud} unreachable: ${err.message}`));
   const json: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
@@ -53,10 +62,15 @@ async function call(cloud: string, path: string, body: unknown, cookie?: string)
   return { headers: response.headers, body: json };
 }
 
-async function readStdin(): Promise<string> {
+/** The password piped on standard input; at a terminal nothing is waited for. */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function fail(message: string): never {

@@ -9,8 +9,16 @@ import { runToEnd } from './run.ts';
 const dir = tempDir('sb-cli-');
 afterAll(() => dir.remove());
 
-const commands = ['demo', 'cloud', 'gateway', 'simulate', 'sense', 'hash-password',
-  'enrolment-token', 'bus-files'];
+const commands = [
+  'demo',
+  'cloud',
+  'gateway',
+  'simulate',
+  'sense',
+  'hash-password',
+  'enrolment-token',
+  'bus-files',
+];
 
 describe('the smartbranch command', () => {
   it.each(commands)('explains %s with --help', async (command) => {
@@ -22,15 +30,27 @@ describe('the smartbranch command', () => {
 
   it('names every error of a gateway config by its path and exits 2', async () => {
     const file = join(dir.path, 'gateway.json');
-    writeFileSync(file, JSON.stringify({ gateway: 'g1', branch: '', bus: { port: 'x' },
-      queue: { timeZone: 'Mars/Base', services: [], counters: [] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        gateway: 'g1',
+        branch: '',
+        bus: { port: 'x' },
+        queue: { timeZone: 'Mars/Base', services: [], counters: [] },
+      }),
+    );
 
     const { code, output } = await runToEnd(['gateway', '--config', file]);
 
     expect(code).toBe(2);
     expect(output).toContain('configuration fails its schema');
-    for (const path of ['branch:', 'branchName:', 'bus.port:', 'queue.timeZone:',
-      'queue.services:']) {
+    for (const path of [
+      'branch:',
+      'branchName:',
+      'bus.port:',
+      'queue.timeZone:',
+      'queue.services:',
+    ]) {
       expect(output).toContain(path);
     }
   });
@@ -57,10 +77,21 @@ describe('the smartbranch command', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as net.AddressInfo).port;
     const file = join(dir.path, 'busy.json');
-    writeFileSync(file, JSON.stringify({ gateway: 'g1', branch: 'b1', branchName: 'B',
-      dataDir: join(dir.path, 'busy'), bus: { port },
-      queue: { timeZone: 'Europe/Berlin', services: [{ id: 'cash', name: 'Cash', prefix: 'A',
-        targetWaitMinutes: 5 }], counters: [{ id: '1', name: 'C1', services: ['cash'] }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        gateway: 'g1',
+        branch: 'b1',
+        branchName: 'B',
+        dataDir: join(dir.path, 'busy'),
+        bus: { port },
+        queue: {
+          timeZone: 'Europe/Berlin',
+          services: [{ id: 'cash', name: 'Cash', prefix: 'A', targetWaitMinutes: 5 }],
+          counters: [{ id: '1', name: 'C1', services: ['cash'] }],
+        },
+      }),
+    );
 
     const { code, output } = await runToEnd(['gateway', '--config', file]);
     holder.close();
@@ -83,5 +114,24 @@ describe('the smartbranch command', () => {
 
     expect(code).toBe(0);
     expect(await verifyPassword('tech secret', output.trim())).toBe(true);
+  });
+
+  it('asks for the HQ password by its variable and checks the token lifetime', async () => {
+    const cloud = ['--cloud', 'http://127.0.0.1:9', '--branch', 'b1'];
+    const env = { ...process.env, SB_HQ_PASSWORD: undefined };
+    const noPassword = await runToEnd(['enrolment-token', ...cloud], { env });
+    const badHours = await runToEnd(['enrolment-token', ...cloud, '--ttl-hours', 'soon'], {
+      input: 'secret\n',
+      env,
+    });
+
+    expect([noPassword.code, noPassword.output.trim()]).toEqual([
+      1,
+      'smartbranch: no HQ password: set SB_HQ_PASSWORD or give it on standard input',
+    ]);
+    expect([badHours.code, badHours.output.trim()]).toEqual([
+      1,
+      'smartbranch: --ttl-hours must be a positive number of hours, not "soon"',
+    ]);
   });
 });
