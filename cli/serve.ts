@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../core/index.ts';
 import { exitOnConfigError, processContext, startOrExplain, untilSignal } from './process.ts';
+import { simulatorLine } from './status-line.ts';
 
 export interface SimulateOptions {
   config?: string;
@@ -113,7 +114,16 @@ export function registerServe(program: Command): void {
       const config = load(options.config, SimulatorConfig);
       const context = processContext('simulator');
       const simulator = await startSimulator(config, context);
-      await untilSignal(context.log, () => simulator.stop());
+      console.log(`simulating branch ${config.branch} on ${config.gateway.brokerUrl}`);
+      const startedAt = Date.now();
+      const status = setInterval(
+        () => console.log(simulatorLine(simulator.stats(), startedAt)),
+        Number(options.statusEvery) * 1000,
+      );
+      await untilSignal(context.log, async () => {
+        clearInterval(status);
+        await simulator.stop();
+      });
     });
 }
 

@@ -1,5 +1,6 @@
 import type { Cloud } from '../cloud/index.ts';
 import type { Gateway } from '../edge/runtime.ts';
+import type { SimulatorStats } from '../simulator/index.ts';
 
 /** One line a person can read at a glance, every few seconds. */
 export function statusLine(running: { gateway: Gateway; cloud: Cloud }, startedAt: number): string {
@@ -18,5 +19,15 @@ export function statusLine(running: { gateway: Gateway; cloud: Cloud }, startedA
   return (
     `[${seconds}s] ${cameraText} · ${queueText} · uplink ${stats.uplink.state}, ` +
     `backlog ${backlog}`
+  );
+}
+
+/** The one-branch simulator's line: what its customers and devices have done so far. */
+export function simulatorLine(stats: SimulatorStats, startedAt: number): string {
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  return (
+    `[${seconds}s] customers ${stats.customersArrived} · tickets issued ${stats.ticketsIssued}, ` +
+    `called ${stats.ticketsCalled}, served ${stats.ticketsServed} · door events ` +
+    `${stats.doorEvents} · errors ${stats.errors}`
   );
 }
