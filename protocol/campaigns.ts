@@ -39,12 +39,28 @@ export const RolloutReport = z.strictObject({
   at: Timestamp,
 });
 
-export const CommandAction = z.enum(['restart-module', 'reload-config', 'set-theme', 'fetch-logs']);
+export const CommandAction = z.enum([
+  'restart-module',
+  'reload-config',
+  'set-theme',
+  'fetch-logs',
+  'push-profile',
+]);
 
-/** A remote command from HQ to one gateway; it answers on the command-ack channel. */
+/**
+ * A remote command from HQ to one gateway; it answers on the command-ack channel. Signed like
+ * a manifest with the cloud's Ed25519 key over every other field (`commandSigningBytes`), so
+ * neither its branch, its gateway nor its sequence can be changed on the way.
+ */
 export const CommandRequest = z.strictObject({
   commandId: z.string().min(8).max(64),
+  branch: Id,
   gateway: Id,
+  /**
+   * The cloud numbers each gateway's commands 1, 2, 3...; a gateway runs only a number above
+   * the highest it has taken, so a recorded command played again is refused.
+   */
+  sequence: z.number().int().positive(),
   action: CommandAction,
   module: z.enum(['sensing', 'queue', 'screens', 'leads', 'automation', 'uplink']).optional(),
   theme: Id.optional(),
@@ -55,9 +71,14 @@ export const CommandRequest = z.strictObject({
     .min(1)
     .max(24 * 60)
     .optional(),
+  /** For push-profile: the device, and its new profile as firmware-config/ checks it. */
+  device: Id.optional(),
+  profile: z.record(z.string(), z.unknown()).optional(),
   at: Timestamp,
   /** After this the gateway ignores it: the cloud has reported it timed out. */
   expiresAt: Timestamp,
+  keyId: Text(64),
+  signature: z.string().regex(/^[A-Za-z0-9+/=]+$/),
 });
 
 export const CommandAck = z.strictObject({

@@ -10,6 +10,11 @@ export function manifestSigningBytes(manifest: object): Buffer {
   return Buffer.from(canonicalJson(signed));
 }
 
+/** The bytes a remote command's signature covers, made the same way as a manifest's. */
+export function commandSigningBytes(command: object): Buffer {
+  return manifestSigningBytes(command);
+}
+
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
