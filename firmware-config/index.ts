@@ -14,5 +14,6 @@ export {
   type DeviceProfileInput,
   FirmwareRequirement,
   ProfileFile,
+  PushedProfile,
   Sampling,
 } from './schema.ts';

@@ -128,7 +128,11 @@ const ProfileFields = z.strictObject({
   allowSimulated: z.boolean().default(false),
 });
 
-export const DeviceProfile = ProfileFields.superRefine((profile, context) => {
+/** The rules across fields, for a whole profile and for one pushed without its credentials. */
+function crossChecked(
+  profile: Omit<z.output<typeof ProfileFields>, 'bus'>,
+  context: z.core.$RefinementCtx,
+) {
   const allowed = connectionsOfKind[profile.kind];
   if (!allowed.includes(profile.connection.type)) {
     const message = `a ${profile.kind} connects through ${allowed.join(' or ')}`;
@@ -158,7 +162,15 @@ export const DeviceProfile = ProfileFields.superRefine((profile, context) => {
     const message = 'only a people counter has an exit pin';
     context.addIssue({ code: 'custom', path: ['connection', 'exitPin'], message });
   }
-});
+}
+
+export const DeviceProfile = ProfileFields.superRefine(crossChecked);
+
+/**
+ * A profile HQ pushes to a running device: every field but the bus credentials, which stay
+ * on the gateway (a device keeps its own, and no password passes through the cloud).
+ */
+export const PushedProfile = ProfileFields.omit({ bus: true }).superRefine(crossChecked);
 
 /** A profile file: every device of one branch. */
 export const ProfileFile = z
