@@ -12,6 +12,7 @@ import {
   ModulesInput,
   modulesFollowed,
   ProfileInput,
+  PushProfileInput,
   saveProfile,
   sendCommand,
   setModules,
@@ -100,8 +101,22 @@ export function operationsBook(plane: ControlPlane, now: () => number): RouteBoo
     access: ['admin'],
     body: CommandInput,
     status: 202,
-    handler: async (call) =>
-      sendCommand(db, plane.broker, param(call, 'gateway', Id), call.body, now()),
+    handler: async (call) => sendCommand(plane, param(call, 'gateway', Id), call.body, now()),
+  });
+  book.add({
+    method: 'put',
+    path: '/api/gateways/:gateway/devices/:device/profile',
+    summary:
+      "Push a device's new profile (without its bus credentials) to the gateway that runs it; " +
+      'it ends applied, failed and rolled back, or timed out',
+    access: ['admin'],
+    body: PushProfileInput,
+    status: 202,
+    handler: async (call) => {
+      const device = param(call, 'device', Id);
+      const input = CommandInput.parse({ ...call.body, action: 'push-profile', device });
+      return sendCommand(plane, param(call, 'gateway', Id), input, now());
+    },
   });
   book.add({
     method: 'get',

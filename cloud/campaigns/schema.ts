@@ -107,6 +107,7 @@ export type CampaignTables = {
     expires_at: number;
     answered_at: number | null;
   };
+  gateway_command_sequences: { gateway: string; sequence: number };
 };
 
 export type ControlDb = Kysely<Database & CampaignTables>;

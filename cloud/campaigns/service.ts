@@ -30,6 +30,8 @@ export interface ControlPlane {
   /** The same store under the shared tables' type, for the fleet's own queries. */
   readonly store: Kysely<Database>;
   readonly broker: CloudBroker;
+  /** Signs manifests and remote commands alike. */
+  readonly signingKey: SigningKey;
   readonly offlineAfterMs: number;
   selectBranches(selector: BranchSelector): Promise<string[]>;
   /** An uploaded asset's bytes, from memory when served lately. */
@@ -161,6 +163,7 @@ export function startControlPlane(
     db,
     store: options.db,
     broker: options.broker,
+    signingKey: options.signingKey,
     offlineAfterMs: options.offlineAfterMs,
     asset: servedAssets(db),
     selectBranches: async (selector) =>

@@ -6,6 +6,7 @@ export {
   type CommandView,
   expireCommands,
   getCommand,
+  PushProfileInput,
   recordAck,
   sendCommand,
 } from './commands.ts';

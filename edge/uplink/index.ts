@@ -152,6 +152,7 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
     branch,
     handlers: options.commands ?? {},
     state,
+    publicKeyPem: () => commandKey,
     log,
     now,
     ack: (ack) => send('commandAck', ack),
@@ -182,9 +183,11 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
     });
 
   let lastManifest: Buffer | null = null;
+  let commandKey: string | null = null;
   let offerManifest = (_payload: Buffer) => {};
 
   const connect = (credentials: Credentials) => {
+    commandKey = credentials.manifestPublicKey;
     const flow = manifestFlow({
       branch,
       publicKeyPem: credentials.manifestPublicKey,
