@@ -91,6 +91,25 @@ export async function importConversions(
   return { received: rows.length, stored };
 }
 
+/** A campaign's targets as `saveTargets` took them, for an editor to show them again. */
+export async function campaignTargets(db: ControlDb, campaign: string) {
+  const rows = await db
+    .selectFrom('campaign_targets')
+    .selectAll()
+    .where('campaign', '=', campaign)
+    .orderBy('branch')
+    .orderBy('step')
+    .orderBy('from_at')
+    .execute();
+  return rows.map((row) => ({
+    branch: row.branch,
+    step: row.step,
+    target: row.target,
+    from: row.from_at,
+    to: row.to_at,
+  }));
+}
+
 export async function saveTargets(
   db: ControlDb,
   campaign: string,

@@ -2,6 +2,7 @@ export * from './benefits/index.ts';
 export {
   ConversionImport,
   ConversionRow,
+  campaignTargets,
   conversionsFromCsv,
   funnel,
   importConversions,
@@ -33,4 +34,9 @@ export {
   storeAsset,
   updateCampaign,
 } from './store.ts';
-export { type CatchmentSource, selectBranches, type TargetBranch } from './targeting.ts';
+export {
+  type CatchmentSource,
+  selectBranches,
+  type TargetBranch,
+  targetBranches,
+} from './targeting.ts';

@@ -1,6 +1,7 @@
-import type { BranchRollout } from '../campaigns/index.ts';
-import { escapeHtml, pageFrame } from './html.ts';
-import { type Language, translator } from './i18n.ts';
+import type { BranchRollout, Campaign, CampaignStatus } from '../campaigns/index.ts';
+import type { User } from '../users/index.ts';
+import { escapeHtml, pageFrame, signOutForm } from './html.ts';
+import { type Language, type Translate, translator } from './i18n.ts';
 
 const refreshSeconds = 5;
 
@@ -49,11 +50,114 @@ export function campaignRolloutPage(options: {
   const other = options.language === 'en' ? 'zh' : 'en';
   const body = `${pageStyle}
 <header><h1>${escapeHtml(title)}</h1>
-<a href="?lang=${other}" hreflang="${other}">${escapeHtml(t('language.switch'))}</a></header>
+<nav><a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
+<a href="?lang=${other}" hreflang="${other}">${escapeHtml(t('language.switch'))}</a></nav></header>
 <ul class="counts">${counts}</ul>
 <div class="scroll"><table><thead><tr>${columns}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>
 <p class="note">${escapeHtml(t('page.refreshNote', { seconds: refreshSeconds }))}</p>`;
   return pageFrame({ language: options.language, title, body, refreshSeconds });
+}
+
+export interface CampaignPageContext {
+  language: Language;
+  user: User;
+  /** The page's own path, for the language switch. */
+  path: string;
+  /** Marketers and admins change campaigns; analysts only read them. */
+  canEdit: boolean;
+}
+
+/** The header every campaign page shares with the other HQ pages. */
+export function campaignHeader(context: CampaignPageContext, t: Translate, title: string) {
+  const other = context.language === 'en' ? 'zh' : 'en';
+  const user = t('user.signedInAs', { username: context.user.username, role: context.user.role });
+  return `<header>
+  <h1>${escapeHtml(title)}</h1>
+  <nav><a href="/">${escapeHtml(t('nav.branches'))}</a>
+  <a href="/insights">${escapeHtml(t('nav.insights'))}</a>
+  <a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
+  <a href="/releases">${escapeHtml(t('nav.releases'))}</a>
+  <a href="${escapeHtml(`${context.path}?lang=${other}`)}" hreflang="${other}">${escapeHtml(
+    t('language.switch'),
+  )}</a></nav>
+  <span>${escapeHtml(user)}</span>
+  ${signOutForm(t('user.logout'))}
+</header>`;
+}
+
+export interface CampaignRow {
+  campaign: Campaign;
+  status: CampaignStatus;
+  counts: Record<string, number>;
+}
+
+/** Rollout progress: branches applied of those the campaign went to, failures apart. */
+function progress(t: Translate, counts: Record<string, number>) {
+  const total = Object.entries(counts)
+    .filter(([state]) => state !== 'removed')
+    .reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return escapeHtml(t('campaigns.notPublished'));
+
+  const applied = counts.applied ?? 0;
+  const failed = counts.failed ?? 0;
+  const figures = t('campaigns.progress', { applied, total });
+  const failures = failed
+    ? ` <span class="bad">${escapeHtml(t('campaigns.failed', { failed }))}</span>`
+    : '';
+  return `<progress max="${total}" value="${applied}"></progress>
+<span data-progress="${applied}/${total}">${escapeHtml(figures)}</span>${failures}`;
+}
+
+function dateRange(campaign: Campaign) {
+  const { startDate, endDate } = campaign.schedule ?? {};
+  if (!startDate && !endDate) return '–';
+  return `${startDate ?? '…'} – ${endDate ?? '…'}`;
+}
+
+/** Every campaign with its status and how far its rollout has come. */
+export function campaignListPage(context: CampaignPageContext & { rows: CampaignRow[] }) {
+  const t = translator(context.language);
+  const columns = ['name', 'objective', 'status', 'priority', 'dates', 'rollout'];
+  const head = columns
+    .map((column) => `<th>${escapeHtml(t(`campaigns.col.${column}`))}</th>`)
+    .join('');
+  const cell = (column: string, value: string) =>
+    `<td data-label="${escapeHtml(t(`campaigns.col.${column}`))}">${value}</td>`;
+  const rows = context.rows.map(({ campaign, status, counts }) => {
+    const id = encodeURIComponent(campaign.id);
+    const published = Object.values(counts).some((count) => count > 0);
+    const statusText = escapeHtml(t(`campaign.status.${status}`));
+    const statusLabel = `<span data-status="${status}">${statusText}</span>`;
+    const rolloutLink = published
+      ? ` <a href="/campaigns/${id}/rollout">${escapeHtml(t('campaigns.rolloutLink'))}</a>`
+      : '';
+    return `<tr data-campaign="${escapeHtml(campaign.id)}">
+${cell('name', `<a href="/campaigns/${id}">${escapeHtml(campaign.name)}</a>`)}
+${cell('objective', escapeHtml(t(`objective.${campaign.objective}`)))}
+${cell('status', statusLabel)}
+${cell('priority', escapeHtml(campaign.priority))}
+${cell('dates', escapeHtml(dateRange(campaign)))}
+${cell('rollout', `<div>${progress(t, counts)}${rolloutLink}</div>`)}</tr>`;
+  });
+  const list = rows.length
+    ? `<table class="campaigns"><thead><tr>${head}</tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`
+    : `<p>${escapeHtml(t('campaigns.none'))}</p>`;
+  const create = context.canEdit
+    ? `<p><a class="button" id="new-campaign" href="/campaigns/new">${escapeHtml(
+        t('campaigns.new'),
+      )}</a></p>`
+    : '';
+  const body = `${campaignHeader(context, t, t('campaigns.title'))}
+${create}
+${list}`;
+  return pageFrame({
+    language: context.language,
+    title: t('campaigns.title'),
+    body,
+    head: `<link rel="stylesheet" href="/campaigns/assets/campaigns.css">`,
+  });
 }

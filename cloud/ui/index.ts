@@ -6,6 +6,7 @@ import type { CloudConfig } from '../config.ts';
 import { branchFigures } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
+import { campaignPages } from './campaign-routes.ts';
 import { isLanguage, type Language } from './i18n.ts';
 import { insightsPages } from './insights-routes.ts';
 import { branchesPage, loginPage } from './pages.ts';
@@ -53,5 +54,6 @@ export function uiRoutes(deps: {
 
   router.use(insightsPages(deps));
   router.use(releasePages(deps));
+  router.use(campaignPages(deps));
   return router;
 }

@@ -91,6 +91,7 @@ export function branchesPage(options: {
   <h1>${escapeHtml(t('title'))}</h1>
   <span>${escapeHtml(t('user.signedInAs', { username: user.username, role: user.role }))}</span>
   <nav><a href="/insights">${escapeHtml(t('nav.insights'))}</a>
+  <a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
   <a href="/releases">${escapeHtml(t('nav.releases'))}</a></nav>
   ${languageLink(language, t)}
   ${signOutForm(t('user.logout'))}

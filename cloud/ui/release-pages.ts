@@ -60,6 +60,7 @@ function header(context: PageContext, t: Translate) {
   <h1>${escapeHtml(t('releases.title'))}</h1>
   <nav><a href="/">${escapeHtml(t('nav.branches'))}</a>
   <a href="/insights">${escapeHtml(t('nav.insights'))}</a>
+  <a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
   <a href="/releases">${escapeHtml(t('nav.releases'))}</a>
   <a href="${escapeHtml(`${context.path}?lang=${other}`)}" hreflang="${other}">${escapeHtml(
     t('language.switch'),

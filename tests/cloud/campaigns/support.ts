@@ -49,7 +49,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-const password = 'long enough password';
+/** The password of every user the harness makes besides the admin. */
+export const userPassword = 'long enough password';
+const password = userPassword;
 
 /** A cloud on a fresh SQLite file or PostgreSQL schema, with users of every role. */
 export async function startHarness(
