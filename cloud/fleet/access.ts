@@ -58,8 +58,12 @@ export class BrokerAccess {
 
   /** Why a client may not publish or subscribe on a topic, or null when it may. */
   topicError(client: Client | null, name: string, action: 'publish' | 'subscribe'): Error | null {
-    // Only will messages come without a client, and wills were checked at CONNECT.
-    if (!client) return null;
+    // aedes checks a will when it publishes it, with its client; only a will restored from
+    // persistence after a restart comes without one, and nobody can say whose branch it is.
+    if (!client) {
+      this.metrics.brokerRefusals.inc({ reason: action });
+      return new Error('a will without its client');
+    }
 
     const identity = this.identities.get(client);
     const problem = identity ? topicProblem(identity, name) : 'not authenticated';

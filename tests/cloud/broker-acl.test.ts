@@ -1,5 +1,6 @@
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerAccess } from '../../cloud/fleet/access.ts';
 import { type Cloud, startCloud } from '../../cloud/index.ts';
 import { type EnrolResponse, topic } from '../../protocol/index.ts';
 import { connect, enrol } from './peer.ts';
@@ -132,4 +133,45 @@ describe('the cloud broker over TCP', () => {
 
     await expect(gateway(north, 'shared-id')).rejects.toThrow(/Not authorized/i);
   });
+
+  it('checks a will with the publish ACL: a will on another branch is not delivered', async () => {
+    const southClient = await gateway(south, 'gw-south-will-reader');
+    const northReader = await gateway(north, 'gw-north-will-reader');
+    const southInbox = inbox(southClient);
+    const northInbox = inbox(northReader);
+    await southClient.subscribeAsync(topic('commandRequest', { branch: 'south/2' }), { qos: 1 });
+    await northReader.subscribeAsync(topic('alarm', { branch: 'north#1' }), { qos: 1 });
+
+    await dieWithWill(north, topic('commandRequest', { branch: 'south/2' }));
+    await dieWithWill(north, topic('alarm', { branch: 'north#1' }));
+    await until(() => northInbox.length === 1);
+    await southClient.publishAsync(topic('commandRequest', { branch: 'south/2' }), 'marker', {
+      qos: 1,
+    });
+    await until(() => southInbox.length === 1);
+
+    // The north gateway's will on its own branch came; the one aimed at south never did.
+    expect(northInbox).toEqual([topic('alarm', { branch: 'north#1' })]);
+    expect(southInbox).toEqual([topic('commandRequest', { branch: 'south/2' })]);
+  });
+
+  it('refuses a will restored without its client, whose branch nobody can check', () => {
+    const access = new BrokerAccess(null as never, testContext());
+
+    const refused = access.topicError(null, topic('alarm', { branch: 'south/2' }), 'publish');
+
+    expect(refused?.message).toBe('a will without its client');
+  });
 });
+
+/** Connects as a gateway with a will, then cuts the link so the broker publishes the will. */
+async function dieWithWill(enrolment: EnrolResponse, willTopic: string) {
+  const client = await mqtt.connectAsync(cloud.brokerUrl, {
+    username: enrolment.broker.username,
+    password: enrolment.broker.password,
+    clientId: `${enrolment.gateway}-will-${willTopic.length}`,
+    reconnectPeriod: 0,
+    will: { topic: willTopic, payload: Buffer.from('{"will":true}'), qos: 1, retain: false },
+  });
+  client.stream.destroy();
+}
