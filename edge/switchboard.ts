@@ -54,9 +54,9 @@ export function switchboard(switches: readonly ModuleSwitch[], log: Logger): Swi
       else await each.stop();
       if (on) running.add(each.name);
       else running.delete(each.name);
-      log.info({ module: each.name, running: on }, on ? 'module started' : 'module stopped');
+      log.info({ switched: each.name, running: on }, on ? 'module started' : 'module stopped');
     } catch (err) {
-      log.error({ err, module: each.name, running: on }, 'module switch failed');
+      log.error({ err, switched: each.name, running: on }, 'module switch failed');
       // Half a start is undone and half a stop counts as stopped: nothing keeps running unseen.
       if (on) await each.stop().catch(() => undefined);
       running.delete(each.name);
