@@ -23,6 +23,7 @@ import {
   demoSecrets,
   pagePaths,
 } from './demo-config.ts';
+import { claimFolder } from './folder-claim.ts';
 import { processContext, untilSignal } from './process.ts';
 import { statusLine } from './status-line.ts';
 import { buildSummary, waitForDrain } from './summary.ts';
@@ -36,6 +37,7 @@ interface Running {
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
+  const release = claimOrExit(dataDir);
   const logFile = join(dataDir, 'logs', 'demo.log');
   const context = processContext('demo', logFile);
   const seed = Number(options.seed);
@@ -55,6 +57,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const finish = async () => {
     clearInterval(status);
     await stopAll(running, options, startedAt, context);
+    release();
   };
 
   if (options.duration === undefined) return untilSignal(context.log, finish);
@@ -63,6 +66,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     setTimeout(() => finish().then(resolveDone), Number(options.duration) * 1000),
   );
   await Promise.race([done, untilSignal(context.log, finish)]);
+}
+
+function claimOrExit(dataDir: string): () => void {
+  try {
+    return claimFolder(dataDir, 'demo');
+  } catch (err) {
+    console.error(`smartbranch: ${(err as Error).message}`);
+    process.exit(2);
+  }
 }
 
 async function startAll(

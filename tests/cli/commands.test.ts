@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { claimFolder } from '../../cli/folder-claim.ts';
 import { verifyPassword } from '../../core/index.ts';
 import { tempDir } from '../support/context.ts';
 import { runToEnd } from './run.ts';
@@ -133,5 +135,31 @@ describe('the smartbranch command', () => {
       1,
       'smartbranch: --ttl-hours must be a positive number of hours, not "soon"',
     ]);
+  });
+
+  it('refuses a second demo on a data folder a running one holds, naming its pid', async () => {
+    const folder = join(dir.path, 'held');
+    mkdirSync(folder);
+    writeFileSync(join(folder, '.in-use'), `${process.pid}\n`);
+
+    const { code, output } = await runToEnd(['demo', '--data-dir', folder]);
+
+    expect([code, output.trim()]).toEqual([
+      2,
+      `smartbranch: ${folder} is in use by another demo (pid ${process.pid}); stop it, or ` +
+        'give this one its own --data-dir',
+    ]);
+  });
+
+  it('takes over a data folder whose demo is gone, and gives it back when done', () => {
+    const folder = join(dir.path, 'stale');
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    mkdirSync(folder);
+    writeFileSync(join(folder, '.in-use'), `${gone}\n`);
+
+    const release = claimFolder(folder, 'demo');
+    expect(readFileSync(join(folder, '.in-use'), 'utf8')).toBe(`${process.pid}\n`);
+    release();
+    expect(existsSync(join(folder, '.in-use'))).toBe(false);
   });
 });
