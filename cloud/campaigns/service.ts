@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { isSmartBranchError, type ModuleContext, rateLimitedWarn } from '../../core/index.ts';
 import { decodeMessage, encodeMessage, topic, topicFilter } from '../../protocol/index.ts';
 import type { CloudBroker, InboundMessage } from '../fleet/index.ts';
+import { cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
 import { publishAllotment, redeem, type SyncFigures, syncRedemptions } from './benefits/index.ts';
 import { publishBranches, publishedStatuses } from './manifests.ts';
@@ -53,6 +54,7 @@ export function startControlPlane(
 ): ControlPlane {
   const log = context.log.child({ module: 'campaigns' });
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
+  const refused = cloudMetrics(context.registry).refused;
   const db = controlDb(options.db);
   const now = () => context.clock.now();
   const working = new Set<Promise<unknown>>();
@@ -90,6 +92,7 @@ export function startControlPlane(
     const { gateway, branch } = message.publisher;
     if (!decoded.ok || decoded.message.gateway !== gateway) {
       const path = decoded.ok ? 'gateway' : decoded.error.path;
+      refused.inc({ channel: 'rolloutReport' });
       return warn(`rollout:${gateway}`, { gateway, path }, 'rollout report refused');
     }
 
@@ -105,6 +108,7 @@ export function startControlPlane(
     const { gateway, branch } = message.publisher;
     if (!decoded.ok || decoded.message.gateway !== gateway) {
       const path = decoded.ok ? 'gateway' : decoded.error.path;
+      refused.inc({ channel: 'redeemRequest' });
       return warn(`redeem:${gateway}`, { gateway, path }, 'redeem request refused');
     }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type ModuleContext, rateLimitedWarn } from '../../core/index.ts';
 import { decodeMessage, topicFilter } from '../../protocol/index.ts';
 import { controlDb } from '../campaigns/schema.ts';
+import { cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
 import type { CloudBroker } from './broker.ts';
 import { expireCommands, recordAck } from './commands.ts';
@@ -21,6 +22,7 @@ export function startFleetOperations(
 ): FleetOperations {
   const log = context.log.child({ module: 'fleet' });
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
+  const refused = cloudMetrics(context.registry).refused;
   const store = controlDb(db);
   const working = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
@@ -35,6 +37,7 @@ export function startFleetOperations(
     const gateway = message.publisher.gateway;
     if (!decoded.ok || decoded.message.gateway !== gateway) {
       const path = decoded.ok ? 'gateway' : decoded.error.path;
+      refused.inc({ channel: 'commandAck' });
       return warn(`ack:${gateway}`, { gateway, path }, 'command ack refused');
     }
 
