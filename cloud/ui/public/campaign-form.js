@@ -99,6 +99,7 @@ function addDaypart(daypart = {}) {
     rowInput('from', 'campaigns.field.from', daypart.from, { type: 'time' }),
     rowInput('to', 'campaigns.field.to', daypart.to, { type: 'time' }),
     days,
+    element('span', { class: 'field-error', 'data-error-suffix': 'days', role: 'alert' }),
   ]);
 }
 
@@ -256,7 +257,8 @@ function items() {
 
 function schedule() {
   const dayparts = rows('dayparts').map((row) => {
-    const days = [...row.querySelectorAll('[data-name="days"] input:checked')].map(Number);
+    const boxes = row.querySelectorAll('[data-name="days"] input:checked');
+    const days = [...boxes].map((box) => Number(box.value));
     return compact({ days, from: value(row, 'from'), to: value(row, 'to') });
   });
   return compact({

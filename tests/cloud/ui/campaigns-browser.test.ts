@@ -152,6 +152,54 @@ describe.skipIf(!existsSync(chromiumPath))('the HQ campaign pages in chromium', 
     await page.close();
   }, 90_000);
 
+  it('saves a daypart, a rule, a benefit and a branch target; a row shows its error', async () => {
+    const marketer = await harness.as('marketer');
+    await marketer.put('/api/sponsors/bank', { name: 'The Bank', kind: 'bank' });
+    const coffee = { id: 'coffee', name: 'Free coffee', kind: 'coupon', sponsor: 'bank' };
+    await marketer.post('/api/benefits', {
+      ...coffee,
+      costShare: { bank: 1 },
+      stock: { total: 50 },
+    });
+    const page = await browser.newPage();
+    await page.goto(`${harness.cloud.httpUrl}/campaigns/spring-cards?lang=en`);
+    await page.click('button[data-add="dayparts"]');
+    await page.fill('#dayparts .row [data-name="from"]', '09:00');
+    await page.fill('#dayparts .row [data-name="to"]', '12:00');
+    for (const day of ['1', '2']) await page.check(`#dayparts .row input[value="${day}"]`);
+    await page.click('button[data-add="conditions"]');
+    await page.selectOption('#conditions .row [data-name="metric"]', 'queue.waiting');
+    await page.fill('#conditions .row [data-name="above"]', '5');
+    await page.check('input[name="benefits"][value="coffee"]');
+    await page.click('button[data-add="targets"]');
+    await page.selectOption('#targets .row [data-name="branch"]', 'harbour');
+    await page.selectOption('#targets .row [data-name="step"]', 'card-application');
+    await page.fill('#targets .row [data-name="target"]', '200');
+    await page.click('#save');
+    const missing = page.locator('[data-error-for="targets.0.from"]');
+    await missing.waitFor();
+    const missingText = await missing.textContent();
+    await page.fill('#targets .row [data-name="from"]', '2026-05-01');
+    await page.fill('#targets .row [data-name="to"]', '2026-05-31');
+    await Promise.all([page.waitForURL(/\?saved=1$/), page.click('#save')]);
+
+    expect(missingText).toBe(en['campaigns.error.targets.*.from']);
+    const stored = (await marketer.get('/api/campaigns/spring-cards')).body;
+    expect(stored.schedule.dayparts).toEqual([{ days: [1, 2], from: '09:00', to: '12:00' }]);
+    expect(stored.benefits).toEqual(['coffee']);
+    expect(stored.rule).toEqual({
+      match: 'all',
+      minOnSeconds: 10,
+      conditions: [{ metric: 'queue.waiting', above: 5 }],
+    });
+    expect(stored.items).toHaveLength(1);
+    const funnel = (await marketer.get('/api/campaigns/spring-cards/funnel')).body;
+    expect(JSON.stringify(funnel)).toContain('"target":200');
+    expect(await page.inputValue('#targets .row [data-name="to"]')).toBe('2026-05-31');
+    expect(await page.isChecked('#dayparts .row input[value="2"]')).toBe(true);
+    await page.close();
+  }, 60_000);
+
   it('shows the error beside its field in Chinese, and fits a 390 px phone', async () => {
     const page = await browser.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
