@@ -1,8 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { newKeyringConfig, newSealKeys } from '../cloud/leads/index.ts';
 import { hashPassword, randomSecret } from '../core/index.ts';
 
@@ -32,12 +32,30 @@ export const demoQueue = {
 };
 
 export const demoScreens = [
-  { id: 'lobby', name: '等候区电视 Waiting-area TV', zone: 'waiting', resolution: '1920x1080',
-    orientation: 'landscape', role: 'signage' },
-  { id: 'board', name: '叫号屏 Queue board', zone: 'waiting', resolution: '1920x1080',
-    orientation: 'landscape', role: 'queue-board' },
-  { id: 'kiosk', name: '取号机 Ticket kiosk', zone: 'entrance', resolution: '1080x1920',
-    orientation: 'portrait', role: 'kiosk' },
+  {
+    id: 'lobby',
+    name: '等候区电视 Waiting-area TV',
+    zone: 'waiting',
+    resolution: '1920x1080',
+    orientation: 'landscape',
+    role: 'signage',
+  },
+  {
+    id: 'board',
+    name: '叫号屏 Queue board',
+    zone: 'waiting',
+    resolution: '1920x1080',
+    orientation: 'landscape',
+    role: 'queue-board',
+  },
+  {
+    id: 'kiosk',
+    name: '取号机 Ticket kiosk',
+    zone: 'entrance',
+    resolution: '1080x1920',
+    orientation: 'portrait',
+    role: 'kiosk',
+  },
 ] as const;
 
 /** Where each kind of paired page lives on the gateway. */
@@ -93,8 +111,10 @@ export async function demoSecrets(dataDir: string): Promise<DemoSecrets> {
     adminPassword,
     technicianPassword,
     busPasswords: { kiosk: randomSecret(), door: randomSecret(), counter: randomSecret() },
-    hashes: { admin: await hashPassword(adminPassword),
-      technician: await hashPassword(technicianPassword) },
+    hashes: {
+      admin: await hashPassword(adminPassword),
+      technician: await hashPassword(technicianPassword),
+    },
   };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -133,8 +153,14 @@ export function demoLeadKeys(dataDir: string): DemoLeadKeys {
 export const demoKioskLeads = {
   consent: {
     version: 'demo-2026-12',
-    text: '我同意银行就所选产品与我联系。I agree that the bank may contact me about this product.',
+    text: {
+      zh: '我同意银行就所选产品与我联系。',
+      en: 'I agree that the bank may contact me about this product.',
+    },
   },
-  products: { wealth: '理财 Wealth management', cards: '信用卡 Credit card',
-    mortgage: '房贷 Mortgage' },
+  products: {
+    wealth: { zh: '理财', en: 'Wealth management' },
+    cards: { zh: '信用卡', en: 'Credit card' },
+    mortgage: { zh: '房贷', en: 'Mortgage' },
+  },
 };

@@ -1,9 +1,9 @@
 export { handOverSealedLead } from './handoff.ts';
 export { KioskLeadOptions, kioskLeadPage } from './page.ts';
 export {
+  kioskLeadDesk,
+  kioskLeadRoutes,
   type LeadDesk,
   type LeadOrigin,
   type LeadPageSettings,
-  kioskLeadDesk,
-  kioskLeadRoutes,
 } from './routes.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BankText, bothLanguages, type LeadLanguage, pageStrings } from './text.ts';
 
 export const KioskLeadOptions = z.strictObject({
   branch: z.string().min(1).max(64),
@@ -6,9 +7,11 @@ export const KioskLeadOptions = z.strictObject({
   sealPublicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
   consent: z.strictObject({
     version: z.string().min(1).max(40),
-    text: z.string().min(1).max(4000),
+    /** The words the customer agrees to: one text, or `{ zh, en }` as the page shows them. */
+    text: BankText(4000),
   }),
-  products: z.record(z.string(), z.string()),
+  /** Products by id, each label one text or `{ zh, en }`. */
+  products: z.record(z.string(), BankText(120)),
   /** The campaign or screen the kiosk attributes leads to, when it shows one. */
   campaign: z.string().min(1).max(64).optional(),
   screen: z.string().min(1).max(64).optional(),
@@ -26,42 +29,65 @@ const escapeHtml = (value: unknown) =>
   String(value).replace(/[&<>"']/g, (character) => entities[character] ?? character);
 
 /**
- * The kiosk's lead page. The inputs have no `name`, so the form can never post its fields:
- * only the script, which seals them first, sends anything, and only ciphertext.
+ * The kiosk's lead page in one language, with a link to the other. The inputs have no
+ * `name`, so the form can never post its fields: only the script, which seals them first,
+ * sends anything, and only ciphertext. The lead records the consent in the words shown.
  */
-export function kioskLeadPage(options: KioskLeadOptions): string {
+export function kioskLeadPage(options: KioskLeadOptions, language: LeadLanguage): string {
+  const words = pageStrings[language];
+  const other = language === 'zh' ? 'en' : 'zh';
+  const consentText = bothLanguages(options.consent.text)[language];
   const products = Object.entries(options.products)
-    .map(([id, label]) => `<option value="${escapeHtml(id)}">${escapeHtml(label)}</option>`)
+    .map(([id, label]) => {
+      const text = bothLanguages(label)[language];
+      return `<option value="${escapeHtml(id)}">${escapeHtml(text)}</option>`;
+    })
     .join('');
   const settings = {
     branch: options.branch,
     key: options.sealPublicKey,
     consentVersion: options.consent.version,
-    consentText: options.consent.text,
+    consentText,
+    messages: { consent: words.consent, thanks: words.thanks, failed: words.failed },
     ...(options.campaign ? { campaign: options.campaign } : {}),
     ...(options.screen ? { screen: options.screen } : {}),
   };
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="${language === 'zh' ? 'zh-Hans' : 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Leave your details</title>
+<title>${escapeHtml(words.title)}</title>
+<link rel="stylesheet" href="/kiosk/lead/lead.css">
 <script src="/kiosk/lead/nacl.js" defer></script>
 <script src="/kiosk/lead/sealedbox.js" defer></script>
 <script src="/kiosk/lead/seal.js" defer></script>
 <script src="/kiosk/lead/app.js" defer></script>
 </head><body data-settings="${escapeHtml(JSON.stringify(settings))}">
-<h1>Leave your details</h1>
+<h1>${escapeHtml(words.title)}</h1>
 <form id="lead" autocomplete="off">
-<label for="name">Your name</label><input id="name" required maxlength="120">
-<label for="phone">Mobile number</label><input id="phone" type="tel" required maxlength="40">
-<label for="product">I am interested in</label><select id="product">${products}</select>
-<p>${escapeHtml(options.consent.text)}</p>
-<label><input type="checkbox" id="consent"> I agree</label>
-<button type="submit">Send</button>
+<label for="name">${escapeHtml(words.name)}</label><input id="name" required maxlength="120">
+<label for="phone">${escapeHtml(words.phone)}</label>
+<input id="phone" type="tel" required maxlength="40">
+<label for="product">${escapeHtml(words.product)}</label><select id="product">${products}</select>
+<p class="consent-text">${escapeHtml(consentText)}</p>
+<label class="agree"><input type="checkbox" id="consent"> ${escapeHtml(words.agree)}</label>
+<button type="submit">${escapeHtml(words.send)}</button>
 </form>
 <p id="status" role="status"></p>
+<p><a class="language" href="/kiosk/lead?lang=${other}" hreflang="${other}">${escapeHtml(
+    words.other,
+  )}</a></p>
 </body></html>`;
 }
+
+/** A phone-sized page first: one column, fields the width of the screen, large targets. */
+export const kioskLeadStyle = `body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;
+padding:16px;max-width:560px;box-sizing:border-box}
+form{display:flex;flex-direction:column;gap:8px}
+input,select,button{font-size:18px;padding:10px;width:100%;box-sizing:border-box}
+label.agree{display:flex;gap:8px;align-items:center}
+label.agree input{width:auto}
+.consent-text{font-size:14px}
+`;
 
 /** Seals the fields to the cloud's key in the page and posts the box alone. */
 export const kioskLeadScript = `'use strict';
@@ -72,7 +98,7 @@ document.addEventListener('DOMContentLoaded', () => {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!document.getElementById('consent').checked) {
-      status.textContent = 'Please tick the consent box: no consent, no call.';
+      status.textContent = settings.messages.consent;
       return;
     }
     const lead = {
@@ -93,8 +119,7 @@ document.addEventListener('DOMContentLoaded', () => {
       body: JSON.stringify({ sealed: window.sealLead(lead, settings.key) }),
     });
     form.reset();
-    status.textContent = response.ok ? 'Thank you: a relationship manager will call you soon.'
-      : 'Sorry, that did not work. Please ask a member of staff.';
+    status.textContent = response.ok ? settings.messages.thanks : settings.messages.failed;
   });
 });
 `;

@@ -3,7 +3,14 @@ import express from 'express';
 import type { ModuleContext } from '../../core/index.ts';
 import type { Outbox } from '../store/outbox.ts';
 import { handOverSealedLead } from './handoff.ts';
-import { KioskLeadOptions, kioskLeadPage, kioskLeadScript, sealScript } from './page.ts';
+import {
+  KioskLeadOptions,
+  kioskLeadPage,
+  kioskLeadScript,
+  kioskLeadStyle,
+  sealScript,
+} from './page.ts';
+import { bothLanguages, type LeadLanguage, leadLanguages } from './text.ts';
 
 const require = createRequire(import.meta.url);
 const assets = {
@@ -23,8 +30,10 @@ export type LeadPageSettings = {
   branch: string;
   key: string;
   consentVersion: string;
-  consentText: string;
-  products: Record<string, string>;
+  /** The consent in each language: a page seals the one it showed. */
+  consentText: Record<LeadLanguage, string>;
+  /** Product labels by id, in each language. */
+  products: Record<string, Record<LeadLanguage, string>>;
   scripts: readonly string[];
 };
 
@@ -58,8 +67,10 @@ export function kioskLeadDesk(
     branch: options.branch,
     key: options.sealPublicKey,
     consentVersion: options.consent.version,
-    consentText: options.consent.text,
-    products: options.products,
+    consentText: bothLanguages(options.consent.text),
+    products: Object.fromEntries(
+      Object.entries(options.products).map(([id, label]) => [id, bothLanguages(label)]),
+    ),
     scripts: ['/kiosk/lead/nacl.js', '/kiosk/lead/sealedbox.js', '/kiosk/lead/seal.js'],
   };
 
@@ -77,10 +88,13 @@ export function kioskLeadRoutes(
 
 function leadRouter(options: KioskLeadOptions, handOver: LeadDesk['handOver']) {
   const router = express.Router();
-  const page = kioskLeadPage(options);
+  const pages = { zh: kioskLeadPage(options, 'zh'), en: kioskLeadPage(options, 'en') };
 
-  router.get('/kiosk/lead', (_request, response) => {
-    response.type('html').send(page);
+  router.get('/kiosk/lead', (request, response) => {
+    response.type('html').send(pages[pageLanguage(request)]);
+  });
+  router.get('/kiosk/lead/lead.css', (_request, response) => {
+    response.type('text/css').send(kioskLeadStyle);
   });
   router.get('/kiosk/lead/app.js', (_request, response) => {
     response.type('text/javascript').send(kioskLeadScript);
@@ -104,4 +118,14 @@ function leadRouter(options: KioskLeadOptions, handOver: LeadDesk['handOver']) {
   });
 
   return router;
+}
+
+/** `?lang=` first, then the browser's preference; a kiosk in a Chinese branch starts in zh. */
+function pageLanguage(request: express.Request): LeadLanguage {
+  const asked = request.query.lang;
+  if (typeof asked === 'string' && (leadLanguages as readonly string[]).includes(asked)) {
+    return asked as LeadLanguage;
+  }
+
+  return request.acceptsLanguages('zh', 'en') === 'en' ? 'en' : 'zh';
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, CloudConfig, startCloud } from '../../cloud/index.ts';
@@ -22,7 +23,18 @@ const technician = { username: 'tech', password: 'technician pass 1' };
 const manager = { username: 'bm-north', password: 'branch manager pass' };
 /** Pages answer within seconds even when the two cores are busy with other tests. */
 const poll = { timeout: 15_000 };
-const consentText = 'I agree that the bank may call me about this product.';
+const secrets = [
+  'Kiosk Customer',
+  'Offline Customer',
+  'Desk Customer',
+  '13912345678',
+  '13700001111',
+  '8765 4321',
+];
+const consent = {
+  zh: '本人同意银行就该产品致电本人。',
+  en: 'I agree that the bank may call me about this product.',
+};
 
 // The cloud's leads module reads its keys from the environment, as in production.
 process.env.SB_LEADS_KEYRING = JSON.stringify(newKeyringConfig('k1'));
@@ -95,8 +107,8 @@ async function gatewayConfig(token: string) {
       },
       kioskLeads: {
         sealPublicKey: Buffer.from(sealKeys.publicKey).toString('base64'),
-        consent: { version: '2026-12', text: consentText },
-        products: { mortgage: 'Mortgage' },
+        consent: { version: '2026-12', text: consent },
+        products: { mortgage: { zh: '住房贷款', en: 'Mortgage' } },
       },
       uplink: {
         cloudUrl: `http://127.0.0.1:${cloudPorts.http}`,
@@ -171,7 +183,6 @@ async function pairedKiosk(): Promise<Page> {
   await page.locator('.pairing input[name=code]').fill(code);
   await page.locator('.pairing button[type=submit]').click();
   await page.locator('main[data-state=live]').waitFor();
-  await page.locator('.language').click();
   return page;
 }
 
@@ -185,7 +196,10 @@ describe('a lead left after an advisory ticket, at the kiosk and at the technici
     browser = await chromium.launchPersistentContext(join(dir.path, 'profile'), {
       executablePath: chromiumPath,
       args: chromiumArgs,
-      viewport: { width: 1280, height: 800 },
+      // A phone: the kiosk and the desk must work at 390 px as on their own screens.
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
     });
   }, 120_000);
   afterAll(async () => {
@@ -202,23 +216,33 @@ describe('a lead left after an advisory ticket, at the kiosk and at the technici
     expect(await kiosk.locator('.lead-offer').isHidden()).toBe(true);
     await kiosk.locator('.done').click();
 
+    // The kiosk starts in Chinese: the offer, the product and the consent are Chinese.
     await kiosk.locator('button[data-service=home-loans]').click();
     await kiosk.locator('.lead-offer').waitFor();
     expect(await kiosk.locator('.lead-question').textContent()).toBe(
+      '希望客户经理就“住房贷款”给您回电吗？',
+    );
+    expect(await kiosk.locator('.lead-consent-text').textContent()).toBe(consent.zh);
+    expect(await kiosk.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    await kiosk.locator('.language').click();
+    expect(await kiosk.locator('.lead-question').textContent()).toBe(
       'Would you like a relationship manager to call you about Mortgage?',
     );
-    expect(await kiosk.locator('.lead-consent-text').textContent()).toBe(consentText);
+    expect(await kiosk.locator('.lead-consent-text').textContent()).toBe(consent.en);
+    await kiosk.locator('.language').click();
     await kiosk.locator('.lead-name').fill('Kiosk Customer');
     await kiosk.locator('.lead-phone').fill('13912345678');
     await kiosk.locator('.lead-offer button[type=submit]').click();
-    await expect.poll(() => kiosk.locator('.lead-status').textContent(), poll).toContain('consent');
+    await expect
+      .poll(() => kiosk.locator('.lead-status').textContent(), poll)
+      .toContain('勾选同意');
     expect(gateway.outbox.position('leads').lastSeq).toBe(0);
 
     await kiosk.locator('.lead-agree').check();
     await kiosk.locator('.lead-offer button[type=submit]').click();
-    await expect
-      .poll(() => kiosk.locator('.lead-status').textContent(), poll)
-      .toContain('Thank you');
+    await expect.poll(() => kiosk.locator('.lead-status').textContent(), poll).toContain('谢谢');
     expect(gateway.outbox.position('leads').lastSeq).toBe(1);
     await kiosk.close();
   });
@@ -261,7 +285,7 @@ describe('a lead left after an advisory ticket, at the kiosk and at the technici
     await desk.locator('[data-issue=home-loans]').click();
     await desk.locator('[data-form=lead]').waitFor();
     expect(await desk.textContent('[data-figure=leadProduct]')).toBe('Mortgage');
-    expect(await desk.textContent('[data-figure=leadConsent]')).toBe(consentText);
+    expect(await desk.textContent('[data-figure=leadConsent]')).toBe(consent.en);
     await desk.fill('[data-field=leadName]', 'Desk Customer');
     await desk.fill('[data-field=leadPhone]', '+86 139 8765 4321');
     await desk.click('[data-form=lead] button[type=submit]');
@@ -275,7 +299,24 @@ describe('a lead left after an advisory ticket, at the kiosk and at the technici
       .toBe('Lead sealed and queued for HQ.');
     await desk.close();
 
+    // And a customer at the kiosk, in English this time, while HQ is still away.
+    // The kiosk keeps its pairing token across a reload, as a kiosk browser does.
+    const kiosk = await browser.newPage();
+    await kiosk.goto(`${gateway.httpUrl}/queue/kiosk/kiosk-1`);
+    await kiosk.locator('main[data-state=live]').waitFor();
+    await kiosk.locator('.language').click();
+    await kiosk.locator('button[data-service=home-loans]').click();
+    await kiosk.locator('.lead-name').fill('Offline Customer');
+    await kiosk.locator('.lead-phone').fill('13700001111');
+    await kiosk.locator('.lead-agree').check();
+    await kiosk.locator('.lead-offer button[type=submit]').click();
+    await expect
+      .poll(() => kiosk.locator('.lead-status').textContent(), poll)
+      .toContain('Thank you');
+    await kiosk.close();
+
     expect(gateway.outbox.after('leads', 0, 10).map((record) => record.kind)).toEqual([
+      'lead.sealed',
       'lead.sealed',
       'lead.sealed',
     ]);
@@ -287,36 +328,68 @@ describe('a lead left after an advisory ticket, at the kiosk and at the technici
     );
     const records = JSON.stringify(gateway.outbox.after('leads', 0, 10));
     const logs = JSON.stringify(gatewayContext.lines);
-    for (const secret of ['Kiosk Customer', 'Desk Customer', '13912345678', '8765 4321']) {
+    for (const secret of secrets) {
       for (const bytes of files) expect(bytes.includes(secret)).toBe(false);
       expect(records).not.toContain(secret);
       expect(logs).not.toContain(secret);
     }
   });
 
-  it('hands both leads to the cloud through the uplink once, after the cloud is back', async () => {
+  it("holds in its SQLite outbox a sealed box per lead and nothing else of the lead's", () => {
+    const db = new Database(join(dir.path, 'gateway', 'gateway.db'), { readonly: true });
+    const rows = db
+      .prepare("SELECT kind, data FROM outbox WHERE stream = 'leads' ORDER BY seq")
+      .all() as Array<{ kind: string; data: string }>;
+    db.close();
+
+    expect(rows.map((row) => row.kind)).toEqual(['lead.sealed', 'lead.sealed', 'lead.sealed']);
+    for (const row of rows) {
+      const data = JSON.parse(row.data) as Record<string, string>;
+      expect(Object.keys(data)).toEqual(['sealed']);
+      // A sealed box: 32 bytes of ephemeral key and 16 of tag around the JSON, in base64.
+      expect(Buffer.from(data.sealed ?? '', 'base64').length).toBeGreaterThan(48);
+      for (const secret of secrets) expect(row.data).not.toContain(secret);
+    }
+  });
+
+  it('hands every lead to the cloud through the uplink once, after the cloud is back', async () => {
     cloud = await startCloud(await cloudConfig(), cloudContext);
-    await eventually(async () => (await leadsCursor()) >= 2, 'the leads stream pulled', 60_000);
-    await eventually(async () => (await branchLeads()).length >= 2, 'the leads imported', 30_000);
+    await eventually(async () => (await leadsCursor()) >= 3, 'the leads stream pulled', 60_000);
+    await eventually(async () => (await branchLeads()).length >= 3, 'the leads imported', 30_000);
 
     // More pulls and imports go by; nothing is taken in twice.
     const later = clock.now() + 30_000;
     await eventually(() => clock.now() > later, 'ten more pulls', 10_000);
     const leads = await branchLeads();
-    expect(leads).toHaveLength(2);
-    const bySource = Object.fromEntries(leads.map((lead) => [lead.source, lead]));
-    expect(bySource.kiosk).toMatchObject({
+    expect(leads).toHaveLength(3);
+    const byName = Object.fromEntries(leads.map((lead) => [lead.name, lead]));
+    expect(byName['Kiosk Customer']).toMatchObject({
+      source: 'kiosk',
       name: 'Kiosk Customer',
       phone: '+8613912345678',
       product: 'mortgage',
       screen: 'kiosk-1',
     });
-    expect(bySource.technician).toMatchObject({
-      name: 'Desk Customer',
+    expect(byName['Offline Customer']).toMatchObject({
+      source: 'kiosk',
+      phone: '+8613700001111',
+      product: 'mortgage',
+      screen: 'kiosk-1',
+    });
+    expect(byName['Desk Customer']).toMatchObject({
+      source: 'technician',
       phone: '+8613987654321',
       product: 'mortgage',
       screen: null,
     });
-    expect((await cloud.records('gw-north', 'leads')).map((record) => record.seq)).toEqual([1, 2]);
+    expect((await cloud.records('gw-north', 'leads')).map((record) => record.seq)).toEqual([
+      1, 2, 3,
+    ]);
+
+    // Each lead keeps the consent in the words the customer read.
+    const db = new Database(join(dir.path, 'cloud.db'), { readonly: true });
+    const consents = db.prepare('SELECT consent_text FROM leads ORDER BY created_at').pluck().all();
+    db.close();
+    expect(consents.sort()).toEqual([consent.en, consent.en, consent.zh].sort());
   }, 120_000);
 });

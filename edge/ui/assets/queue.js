@@ -40,6 +40,10 @@ function loadSealing(scripts) {
   return Promise.all(loads);
 }
 
+// The page's language (zh or en); the lead records the consent in the words shown.
+const language = () => (document.documentElement.lang.startsWith('zh') ? 'zh' : 'en');
+const consentShown = () => desk.leads.consentText[language()];
+
 function offerLead(service) {
   const advisory = desk.services.find((entry) => entry.id === service)?.advisory;
   leadForm.reset();
@@ -47,8 +51,8 @@ function offerLead(service) {
   if (leadForm.hidden) return;
 
   desk.product = advisory.product;
-  set('leadProduct', desk.leads.products[advisory.product] ?? advisory.product);
-  set('leadConsent', desk.leads.consentText);
+  set('leadProduct', desk.leads.products[advisory.product]?.[language()] ?? advisory.product);
+  set('leadConsent', consentShown());
   set('leadStatus', '');
 }
 
@@ -63,7 +67,7 @@ async function sendLead() {
     phone: field('leadPhone').value.trim(),
     consent: true,
     consentVersion: desk.leads.consentVersion,
-    consentText: desk.leads.consentText,
+    consentText: consentShown(),
   };
   await desk.sealing;
   const sealed = window.sealLead(lead, desk.leads.key);

@@ -10,10 +10,13 @@ import { newSealKeys, sealLead } from '../../../cloud/leads/index.ts';
 import { kioskLeadRoutes } from '../../../edge/leads/index.ts';
 import { openStore as openEdgeStore } from '../../../edge/store/index.ts';
 import { outbox as openOutbox } from '../../../edge/store/outbox.ts';
-import { type LeadsFixture, leadsFixture } from './fixture.ts';
 import { chromiumArgs } from '../../support/browser.ts';
+import { type LeadsFixture, leadsFixture } from './fixture.ts';
 
-const consent = { version: '2026-12', text: 'I agree that the bank may call me.' };
+const consent = {
+  version: '2026-12',
+  text: { zh: '本人同意银行致电本人。', en: 'I agree that the bank may call me.' },
+};
 
 describe('kiosk leads, sealed in the page and delivered once', () => {
   let fixture: LeadsFixture;
@@ -37,7 +40,7 @@ describe('kiosk leads, sealed in the page and delivered once', () => {
           branch: 'north',
           sealPublicKey,
           consent,
-          products: { mortgage: 'Mortgage' },
+          products: { mortgage: { zh: '住房贷款', en: 'Mortgage' } },
           screen: 'kiosk-1',
         },
         fixture.context,
@@ -115,6 +118,28 @@ describe('kiosk leads, sealed in the page and delivered once', () => {
       expect(bytes.includes('13912345678')).toBe(false);
     }
     expect(fixture.context.text.join('\n')).not.toContain('Kiosk Person');
+  });
+
+  it('shows the standalone form in Chinese on a phone, with a switch to English', async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${kiosk.url}/kiosk/lead?lang=zh`);
+    expect(await page.textContent('h1')).toBe('留下您的联系方式');
+    expect(await page.textContent('#product option[value=mortgage]')).toBe('住房贷款');
+    expect(await page.textContent('.consent-text')).toBe(consent.text.zh);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    await page.fill('#name', 'No Consent');
+    await page.fill('#phone', '13911112222');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('#status')).toContain('勾选同意');
+    expect(outbox.after('leads', 0, 10)).toHaveLength(1);
+
+    await page.click('a.language');
+    expect(await page.textContent('h1')).toBe('Leave your details');
+    expect(await page.textContent('.consent-text')).toBe(consent.text.en);
+    await page.close();
   });
 
   it('refuses a plaintext body at the gateway with the field named', async () => {

@@ -94,13 +94,16 @@
   const advisoryOf = (serviceId) =>
     view.leads && view.services.find((service) => service.id === serviceId)?.advisory;
 
+  // The lead records the consent in the words the customer read: the page's language.
+  const consentShown = () => view.leads.consentText[page.language()];
+
   const renderOffer = () => {
     const advisory = view.shown && advisoryOf(view.shown.ticket.service);
     if (!advisory) return;
 
-    const product = view.leads.products[advisory.product] ?? advisory.product;
+    const product = view.leads.products[advisory.product]?.[page.language()] ?? advisory.product;
     offer.querySelector('.lead-question').textContent = page.t('kiosk.leadOffer', { product });
-    offer.querySelector('.lead-consent-text').textContent = view.leads.consentText;
+    offer.querySelector('.lead-consent-text').textContent = consentShown();
   };
 
   const showOffer = () => {
@@ -124,7 +127,7 @@
       phone: offer.querySelector('.lead-phone').value.trim(),
       consent: true,
       consentVersion: view.leads.consentVersion,
-      consentText: view.leads.consentText,
+      consentText: consentShown(),
       screen: page.screen,
     };
     const answer = await page.post('/queue/device/leads', {
