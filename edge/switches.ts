@@ -1,4 +1,5 @@
 import type { ModuleContext } from '../core/index.ts';
+import { prepareAutomation } from './automation/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { kioskLeadDesk } from './leads/index.ts';
 import { startQueue } from './queue/index.ts';
@@ -6,12 +7,12 @@ import { liveSocketPath, queueWeb } from './queue/web/index.ts';
 import type { Parts } from './runtime.ts';
 import { socketPath as screensSocketPath, startScreens } from './screens/index.ts';
 import { startSensing } from './sensing/index.ts';
-import { type ModuleSwitch, type socketLanes } from './switchboard.ts';
-import { prepareAutomation } from './automation/index.ts';
+import type { ModuleSwitch, socketLanes } from './switchboard.ts';
 import type { GatewayWeb } from './ui/index.ts';
 
 export interface SwitchDeps {
-  config: GatewayConfig;
+  /** The config as last loaded: a module reads it when it starts, so a reload takes effect. */
+  config(): GatewayConfig;
   parts: Parts;
   web: GatewayWeb;
   lanes: ReturnType<typeof socketLanes>;
@@ -48,11 +49,12 @@ function sensing({ parts, context, sensingOptions }: SwitchDeps): ModuleSwitch {
   };
 }
 
-function queue({ config, parts, web, lanes, context }: SwitchDeps): ModuleSwitch {
+function queue({ config: current, parts, web, lanes, context }: SwitchDeps): ModuleSwitch {
   return {
     name: 'queue',
     unavailable: always,
     start: async () => {
+      const config = current();
       const started = await startQueue(
         {
           branch: config.branch,
@@ -114,11 +116,12 @@ function screens({ parts, lanes, context, screensOptions, onScreensStarted }: Sw
   return module;
 }
 
-function leads({ config, parts, web, context }: SwitchDeps): ModuleSwitch {
+function leads({ config: current, parts, web, context }: SwitchDeps): ModuleSwitch {
   return {
     name: 'leads',
-    unavailable: () => (config.kioskLeads ? null : 'no kiosk lead settings on this gateway'),
+    unavailable: () => (current().kioskLeads ? null : 'no kiosk lead settings on this gateway'),
     start: async () => {
+      const config = current();
       if (!config.kioskLeads) return;
 
       // Kiosk and desk leads are sealed in the page and queued as boxes for the cloud's pull.
@@ -136,12 +139,14 @@ function leads({ config, parts, web, context }: SwitchDeps): ModuleSwitch {
   };
 }
 
-function automation({ config, parts, web, context }: SwitchDeps): ModuleSwitch {
+function automation({ config: current, parts, web, context }: SwitchDeps): ModuleSwitch {
   return {
     name: 'automation',
     // Node-RED keeps its runtime in module state: only a gateway configured for it runs it.
-    unavailable: () => (config.automation ? null : 'automation is not configured on this gateway'),
+    unavailable: () =>
+      current().automation ? null : 'automation is not configured on this gateway',
     start: async () => {
+      const config = current();
       const prepared = prepareAutomation(
         {
           config: config.automation ?? {},
