@@ -75,7 +75,7 @@ export function registerServe(program: Command): void {
       const config = load(options.config, GatewayConfig);
       const context = processContext('gateway');
       const gateway = await startOrExplain('gateway', options.config, () =>
-        startGateway(config, context),
+        startGateway(config, context, { configFile: options.config }),
       );
       console.log(`technician page ${gateway.httpUrl}/   local bus ${gateway.busUrl}`);
       await untilSignal(context.log, () => gateway.stop());

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type express from 'express';
 import {
+  ConfigError,
+  type ErrorCode,
   Gauge,
+  loadConfigFile,
   type ModuleContext,
   metric,
   type Registry,
@@ -9,9 +12,11 @@ import {
   smartbranchVersion,
 } from '../core/index.ts';
 import { deviceBusClients } from '../devices/index.ts';
+import { PushedProfile } from '../firmware-config/index.ts';
 import {
   type AudienceCount,
   type AudienceMinute,
+  type CommandRequest,
   type DeviceState,
   type LiveStatus,
   ModuleName,
@@ -23,10 +28,11 @@ import {
 } from '../protocol/index.ts';
 import type { Automation } from './automation/index.ts';
 import { type Bus, connectExternalBus, startBus } from './bus/index.ts';
-import type { GatewayConfig } from './config.ts';
+import { GatewayConfig } from './config.ts';
 import type { LeadDesk } from './leads/index.ts';
 import type { Queue } from './queue/index.ts';
 import type { QueueWeb } from './queue/web/index.ts';
+import { reloadPlan } from './reload.ts';
 import { type Screens, ScreensConfig, type ScreensOptions } from './screens/index.ts';
 import type { Sensing } from './sensing/index.ts';
 import {
@@ -143,8 +149,14 @@ export type CoreParts = Pick<
 export async function startGateway(
   config: GatewayConfig,
   context: ModuleContext,
+  options: {
+    /** The file `config` came from: HQ's reload-config command reads it again. */
+    configFile?: string;
+  } = {},
 ): Promise<Gateway> {
   const log = context.log.child({ module: 'runtime', gateway: config.gateway });
+  // What the modules read when they start; a reload swaps in the settings it may change.
+  const live = { config, file: options.configFile };
   const startedAt = context.clock.now();
   const parts = {
     queue: null,
@@ -230,13 +242,13 @@ export async function startGateway(
 
   parts.modules = switchboard(
     moduleSwitches({
-      config,
+      config: () => live.config,
       parts,
       web,
       lanes,
       context,
-      sensingOptions: () => sensingOptions(config, parts, context),
-      screensOptions: () => screensOptions(config, parts, web, context),
+      sensingOptions: () => sensingOptions(live.config, parts, context),
+      screensOptions: () => screensOptions(live.config, parts, web, context),
       onScreensStarted: () => parts.uplink?.retakeManifest(),
     }),
     log,
@@ -248,7 +260,7 @@ export async function startGateway(
   );
 
   parts.uplink = await connectUplink(config, parts, context, {
-    commands: uplinkCommands(parts),
+    commands: uplinkCommands(parts, () => reloadConfig(parts, live, log)),
     onModules: (modules, version) => void followModules(parts, modules, version),
   });
 
@@ -521,9 +533,11 @@ export function manifestTarget(parts: CoreParts): ManifestTarget {
   };
 }
 
-/** What HQ's remote commands do on this gateway; the others are answered as unsupported. */
-function uplinkCommands(parts: Parts): CommandHandlers {
+/** What HQ's remote commands do on this gateway. */
+function uplinkCommands(parts: Parts, reload: () => Promise<unknown>): CommandHandlers {
   return {
+    'reload-config': reload,
+    'push-profile': (request) => pushProfile(parts, request),
     'set-theme': (request) =>
       running(parts.screens, 'screens').control.setTheme(request.theme ?? ''),
     'fetch-logs': (request) => ({
@@ -541,6 +555,80 @@ function uplinkCommands(parts: Parts): CommandHandlers {
       return { modules: (await parts.modules.restart(name.data)).running };
     },
   };
+}
+
+/**
+ * Reads gateway.json again and takes what it can while serving: the settings the modules read
+ * when they start (restarting those running), and the modules it configures. A file that
+ * fails its schema changes nothing. Says what was taken and what waits for a restart.
+ */
+async function reloadConfig(
+  parts: Parts,
+  live: { config: GatewayConfig; file: string | undefined },
+  log: ModuleContext['log'],
+) {
+  if (!live.file) {
+    throw new SmartBranchError('SB_ERR_UNAVAILABLE', 'this gateway was started without a file');
+  }
+
+  let next: GatewayConfig;
+  try {
+    next = loadConfigFile(live.file, GatewayConfig);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    log.warn({ file: live.file, problems: err.problems }, 'config reload refused');
+    const detail = `${live.file} unchanged: ${err.problems.slice(0, 5).join('; ')}`;
+    throw new SmartBranchError('SB_ERR_INVALID_CONFIG', detail, err.problems[0]);
+  }
+
+  const plan = reloadPlan(live.config, next);
+  live.config = plan.config;
+  const runningBefore = new Set(parts.modules.report().running);
+  const stored = storedModules(parts.store.db);
+  await parts.modules.apply(
+    { ...configuredModules(live.config), ...stored?.modules },
+    parts.modules.report().version,
+  );
+
+  const restarted = plan.restart.filter(
+    (name) => runningBefore.has(name) && parts.modules.isRunning(name),
+  );
+  for (const name of restarted) await parts.modules.restart(name);
+  const modules = parts.modules.report();
+  log.info(
+    { reloaded: plan.reloaded, restarted, needsRestart: plan.needsRestart },
+    'config reloaded',
+  );
+  parts.uplink?.pushStatus();
+  return { reloaded: plan.reloaded, restarted, needsRestart: plan.needsRestart, modules };
+}
+
+/**
+ * Moves a device the technician page runs to the profile HQ pushed, the way the page's own
+ * edit does: checked, applied, and rolled back to the running profile when it fails. The
+ * device keeps its bus credentials; the pushed profile carries none.
+ */
+async function pushProfile(parts: Parts, request: CommandRequest) {
+  const device = request.device ?? '';
+  const current = parts.console.devices.profile(device);
+  if (!current) {
+    throw new SmartBranchError('SB_ERR_NOT_FOUND', `no device ${device} on this gateway`, 'device');
+  }
+
+  const checked = PushedProfile.safeParse(request.profile);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const path = ['profile', ...(issue?.path ?? []).map(String)].join('.');
+    throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message}`, path);
+  }
+
+  const answer = await parts.console.devices.edit(device, { ...request.profile, bus: current.bus });
+  if (answer?.status === 'ok') {
+    return { device, version: checked.data.version, previous: current.version };
+  }
+
+  const error = answer?.error ?? { code: 'SB_ERR_DEVICE_FAULT', message: 'no answer' };
+  throw new SmartBranchError(error.code as ErrorCode, error.message, error.path);
 }
 
 function running<T>(module: T | null, name: string): T {
