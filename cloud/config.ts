@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/index.ts';
+import { ConfigError, isTimeZone } from '../core/index.ts';
 import { Id } from '../protocol/index.ts';
 
 const Port = z.number().int().min(0).max(65535);
@@ -13,15 +13,6 @@ export const BrokerUrl = z
 export const StoreUrl = z
   .string()
   .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://');
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const BranchConfig = z.strictObject({
   id: Id,

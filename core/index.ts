@@ -1,11 +1,12 @@
 export * from './clock.ts';
-export * from './paced-clock.ts';
 export * from './config.ts';
+export * from './context.ts';
 export * from './errors.ts';
+export * from './local-time.ts';
 export * from './log.ts';
 export * from './metrics.ts';
-export * from './versions.ts';
-export * from './passwords.ts';
-export * from './context.ts';
-export { guardPacketSize, maxPacketBytes } from './packet-size.ts';
 export { isCrossSiteRequest } from './origin.ts';
+export * from './paced-clock.ts';
+export { guardPacketSize, maxPacketBytes } from './packet-size.ts';
+export * from './passwords.ts';
+export * from './versions.ts';

@@ -1,19 +1,11 @@
+import { localParts } from '../core/index.ts';
 import type { SimulatorConfig } from './config.ts';
 import { random } from './random.ts';
 
 const hourMs = 3_600_000;
 
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** The local hour 0–23 of an instant in a time zone. */
-export function localHour(epochMs: number, timeZone: string): number {
-  let format = hourFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' });
-    hourFormats.set(timeZone, format);
-  }
-  return Number(format.format(epochMs));
-}
+export const localHour = (epochMs: number, timeZone: string) => localParts(epochMs, timeZone).hour;
 
 /**
  * Gaps between arrivals of a Poisson process whose rate follows the day profile: candidates

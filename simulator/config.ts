@@ -1,14 +1,6 @@
 import { z } from 'zod';
+import { isTimeZone } from '../core/index.ts';
 import { Id } from '../protocol/index.ts';
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const Credentials = z.strictObject({
   username: z.string().min(1).max(64),

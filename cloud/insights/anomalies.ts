@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { addDays } from '../../core/index.ts';
 import { BranchFilter, branchPlaces } from './branches.ts';
 import type { InsightsConfig } from './config.ts';
-import { addDays, daysBetween } from './local-time.ts';
+import { daysBetween } from './local-time.ts';
 import type { InsightsDb } from './schema.ts';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');

@@ -1,3 +1,5 @@
+import { addDays, localParts, weekdayOf } from '../../core/index.ts';
+
 /**
  * Where an instant falls in a branch's own time zone: the local hour it starts, the local
  * day, the hour of the day, the weekday and the ISO week. Intl does the zone arithmetic, so
@@ -16,66 +18,27 @@ export interface LocalHour {
   week: string;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 // Every zone's offset is a multiple of 15 minutes, so instants of one quarter share an hour.
 const quarterMs = 900_000;
 const memo = new Map<string, LocalHour>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let found = formatters.get(timeZone);
-  if (!found) {
-    found = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, found);
-  }
-  return found;
-}
-
-function parts(timeZone: string, at: number) {
-  const values: Record<string, string> = {};
-  for (const part of formatter(timeZone).formatToParts(at)) values[part.type] = part.value;
-  return {
-    day: `${values.year}-${values.month}-${values.day}`,
-    hour: Number(values.hour),
-    minute: Number(values.minute),
-    second: Number(values.second),
-  };
-}
-
-/** Days from a `YYYY-MM-DD` date, computed on the calendar (no zone involved). */
-export function addDays(day: string, days: number): string {
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(year, month - 1, date + days)).toISOString().slice(0, 10);
-}
-
-export function weekdayOf(day: string): number {
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  const sundayFirst = new Date(Date.UTC(year, month - 1, date)).getUTCDay();
-  return sundayFirst === 0 ? 7 : sundayFirst;
-}
+/** 1 Monday .. 7 Sunday, of a `YYYY-MM-DD` date: the ISO weekday weeks start from. */
+const isoWeekdayOf = (day: string) => weekdayOf(day) || 7;
 
 export function localHour(timeZone: string, at: number): LocalHour {
   const key = `${timeZone}\u0000${Math.floor(at / quarterMs)}`;
   const known = memo.get(key);
   if (known) return known;
 
-  const local = parts(timeZone, at);
+  const local = localParts(at, timeZone);
   const hourAt = at - (at % 1000) - (local.minute * 60 + local.second) * 1000;
-  const weekday = weekdayOf(local.day);
+  const weekday = isoWeekdayOf(local.date);
   const found = {
     hourAt,
-    day: local.day,
+    day: local.date,
     hour: local.hour,
     weekday,
-    week: addDays(local.day, 1 - weekday),
+    week: addDays(local.date, 1 - weekday),
   };
   // Bounded: a long-running replica sees new quarters forever.
   if (memo.size > 200_000) memo.clear();

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { isTimeZone, offsetMs } from '../../core/index.ts';
 
 /** A branch's working calendar: hours in its own zone, weekends and public holidays off. */
 export const BranchCalendar = z.strictObject({
-  timeZone: z.string().default('UTC'),
+  timeZone: z.string().refine(isTimeZone, 'is not an IANA time zone').default('UTC'),
   /** Opening and closing hour, local, 0..24; default 9 to 17. */
   openHour: z.number().int().min(0).max(23).default(9),
   closeHour: z.number().int().min(1).max(24).default(17),
@@ -39,7 +40,7 @@ function isWorkingMinute(calendar: BranchCalendar, at: number, offsets: Map<numb
   const hourKey = Math.floor(at / 3_600_000);
   let offset = offsets.get(hourKey);
   if (offset === undefined) {
-    offset = zoneOffset(calendar.timeZone, at);
+    offset = offsetMs(at, calendar.timeZone);
     offsets.set(hourKey, offset);
   }
 
@@ -50,20 +51,4 @@ function isWorkingMinute(calendar: BranchCalendar, at: number, offsets: Map<numb
 
   const hour = local.getUTCHours();
   return hour >= calendar.openHour && hour < calendar.closeHour;
-}
-
-/** Milliseconds the zone's wall clock is ahead of UTC at `at`. */
-function zoneOffset(timeZone: string, at: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(new Date(at));
-  const part = (type: string) => Number(parts.find((each) => each.type === type)?.value ?? 0);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
-  return wall - Math.floor(at / minuteMs) * minuteMs;
 }

@@ -1,15 +1,6 @@
 import { z } from 'zod';
+import { isTimeZone } from '../../core/index.ts';
 import { Id, Segment } from '../../protocol/index.ts';
-
-/** Whether the running ICU knows a time zone name; fixed offsets like `+01:00` are refused. */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Text people read and hear: stored, shown and spoken in one normal form (NFC). */
 const DisplayText = (max: number) =>

@@ -3,28 +3,10 @@
  * so a day may last 23 or 25 hours where daylight saving time changes, and where a zone
  * skips midnight itself the day starts at the first instant that has the new date.
  */
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function formatOf(timeZone: string): Intl.DateTimeFormat {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    formats.set(timeZone, format);
-  }
-  return format;
-}
+import { localParts } from '../../core/index.ts';
 
 /** `YYYY-MM-DD` of an instant in a time zone. */
-export function localDay(epochMs: number, timeZone: string): string {
-  const parts = formatOf(timeZone).formatToParts(epochMs);
-  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
+export const localDay = (epochMs: number, timeZone: string) => localParts(epochMs, timeZone).date;
 
 const hourMs = 3_600_000;
 

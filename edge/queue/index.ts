@@ -1,8 +1,8 @@
 import {
   Counter,
   Gauge,
-  metric,
   type ModuleContext,
+  metric,
   type Registry,
   type Timer,
 } from '../../core/index.ts';
@@ -20,21 +20,21 @@ import { type Appointment, appointmentBook } from './appointments.ts';
 import { QueueConfig } from './config.ts';
 import { dayStart, localDay, nextDayStart } from './day.ts';
 import { decisions, type Outcome } from './decisions.ts';
-import { type Ledger, ledger } from './ledger.ts';
 import { type QueueKpiReport, summariseQueueMinutes } from './kpis.ts';
+import { type Ledger, ledger } from './ledger.ts';
 import { minuteCloser, minuteOf, minuteReader } from './minutes.ts';
 import { stateReader } from './state.ts';
 import { attachBusSurface } from './surface.ts';
-import { type ZoneWatch, watchZones } from './watch.ts';
+import { watchZones, type ZoneWatch } from './watch.ts';
 
-export { QueueConfig, isTimeZone, type QueueConfigInput } from './config.ts';
+export { type Announcement, announcementsFor, characterCount, truncateText } from './announce.ts';
 export {
   type Appointment,
   AppointmentBooking,
   type AppointmentBookingInput,
   AppointmentImportError,
 } from './appointments.ts';
-export { type Announcement, announcementsFor, characterCount, truncateText } from './announce.ts';
+export { QueueConfig, type QueueConfigInput } from './config.ts';
 export { dayStart, localDay, nextDayStart } from './day.ts';
 export { ticketNumber } from './decisions.ts';
 export { type QueueKpiReport, type QueueKpis, summariseQueueMinutes } from './kpis.ts';

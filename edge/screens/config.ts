@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { isTimeZone } from '../../core/index.ts';
 import { Id, ScreenRegistration } from '../../protocol/index.ts';
-import { isTimeZone } from './local-time.ts';
 
 /** The `screens` section of gateway.json, checked once at start-up. */
 export const ScreensConfig = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Clock } from '../../core/index.ts';
+import { type Clock, localHourStart } from '../../core/index.ts';
 import {
   type AgeBand,
   Id,
@@ -8,7 +8,6 @@ import {
 } from '../../protocol/index.ts';
 import type { Db } from '../store/index.ts';
 import type { PlayAudience } from './audience.ts';
-import { localHourStart } from './local-time.ts';
 import { minimumDurationMs } from './model.ts';
 
 /** A play as a player reports it when it ends (or, buffered, when it reconnects). */

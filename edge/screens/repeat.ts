@@ -1,5 +1,5 @@
+import { instantsAt, localParts, nextDate, offsetMs } from '../../core/index.ts';
 import type { Repeat } from '../../protocol/index.ts';
-import { instantsAt, localParts, nextDate, offsetMs } from './local-time.ts';
 
 const perDate = new Map<string, number[]>();
 const cacheLimit = 4096;

@@ -1,10 +1,10 @@
+import { localParts, previousDate, weekdayOf } from '../../core/index.ts';
 import type {
   Daypart,
   ScheduleWindow,
   ScreenOverride,
   ScreenTarget,
 } from '../../protocol/index.ts';
-import { localParts, previousDate, weekdayOf } from './local-time.ts';
 import type { Playlist, PlaylistEntry, Programme, ProgrammeItem } from './model.ts';
 import { occurrenceAt } from './repeat.ts';
 import { blendShares } from './share.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { localParts } from '../../../edge/screens/local-time.ts';
+import { localParts } from '../../../core/index.ts';
 import { occurrencesBetween } from '../../../edge/screens/repeat.ts';
 import { ids, playlist, programmeAt } from './scheduling.ts';
 

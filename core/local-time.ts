@@ -1,6 +1,7 @@
 /**
- * Wall-clock time in the branch's time zone, from the platform's own tz database (Intl), so
- * dayparts follow daylight saving without a table of our own.
+ * Wall-clock time in a branch's time zone, from the platform's own tz database (Intl), so
+ * dayparts, queue days, working hours and local-hour rollups follow daylight saving without
+ * a table of our own: a local day may simply have 23 or 25 hours.
  */
 export interface LocalParts {
   /** `YYYY-MM-DD` */
@@ -62,19 +63,18 @@ export function localParts(epochMs: number, timeZone: string): LocalParts {
   };
 }
 
-/** The local date before `date` (`YYYY-MM-DD`), by the calendar. */
-export function previousDate(date: string): string {
+/** The date `days` after a `YYYY-MM-DD` date (before, for a negative count), by the calendar. */
+export function addDays(date: string, days: number): string {
   const day = new Date(`${date}T00:00:00Z`);
-  day.setUTCDate(day.getUTCDate() - 1);
+  day.setUTCDate(day.getUTCDate() + days);
   return day.toISOString().slice(0, 10);
 }
 
-export function nextDate(date: string): string {
-  const day = new Date(`${date}T00:00:00Z`);
-  day.setUTCDate(day.getUTCDate() + 1);
-  return day.toISOString().slice(0, 10);
-}
+export const previousDate = (date: string) => addDays(date, -1);
 
+export const nextDate = (date: string) => addDays(date, 1);
+
+/** 0 Sunday … 6 Saturday, of a `YYYY-MM-DD` date. */
 export function weekdayOf(date: string): number {
   return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
