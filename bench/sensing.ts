@@ -85,8 +85,9 @@ async function livePipeline(backend: BackendChoice, limit = Number.POSITIVE_INFI
       const detections = await detector.detect(copy(frame), analyser.nextFaceWork());
       modelMs += detections.ms;
       analyser.frame(frame.t, detections);
-      if (analyser.wantsDescription()) {
-        const described = await detector.describeLast();
+      const wanted = analyser.facesToDescribe();
+      if (wanted.length) {
+        const described = await detector.describeLast('default', wanted);
         modelMs += described.ms;
         analyser.described(described);
       }
@@ -159,7 +160,8 @@ async function settleTimes(detector: Detector, name: string, fps: number) {
   for (const frame of await frames(name, fps)) {
     const detections = await detector.detect(copy(frame), analyser.nextFaceWork());
     analyser.frame(frame.t, detections);
-    if (analyser.wantsDescription()) analyser.described(await detector.describeLast());
+    const wanted = analyser.facesToDescribe();
+    if (wanted.length) analyser.described(await detector.describeLast('default', wanted));
     for (const verdict of analyser.verdicts()) {
       const said = `${verdict.gender} ${verdict.ageBand}`;
       const entry = seen.get(verdict.track) ?? {

@@ -81,7 +81,8 @@ async function run(
       if (options.maxSeconds !== undefined && t >= options.maxSeconds) break;
 
       outcomes.push(analyser.frame(t, await detector.detect(frame, 'detect', runKey)));
-      if (analyser.wantsDescription()) analyser.described(await detector.describeLast(runKey));
+      const wanted = analyser.facesToDescribe();
+      if (wanted.length) analyser.described(await detector.describeLast(runKey, wanted));
       options.progress?.(outcomes.length, total);
     }
   } finally {

@@ -136,7 +136,8 @@ function faceConfig(settings, describe) {
       rotation: false,
       maxDetected: 10,
       minConfidence: 0.2,
-      return: false,
+      // Each face's crop comes back, so its description can run later on that crop alone.
+      return: true,
     },
     mesh: { enabled: false },
     iris: { enabled: false },
@@ -185,32 +186,85 @@ function toBoxes(result, width, height) {
 }
 
 /**
- * The latest frame of each stream stays in the worker so its faces can be described without
- * resending it; per stream, because cameras sharing the worker interleave their frames.
+ * The faces of each stream's latest frame stay in the worker, with the crops the face model
+ * cut, so a face can be described later without resending the frame or running the people and
+ * face models again; per stream, because cameras sharing the worker interleave their frames.
  */
-const lastFrames = new Map();
+const lastFaces = new Map();
 
-async function describeLast(engine, settings, stream) {
-  const lastFrame = lastFrames.get(stream);
-  if (!lastFrame) return { bodies: [], faces: [], ms: 0 };
+function keepFaces(engine, stream, faces, crops) {
+  const previous = lastFaces.get(stream);
+  if (previous) engine.tf.dispose(previous.crops.filter(Boolean));
+  lastFaces.set(stream, { faces, crops });
+}
+
+async function describeLast(engine, stream, indices) {
+  const last = lastFaces.get(stream);
+  if (!last) return { bodies: [], faces: [], ms: 0 };
 
   const started = performance.now();
-  // The people model stays on: Human unloads a model that a call disables, and reloading it
-  // costs more than running it once more.
-  const overrides = { ...peopleConfig(settings), face: faceConfig(settings, true) };
-  const result = await engine.human.detect(lastFrame.input, overrides);
-  const boxes = toBoxes(result, lastFrame.width, lastFrame.height);
-  return { bodies: [], faces: boxes.faces, ms: performance.now() - started };
+  const wanted = indices ?? last.faces.map((_, index) => index);
+  const faces = [];
+  for (const index of wanted) {
+    const face = last.faces[index];
+    const crop = last.crops[index];
+    if (face && crop) faces.push({ ...face, ...(await describeCrop(engine, crop)) });
+  }
+  return { bodies: [], faces, ms: performance.now() - started };
+}
+
+/** Scores at or under this say no gender: Human's own default for its description model. */
+const describeMinConfidence = 0.1;
+
+/**
+ * Age and gender of one face crop by the same steps as the description inside Human's face
+ * pass (faceres.predict of @vladmandic/human 3.3.6: resize, scale to 0..255, read the gender
+ * and the age histogram), so a later description answers what one in that pass would.
+ */
+async function describeCrop(engine, crop) {
+  const { tf } = engine;
+  const model = engine.human.models.models.faceres;
+  const [, height, width] = model.inputs[0].shape;
+  const outputs = tf.tidy(() => {
+    const resized = tf.image.resizeBilinear(tf.expandDims(crop, 0), [width, height], false);
+    return model.execute(tf.mul(resized, 255));
+  });
+  const genderScore = (await outputs.find((out) => out.shape[1] === 1).data())[0];
+  const ages = await outputs.find((out) => out.shape[1] === 100).data();
+  tf.dispose(outputs);
+
+  const confidence = Math.trunc(200 * Math.abs(genderScore - 0.5)) / 100;
+  const sure = confidence > describeMinConfidence;
+  return {
+    gender: sure ? (genderScore <= 0.5 ? 'female' : 'male') : 'unknown',
+    genderScore: sure ? Math.min(0.99, confidence) : 0,
+    age: histogramAge(ages) || null,
+  };
+}
+
+/** The age bin with the highest score, nudged toward its stronger neighbour, as Human does. */
+function histogramAge(scores) {
+  let best = 0;
+  for (let index = 1; index < scores.length; index++) {
+    if (scores[index] > scores[best]) best = index;
+  }
+
+  const age =
+    scores[best - 1] > scores[best + 1]
+      ? 10 * best - 100 * scores[best - 1]
+      : 10 * best + 100 * scores[best + 1];
+  return Math.round(age) / 10;
 }
 
 async function detect(engine, settings, request) {
   const stream = request.stream ?? 'default';
-  if (request.describeLast) return describeLast(engine, settings, stream);
+  if (request.describeLast) return describeLast(engine, stream, request.indices);
 
   const { width, height } = request;
   const pixels = new Uint8Array(request.pixels);
+  // One conversion into the backend's memory; Human uses this tensor as it is, without a copy.
   const input = engine.tf.tidy(() => {
-    const frame = engine.tf.tensor3d(Float32Array.from(pixels), [height, width, 3], 'float32');
+    const frame = engine.tf.tensor3d(new Float32Array(pixels), [height, width, 3], 'float32');
     return engine.tf.expandDims(frame, 0);
   });
   const started = performance.now();
@@ -218,10 +272,21 @@ async function detect(engine, settings, request) {
   const overrides = {
     face: faceConfig({ ...settings, faces: wantFaces }, request.faces === 'describe'),
   };
-  lastFrames.get(stream)?.input.dispose();
-  lastFrames.set(stream, { input, width, height });
-  const result = await engine.human.detect(input, overrides);
-  return { ...toBoxes(result, width, height), ms: performance.now() - started };
+  let result;
+  try {
+    result = await engine.human.detect(input, overrides);
+  } finally {
+    input.dispose();
+  }
+
+  const boxes = toBoxes(result, width, height);
+  keepFaces(
+    engine,
+    stream,
+    boxes.faces,
+    result.face.map((face) => face.tensor),
+  );
+  return { ...boxes, ms: performance.now() - started };
 }
 
 async function main() {

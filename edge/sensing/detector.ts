@@ -65,8 +65,12 @@ export interface Detector {
   readonly model: ModelInfo;
   /** `stream` names the camera or clip, so `describeLast` finds that stream's frame. */
   detect(frame: Frame, faces?: FaceWork, stream?: string): Promise<Detections>;
-  /** Age and gender of the faces of the stream's frame last detected, without resending it. */
-  describeLast(stream?: string): Promise<Detections>;
+  /**
+   * Age and gender of faces of the stream's frame last detected, from the crops its face pass
+   * kept: `faces` are indices into that frame's faces (default all of them). The people and
+   * face models do not run again and the frame is not resent.
+   */
+  describeLast(stream?: string, faces?: readonly number[]): Promise<Detections>;
   close(): Promise<void>;
 }
 
@@ -154,13 +158,13 @@ export async function startDetector(options: DetectorOptions = {}): Promise<Dete
         worker.postMessage(request, [pixels as ArrayBuffer]);
       }).then((detections) => ({ ...detections, faceWork: faces }));
     },
-    describeLast(stream = 'default') {
+    describeLast(stream = 'default', faces?: readonly number[]) {
       if (closed) return Promise.reject(sourceError('detector is closed'));
 
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, describeLast: true, stream });
+        worker.postMessage({ id, describeLast: true, stream, indices: faces });
       });
     },
     async close() {

@@ -10,7 +10,7 @@ import {
 } from '../../devices/camera/index.ts';
 import type { CameraState } from './camera-state.ts';
 import { type CameraConfig, clipExtensions } from './config.ts';
-import { faceLineage, type Detector } from './detector.ts';
+import { type Detector, faceLineage } from './detector.ts';
 import type { SensingMetrics } from './metrics.ts';
 import type { Analyser } from './pipeline.ts';
 import { tiledDetector } from './tiling.ts';
@@ -101,7 +101,8 @@ export function runFootageCamera(deps: FootageDeps): Runner {
     if (state.stats.state !== 'online' && !clipTrouble) state.setState('online');
 
     // After the figures are out: a description only sharpens the verdicts of later frames.
-    if (analyser.wantsDescription()) analyser.described(await detector.describeLast(config.id));
+    const wanted = analyser.facesToDescribe();
+    if (wanted.length) analyser.described(await detector.describeLast(config.id, wanted));
   };
 
   let clipTrouble = false;

@@ -56,8 +56,11 @@ export interface AnalyserOptions {
 
 export interface Analyser {
   frame(t: number, detections: Detections): FrameOutcome;
-  /** Whether the latest frame showed a face view that could change a track's verdict. */
-  wantsDescription(): boolean;
+  /**
+   * The latest frame's faces (indices into its detections) that are views which could change
+   * a track's verdict: the only ones worth describing.
+   */
+  facesToDescribe(): number[];
   /** The described faces of the latest frame (age and gender), from `describeLast`. */
   described(detections: Detections): void;
   /**
@@ -100,7 +103,7 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
   let viewing = viewingZones(initial);
   const history = options.history === false ? null : emptyHistory();
   let inView: Track[] = [];
-  let viewWanted = false;
+  let viewsWanted: number[] = [];
 
   const endTracks = (ended: readonly Track[]): EndedTrack[] => {
     const zonesOf = visits.endTracks(ended.map((track) => track.id));
@@ -115,10 +118,12 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
   const faces = (detections: Detections) => {
     const zoneLooking: Record<string, number> = {};
     let looking = 0;
-    viewWanted = false;
-    for (const face of detections.faces) {
+    viewsWanted = [];
+    for (const [index, face] of detections.faces.entries()) {
       const owner = faceOwner(face, inView);
-      if (owner?.confirmed && isView(face) && demographics.wants(owner.id, face)) viewWanted = true;
+      if (owner?.confirmed && isView(face) && demographics.wants(owner.id, face)) {
+        viewsWanted.push(index);
+      }
       if (!isFrontal(face)) continue;
 
       const where = owner ? footPoint(owner.box) : boxCentre(face.box);
@@ -212,7 +217,7 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
 
   return {
     frame,
-    wantsDescription: () => viewWanted,
+    facesToDescribe: () => [...viewsWanted],
     described,
     nextFaceWork,
     finish,

@@ -75,7 +75,7 @@ function run(steps: Step[], fps = 2, startMs = 0) {
     };
     const outcome = analyser.frame(at / 1000, detections);
     aggregates.add(at, outcome, { people: lineage, faces });
-    if (analyser.wantsDescription()) analyser.described(detections);
+    if (analyser.facesToDescribe().length) analyser.described(detections);
   });
   const last = analyser.finish().last;
   aggregates.add(at + 1, { ...emptyOutcome, ...last }, { people: lineage, faces });
