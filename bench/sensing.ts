@@ -2,8 +2,8 @@
 // the live pipeline's processed frames per second per backend, frame-to-bus latency, two
 // cameras at 2 fps, RSS with one camera, time for a face's verdict to settle, precision and
 // recall of the people model on the clips, and tiling of the fisheye edge. Run:
-//   node --import tsx bench/sensing.ts [--models]   (prints the figures for bench/RESULTS.md)
-import { cpus, totalmem } from 'node:os';
+//   node --import tsx bench/sensing.ts [--models | --live]   (prints the figures for RESULTS.md)
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
 import { openFrames, type RawFrame } from '../devices/camera/index.ts';
 import { startBus } from '../edge/bus/index.ts';
@@ -13,6 +13,7 @@ import {
   createAnalyser,
   type Detector,
   liveFaceEffort,
+  liveFacePassesPerSecond,
   peopleInFrame,
   peopleModels,
   startDetector,
@@ -69,38 +70,88 @@ async function detectorFloor(backend: BackendChoice, limit: number) {
   };
 }
 
-/** The live loop's steps on every clip at 4 fps, unpaced: what one core sustains. */
-async function livePipeline(backend: BackendChoice, limit = Number.POSITIVE_INFINITY) {
-  const detector = await startDetector({ backend });
-  let processed = 0;
-  let modelMs = 0;
-  const started = performance.now();
-  for (const name of clips) {
+/** One camera's live loop on a list of clips through one detector, unpaced, with its costs. */
+async function liveLoop(detector: Detector, clipFrames: RawFrame[][]) {
+  const spent = { frames: 0, facePasses: 0, descriptions: 0, modelMs: 0, describeMs: 0 };
+  const times: number[] = [];
+  for (const list of clipFrames) {
     const analyser = createAnalyser(wholeFrameZone('bench'), {
       frameSeconds: 0.25,
       history: false,
       demographics: liveFaceEffort,
+      facePassesPerSecond: liveFacePassesPerSecond,
     });
-    for (const frame of (await frames(name, 4)).slice(0, limit)) {
-      const detections = await detector.detect(copy(frame), analyser.nextFaceWork());
-      modelMs += detections.ms;
+    for (const frame of list) {
+      const started = performance.now();
+      const work = analyser.nextFaceWork();
+      const detections = await detector.detect(copy(frame), work);
+      spent.modelMs += detections.ms;
       analyser.frame(frame.t, detections);
       const wanted = analyser.facesToDescribe();
       if (wanted.length) {
         const described = await detector.describeLast('default', wanted);
-        modelMs += described.ms;
+        spent.modelMs += described.ms;
+        spent.describeMs += described.ms;
+        spent.descriptions += described.faces.length;
         analyser.described(described);
       }
-      processed += 1;
+      spent.frames += 1;
+      if (work !== 'none') spent.facePasses += 1;
+      times.push(performance.now() - started);
     }
   }
+  return { ...spent, times };
+}
+
+/**
+ * The live loop's steps on every clip at 4 fps, unpaced: what one core sustains, and its time
+ * per processed frame against the people model's own (`floorMs`, measured in the same run).
+ */
+async function livePipeline(backend: BackendChoice, floorMs: number, limit = Infinity) {
+  const detector = await startDetector({ backend });
+  const lists = await Promise.all(
+    clips.map(async (name) => (await frames(name, 4)).slice(0, limit)),
+  );
+  const started = performance.now();
+  const spent = await liveLoop(detector, lists);
   const seconds = (performance.now() - started) / 1000;
   await detector.close();
   return {
     backend: detector.backend,
-    processed,
-    fps: round(processed / seconds, 2),
-    modelShare: round((modelMs / 1000 / seconds) * 100),
+    processed: spent.frames,
+    fps: round(spent.frames / seconds, 2),
+    msPerFrame: round((seconds * 1000) / spent.frames),
+    overFloor: round((seconds * 1000) / spent.frames / floorMs, 2),
+    modelShare: round((spent.modelMs / 1000 / seconds) * 100),
+    facePasses: spent.facePasses,
+    descriptions: spent.descriptions,
+    describeMs: Math.round(spent.describeMs),
+  };
+}
+
+/**
+ * People who stay (classroom.gif played three times in a row, as a waiting area seen for
+ * 9 s): once their faces are settled only attention passes remain. Time per frame of the last
+ * two plays against the people model's own.
+ */
+async function steadyPipeline(floorMs: number) {
+  const detector = await startDetector();
+  const play = await frames('classroom.gif', 4);
+  const seconds = play.length / 4;
+  const looped = [0, 1, 2].flatMap((round) =>
+    play.map((frame) => ({ ...frame, t: frame.t + round * seconds })),
+  );
+  const spent = await liveLoop(detector, [looped]);
+  await detector.close();
+  const settled = spent.times.slice(play.length);
+  const perFrame = settled.reduce((sum, ms) => sum + ms, 0) / settled.length;
+  return {
+    frames: settled.length,
+    fps: round(1000 / perFrame, 2),
+    msPerFrame: round(perFrame),
+    overFloor: round(perFrame / floorMs, 2),
+    facePasses: spent.facePasses,
+    descriptions: spent.descriptions,
   };
 }
 
@@ -155,6 +206,7 @@ async function settleTimes(detector: Detector, name: string, fps: number) {
     frameSeconds: 1 / fps,
     history: false,
     demographics: liveFaceEffort,
+    facePassesPerSecond: liveFacePassesPerSecond,
   });
   const seen = new Map<number, { first: number | null; last: string; changedAt: number }>();
   for (const frame of await frames(name, fps)) {
@@ -261,31 +313,49 @@ async function tiling(detector: Detector) {
 const machine =
   `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
   `${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
-console.log(`machine: ${machine}`);
-// `--models` prints only the model table, the part that decides which people model runs.
-if (!process.argv.includes('--models')) await wholeRun();
-console.table(await modelTable());
+console.log(`machine: ${machine}; load average ${loadavg().map((load) => load.toFixed(2))}`);
+// `--models` prints only the model table, the part that decides which people model runs;
+// `--live` only the one-stream figures (floor, live pipeline, steady state, face settling),
+// the part to compare back to back when the face work changes.
+if (process.argv.includes('--live')) await liveRun();
+else if (!process.argv.includes('--models')) await wholeRun();
+if (!process.argv.includes('--live')) console.table(await modelTable());
+console.log(`load average at the end ${loadavg().map((load) => load.toFixed(2))}`);
 
-async function wholeRun() {
-  console.log(
-    'detector floor, movenet-multipose 480x270 (ms):',
-    await detectorFloor('wasm', 30),
-    await detectorFloor('cpu', 3),
-  );
-  console.log(
-    'live pipeline, 4 fps unpaced:',
-    await livePipeline('wasm'),
-    await livePipeline('cpu', 2),
-  );
-  console.log('one camera at 2 fps, 30 s:', JSON.stringify(await gatewayRun(1, 30)));
-  console.log('two cameras at 2 fps, 30 s:', JSON.stringify(await gatewayRun(2, 30)));
+async function liveRun() {
+  const floor = await detectorFloor('wasm', 30);
+  console.log('detector floor, movenet-multipose 480x270 (ms):', floor);
+  console.log('live pipeline, 4 fps unpaced:', await livePipeline('wasm', floor.p50));
+  console.log('people who stay, 4 fps unpaced:', await steadyPipeline(floor.p50));
+  console.table(await settleTable());
+}
+
+async function settleTable() {
   const detector = await startDetector();
-  console.table([
+  const rows = [
     ...(await settleTimes(detector, 'face-demographics-walking.gif', 2)),
     ...(await settleTimes(detector, 'face-demographics-walking.gif', 5)),
     ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 2)),
     ...(await settleTimes(detector, 'head-pose-face-detection-female.gif', 5)),
-  ]);
+  ];
+  await detector.close();
+  return rows;
+}
+
+async function wholeRun() {
+  const floor = await detectorFloor('wasm', 30);
+  const cpuFloor = await detectorFloor('cpu', 3);
+  console.log('detector floor, movenet-multipose 480x270 (ms):', floor, cpuFloor);
+  console.log(
+    'live pipeline, 4 fps unpaced:',
+    await livePipeline('wasm', floor.p50),
+    await livePipeline('cpu', cpuFloor.p50, 2),
+  );
+  console.log('people who stay, 4 fps unpaced:', await steadyPipeline(floor.p50));
+  console.log('one camera at 2 fps, 30 s:', JSON.stringify(await gatewayRun(1, 30)));
+  console.log('two cameras at 2 fps, 30 s:', JSON.stringify(await gatewayRun(2, 30)));
+  console.table(await settleTable());
+  const detector = await startDetector();
   console.table(await tiling(detector));
   await detector.close();
 }

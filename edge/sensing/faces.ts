@@ -81,12 +81,19 @@ export interface DemographicsOptions {
   /** Frames of face detection at most for a track that never shows a usable view. Default
    * unlimited; a person seen only from behind stays `unknown` without costing every frame. */
   maxLooks?: number;
+  /**
+   * Once a track holds its best few views, a face is described only when its quality beats the
+   * worst of them by this share. Default 0; a budgeted camera sets more, so a walker coming
+   * closer spends its descriptions on faces clearly bigger than the first small ones.
+   */
+  betterBy?: number;
 }
 
 /** The best few face views of each track, and the verdict they support. */
 export function demographicsKeeper(options: DemographicsOptions = {}) {
   const maxDescriptions = options.maxDescriptions ?? Number.POSITIVE_INFINITY;
   const maxLooks = options.maxLooks ?? Number.POSITIVE_INFINITY;
+  const betterBy = options.betterBy ?? 0;
   const views = new Map<number, View[]>();
   const effort = new Map<number, { descriptions: number; looks: number }>();
   const effortOf = (track: number) => {
@@ -133,7 +140,7 @@ export function demographicsKeeper(options: DemographicsOptions = {}) {
 
     const best = views.get(track) ?? [];
     const worst = best.at(-1);
-    return best.length < bestViews || !worst || viewQuality(face) > worst.quality;
+    return best.length < bestViews || !worst || viewQuality(face) > worst.quality * (1 + betterBy);
   };
 
   /** Whether more face work on this track would be spent in vain. */

@@ -34,9 +34,9 @@ export {
   type Detections,
   type Detector,
   type FaceDetection,
+  faceLineage,
   type ModelInfo,
   type PeopleModelName,
-  faceLineage,
   peopleModel,
   peopleModels,
   startDetector,
@@ -206,6 +206,7 @@ function startCamera(
     frameSeconds: 1 / config.fps,
     history: false,
     demographics: liveFaceEffort,
+    facePassesPerSecond: liveFacePassesPerSecond,
   });
   if (config.source.kind === 'synthetic') {
     metrics.backend(config.id, 'none');
@@ -219,11 +220,18 @@ function startCamera(
 }
 
 /**
- * Face work a live camera spends on one person: a few descriptions (the best views of a
- * walker coming closer) and, for someone who never turns to the camera, face detection on
- * at most 20 frames while nobody stands in a screen's viewing zone.
+ * Face work a live camera spends on one person: a few descriptions, after its first views only
+ * of faces clearly better than those kept (the best views of a walker coming closer), and, for
+ * someone who never turns to the camera, face detection on at most 20 frames while nobody
+ * stands in a screen's viewing zone.
  */
-export const liveFaceEffort = { maxDescriptions: 4, maxLooks: 20 };
+export const liveFaceEffort = { maxDescriptions: 6, maxLooks: 20, betterBy: 0.2 };
+
+/**
+ * Face passes a live camera runs per second at most, however fast it samples people: attention
+ * is carried per person between passes, and a face settles within 2 s at this rate (bench/).
+ */
+export const liveFacePassesPerSecond = 2;
 
 /** How many detector workers the cameras share: the configured count, else one per camera. */
 export function detectorWorkerCount(options: Pick<SensingOptions, 'cameras' | 'detectorWorkers'>) {
@@ -271,7 +279,16 @@ function detectorPool(options: SensingOptions, log: ModuleContext['log']) {
   return { get, close };
 }
 
+export {
+  type Aggregator,
+  type AudienceRecord,
+  aggregator,
+  dwellMinutes,
+  dwellSeconds,
+  type FrameLineage,
+} from './aggregates.ts';
 export { type AnalyseOptions, analyseVideo, type VideoReport } from './analyse.ts';
+export { anonymousAges, anonymousGenders, defaultK } from './anonymity.ts';
 export { type Crossing, lineCounter, type Visit, visitKeeper } from './events.ts';
 export { ageBand, ageBands, genderThreshold, minimumFaceWidth } from './faces.ts';
 export {
@@ -282,15 +299,6 @@ export {
   type EndedTrack,
   type FrameOutcome,
 } from './pipeline.ts';
+export { cut, tiledDetector } from './tiling.ts';
 export { createTracker, type Track, type Tracker } from './tracker.ts';
 export { CountingLine, wholeFrame, wholeFrameZone, Zone, ZoneFile } from './zones.ts';
-export {
-  type Aggregator,
-  type AudienceRecord,
-  aggregator,
-  dwellMinutes,
-  dwellSeconds,
-  type FrameLineage,
-} from './aggregates.ts';
-export { anonymousAges, anonymousGenders, defaultK } from './anonymity.ts';
-export { cut, tiledDetector } from './tiling.ts';

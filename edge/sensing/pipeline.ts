@@ -15,6 +15,7 @@ import {
   faceOwner,
   isFrontal,
   isView,
+  minimumFaceWidth,
 } from './faces.ts';
 import { countConfidence, peopleInFrame } from './people.ts';
 import { createTracker, type Track } from './tracker.ts';
@@ -52,6 +53,12 @@ export interface AnalyserOptions {
   /** Keep every visit, move and verdict for `finish` (the `sense` diagnostic). Default true. */
   history?: boolean;
   demographics?: DemographicsOptions;
+  /**
+   * Face passes at most per second of video, counted by frame time. Between passes each
+   * person keeps the attention the last pass saw. Default: a pass on every frame that needs
+   * one (the `sense` diagnostic, whose timeline is per frame).
+   */
+  facePassesPerSecond?: number;
 }
 
 export interface Analyser {
@@ -104,6 +111,12 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
   const history = options.history === false ? null : emptyHistory();
   let inView: Track[] = [];
   let viewsWanted: number[] = [];
+  const passGap = 1 / (options.facePassesPerSecond ?? Number.POSITIVE_INFINITY);
+  let latest = Number.NEGATIVE_INFINITY;
+  let lastPass = Number.NEGATIVE_INFINITY;
+  /** Whether the frame in flight skipped its face pass only for the rate: it carries lookers. */
+  let passHeldBack = false;
+  let lookers: Looker[] = [];
 
   const endTracks = (ended: readonly Track[]): EndedTrack[] => {
     const zonesOf = visits.endTracks(ended.map((track) => track.id));
@@ -116,17 +129,26 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
   };
 
   const faces = (detections: Detections) => {
-    const zoneLooking: Record<string, number> = {};
-    let looking = 0;
     viewsWanted = [];
+    lookers = [];
     for (const [index, face] of detections.faces.entries()) {
       const owner = faceOwner(face, inView);
       if (owner?.confirmed && isView(face) && demographics.wants(owner.id, face)) {
         viewsWanted.push(index);
       }
-      if (!isFrontal(face)) continue;
+      if (isFrontal(face)) lookers.push({ track: owner?.id ?? null, at: boxCentre(face.box) });
+    }
+  };
 
-      const where = owner ? footPoint(owner.box) : boxCentre(face.box);
+  /** Frontal faces per viewing zone, placed where their person stands (else the face). */
+  const attention = () => {
+    const zoneLooking: Record<string, number> = {};
+    let looking = 0;
+    for (const looker of lookers) {
+      const owner = looker.track === null ? null : inView.find((t) => t.id === looker.track);
+      if (looker.track !== null && !owner) continue;
+
+      const where = owner ? footPoint(owner.box) : looker.at;
       const zonesSeen = viewing.filter((zone) => inside(where, zone.polygon));
       if (zonesSeen.length === 0) continue;
 
@@ -144,8 +166,15 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
     );
     const events = visits.observe(t, inView);
     const ended = endTracks(tracker.takeEnded());
-    const { looking, zoneLooking } = faces(detections);
-    if (lookedForFaces(detections)) noteLooks();
+    const carried = passHeldBack && detections.faceWork === 'none';
+    if (!carried) faces(detections);
+    else viewsWanted = [];
+    const { looking, zoneLooking } = attention();
+    latest = t;
+    if (lookedForFaces(detections)) {
+      lastPass = t;
+      noteLooks();
+    }
 
     const confidence = countConfidence(people, detections.bodies);
     const zonePeople = countInZones(inView, zones.zones);
@@ -185,8 +214,13 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
     const watching = confirmed.some((track) =>
       viewing.some((zone) => inside(footPoint(track.box), zone.polygon)),
     );
-    const wanting = confirmed.some((track) => !demographics.settled(track.id));
-    return watching || wanting ? 'detect' : 'none';
+    // A face worth describing fits in its body's box: a narrower person shows none.
+    const wanting = confirmed.some(
+      (track) => !demographics.settled(track.id) && track.box[2] >= minimumFaceWidth,
+    );
+    const due = latest + frameSeconds - lastPass >= passGap - 1e-6;
+    passHeldBack = (watching || wanting) && !due;
+    return (watching || wanting) && due ? 'detect' : 'none';
   };
 
   const finish = (): AnalysisSummary => {
@@ -224,6 +258,12 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
     verdicts,
     setZones,
   };
+}
+
+/** A frontal face of the latest face pass: its person's track, else where the face was. */
+interface Looker {
+  track: number | null;
+  at: [number, number];
 }
 
 /** Zones whose frontal faces count as attention: those naming a screen, else all of them. */
