@@ -4,6 +4,16 @@ import { type Logger, SmartBranchError, toRequestError } from '../../core/index.
 
 /** Checks a body or query with its schema; the first issue is named by its field path. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  // express leaves the body undefined when no parser took its content type: a body sent as
+  // text/plain or a form is refused rather than read as an empty object.
+  if (value === undefined) {
+    throw new SmartBranchError(
+      'SB_ERR_INVALID_REQUEST',
+      '(body): send it as application/json',
+      '(body)',
+    );
+  }
+
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
 

@@ -42,7 +42,13 @@ export const TargetsInput = z.strictObject({
 
 /** CSV columns: reference, branch, step, coupon_code, lead_id, at (epoch ms or ISO 8601). */
 export function conversionsFromCsv(text: string): ConversionRow[] {
-  return parseCsv(text).map((fields, index) => {
+  const records = parseCsv(text);
+  // The JSON import takes at least one row; a CSV of a header alone (or of no CSV) neither.
+  if (records.length === 0) {
+    throw new SmartBranchError('SB_ERR_INVALID_REQUEST', 'rows: no row under the header', 'rows');
+  }
+
+  return records.map((fields, index) => {
     const at = /^\d+$/.test(fields.at ?? '') ? Number(fields.at) : Date.parse(fields.at ?? '');
     const candidate = {
       ...(fields.reference ? { reference: fields.reference } : {}),

@@ -62,7 +62,9 @@ const IdParam = z.string().uuid();
 
 const leadRoles = ['relationship-manager', 'branch-manager'] as const;
 const viewerOf = (response: Response) => response.locals.user as User;
-const idOf = (request: Request) => parseRequest(IdParam, request.params.id);
+// Path parameters are checked as an object, so a refusal names the parameter.
+const idOf = (request: Request) =>
+  parseRequest(z.strictObject({ id: IdParam }), { id: request.params.id }).id;
 
 /** The signed-in routes: the leads one may see, their steps, figures, exports, posters, share videos. */
 export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): express.Router {
@@ -122,7 +124,9 @@ export function staffLeadRoutes(leads: LeadsService, context: ModuleContext): ex
     '/api/leads/poster.:format',
     requireRole('relationship-manager'),
     async (request, response) => {
-      const format = parseRequest(z.enum(['png', 'pdf']), request.params.format);
+      const { format } = parseRequest(z.strictObject({ format: z.enum(['png', 'pdf']) }), {
+        format: request.params.format,
+      });
       const query = parseRequest(PosterQuery, request.query);
       const staff = await leads.staffOf(viewerOf(response).id);
       if (!staff) throw new SmartBranchError('SB_ERR_FORBIDDEN', 'not on a branch staff');

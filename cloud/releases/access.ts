@@ -74,7 +74,13 @@ export function gatewayCaller(db: Kysely<Database>, context: ModuleContext): Req
 
 /** Checks a body or query with its schema; the first issue is named by its field path. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value ?? {});
+  // An undefined body is one no parser took: sent as text/plain or a form, not JSON.
+  if (value === undefined) {
+    const reason = '(body): send it as application/json';
+    throw new SmartBranchError('SB_ERR_INVALID_REQUEST', reason, '(body)');
+  }
+
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
 
   const issue = result.error.issues[0];
