@@ -57,8 +57,15 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
   if (result.success) return result.data;
 
   const issue = result.error.issues[0];
-  const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
+  const path = issuePath(issue, '(body)');
   throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message}`, path);
+}
+
+/** The failing field of a zod issue; an unknown field is named by itself, not its object. */
+export function issuePath(issue: z.ZodError['issues'][number] | undefined, whole: string) {
+  const extra = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+  const levels = [...(issue?.path ?? []), ...extra].map(String);
+  return levels.length ? levels.join('.') : whole;
 }
 
 function need<T>(part: T | undefined, name: string): T {

@@ -16,6 +16,7 @@ import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { ffmpegInstalled, ffmpegMissingLine, inputArguments } from '../../devices/camera/index.ts';
 import type { Bus } from '../bus/index.ts';
 import { type CameraConfig, ZoneFile } from '../sensing/index.ts';
+import { issuePath } from './api.ts';
 
 export interface CameraDeskOptions {
   cameras: readonly CameraConfig[];
@@ -155,7 +156,7 @@ function parseZones(raw: unknown): ZoneFile {
   if (result.success) return result.data;
 
   const issue = result.error.issues[0];
-  const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
+  const path = issuePath(issue, '(root)');
   throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message}`, path);
 }
 
