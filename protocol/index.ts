@@ -22,6 +22,7 @@ export const channelSchemas = {
   audienceCount: messages.AudienceCount,
   queueIssue: messages.QueueIssue,
   queueCounterCommand: messages.QueueCounterCommand,
+  counterRedeem: messages.CounterRedeem,
   queueEvent: messages.QueueEvent,
   queueState: messages.QueueState,
   reply: messages.Reply,

@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { CouponRedemption, ManifestBenefit, ModulesRunning } from './campaigns.ts';
+import {
+  CouponCode,
+  CouponRedemption,
+  ManifestBenefit,
+  ModulesRunning,
+  RedemptionId,
+} from './campaigns.ts';
 import { Id } from './ids.ts';
-import { WaitHistogram } from './wait-histogram.ts';
 import {
   AgeBand,
   PlayHour,
@@ -11,6 +16,7 @@ import {
   ShareOfVoice,
   TargetRule,
 } from './screens.ts';
+import { WaitHistogram } from './wait-histogram.ts';
 
 /** Epoch milliseconds, as the sender's injectable clock read them. */
 export const Timestamp = z.number().int().nonnegative();
@@ -115,6 +121,18 @@ export const QueueCounterCommand = z.strictObject({
   ]),
   /** The service a `transfer` sends the held ticket to. */
   service: Id.optional(),
+});
+
+/**
+ * A coupon shown at a counter. The request id is the redemption id: a counter that sends
+ * again after a lost answer gets the first decision, and nothing is redeemed twice. The
+ * answer's data is the decision: `outcome`, `benefit`, `reason`, `offline`, `repeated`.
+ */
+export const CounterRedeem = z.strictObject({
+  // At most 64: the answer's correlation id carries it.
+  requestId: RedemptionId.max(64),
+  replyTo: Id.optional(),
+  code: CouponCode,
 });
 
 export const TicketStateName = z.enum(['waiting', 'called', 'served', 'cancelled', 'no-show']);
@@ -537,6 +555,7 @@ export type DeviceState = z.output<typeof DeviceState>;
 export type AudienceCount = z.output<typeof AudienceCount>;
 export type QueueIssue = z.output<typeof QueueIssue>;
 export type QueueCounterCommand = z.output<typeof QueueCounterCommand>;
+export type CounterRedeem = z.output<typeof CounterRedeem>;
 export type Ticket = z.output<typeof Ticket>;
 export type QueueEvent = z.output<typeof QueueEvent>;
 export type QueueState = z.output<typeof QueueState>;

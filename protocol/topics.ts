@@ -13,6 +13,7 @@ export const topicTemplates = {
   audienceCount: 'audience/{camera}/count',
   queueIssue: 'queue/ticket/issue',
   queueCounterCommand: 'queue/counter/{counter}/command',
+  counterRedeem: 'queue/counter/{counter}/redeem',
   queueEvent: 'queue/event',
   queueState: 'queue/state',
   reply: 'reply/{client}',

@@ -10,7 +10,7 @@ import {
 } from '../../protocol/index.ts';
 
 /** Channels whose messages ask for an answer on `reply/{replyTo}`. */
-const requestChannels = new Set<Channel>(['queueIssue', 'queueCounterCommand']);
+const requestChannels = new Set<Channel>(['queueIssue', 'queueCounterCommand', 'counterRedeem']);
 
 /**
  * A device whose request fails its schema would otherwise wait for an answer that never

@@ -14,6 +14,7 @@ export const samples: { [C in Channel]: MessageOf<C> } = {
     lineage },
   queueIssue: { requestId: 'r1', service: 'VIP+', source: 'kiosk', replyTo: 'kiosk#2' },
   queueCounterCommand: { requestId: 'r2', action: 'call-next' },
+  counterRedeem: { requestId: 'counter-1:0001', replyTo: 'sim-counters', code: 'ABCDE-FGHJK-MNPQ' },
   queueEvent: { type: 'issued', at: 1000, ticket },
   queueState: { at: 1, day: '2026-12-04', waiting: [{ service: 'cash', count: 1 }],
     nowServing: [], issuedToday: 1, servedToday: 0 },
