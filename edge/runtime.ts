@@ -517,6 +517,7 @@ export async function connectUplink(
     status: () => liveStatus(parts),
     db: parts.store.db,
     screens: manifestTarget(parts),
+    bus: parts.bus,
     ...handlers,
   };
   return startUplink(options, context);

@@ -8,9 +8,9 @@ import {
   type TopicParams,
   topic,
 } from '../protocol/index.ts';
+import { arrivalProcess } from './arrivals.ts';
 import type { SimulatorConfig } from './config.ts';
 import type { Link } from './link.ts';
-import { arrivalProcess } from './arrivals.ts';
 import { random } from './random.ts';
 
 export interface SimulatorStats {

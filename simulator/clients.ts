@@ -5,7 +5,7 @@ import type { SimulatorConfig } from './config.ts';
 /**
  * The gateway's bus entries for the simulator's three clients, each allowed exactly the
  * topics it uses: the kiosk issues and hears its replies, the door reports, the counters
- * command their own counters and hear their replies. Passwords are the config's as given
+ * command their own counters, redeem coupons there and hear their replies. Passwords are the config's as given
  * (plain text suits a demo; a deployment hashes them with `smartbranch hash-password`).
  */
 export function simulatorBusClients(branch: string, config: SimulatorConfig): BusClient[] {
@@ -31,9 +31,10 @@ export function simulatorBusClients(branch: string, config: SimulatorConfig): Bu
     },
     {
       ...clients.counter,
-      publish: config.counters.map((counter) =>
+      publish: config.counters.flatMap((counter) => [
         topicFilter('queueCounterCommand', { branch, counter: counter.id }),
-      ),
+        topicFilter('counterRedeem', { branch, counter: counter.id }),
+      ]),
       subscribe: [topicFilter('reply', { branch, client: devices.counters })],
     },
   ];

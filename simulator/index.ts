@@ -1,14 +1,20 @@
-export * from './camera/index.ts';
 export { localHour } from './arrivals.ts';
+export type { CounterTally, ServiceTally, SimulatorFault, SimulatorStats } from './branch.ts';
+export * from './camera/index.ts';
 export {
   type CityOptions,
   type CitySite,
   type SyntheticCity,
   syntheticCity,
 } from './city/index.ts';
-export type { CounterTally, ServiceTally, SimulatorFault, SimulatorStats } from './branch.ts';
 export { simulatorBusClients } from './clients.ts';
 export { SimulatorConfig, type SimulatorConfigInput } from './config.ts';
+export {
+  type CouponHolders,
+  type CouponRedemptionTry,
+  CouponsConfig,
+  type CouponsConfigInput,
+} from './coupons.ts';
 export {
   type Fleet,
   type FleetBranch,
@@ -17,9 +23,6 @@ export {
   fleetSeed,
   startFleet,
 } from './fleet.ts';
-export { type Link, type LinkOptions, openLink } from './link.ts';
-export { type Random, random } from './random.ts';
-export { type Simulator, startSimulator } from './simulator.ts';
 export {
   type FleetCloud,
   type FleetGatewayOptions,
@@ -31,6 +34,7 @@ export {
   fleetGateways,
   fleetSimulatorConfig,
 } from './fleet-gateways.ts';
+export { type Link, type LinkOptions, openLink } from './link.ts';
 export {
   type ManagerAction,
   type Managers,
@@ -45,3 +49,5 @@ export {
   type ProspectsConfigInput,
   startProspects,
 } from './prospects.ts';
+export { type Random, random } from './random.ts';
+export { type Simulator, startSimulator } from './simulator.ts';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ModuleContext, Timer } from '../core/index.ts';
 import { socketPath } from '../edge/screens/index.ts';
 import { Id } from '../protocol/index.ts';
+import { type CouponHolders, CouponsConfig, startCouponHolders } from './coupons.ts';
 import { random } from './random.ts';
 
 /**
@@ -28,6 +29,8 @@ export const ProspectsConfig = z.strictObject({
   products: z.record(Id, z.number().nonnegative()),
   /** The consent version the form shows (HQ's leads config). */
   consentVersion: z.string().min(1).max(40),
+  /** Coupons handed out with the campaigns' QR codes, some redeemed at a counter. */
+  coupons: CouponsConfig.optional(),
 });
 export type ProspectsConfig = z.output<typeof ProspectsConfig>;
 export type ProspectsConfigInput = z.input<typeof ProspectsConfig>;
@@ -48,6 +51,8 @@ export interface Prospects {
   leads(): ProducedLead[];
   /** Form posts HQ did not take, with its status. */
   refused(): number;
+  /** The coupon holders, when the config hands coupons out. */
+  coupons(): CouponHolders | null;
   /** Resolves once every play report and form post sent so far has its answer. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -74,6 +79,9 @@ export async function startProspects(
   let refused = 0;
   let stopped = false;
   let people = 0;
+  const coupons = config.coupons
+    ? await startCouponHolders(config.coupons, config.seed, config.branch, context)
+    : null;
 
   const track = (work: Promise<unknown>) => {
     pending.add(work);
@@ -94,10 +102,11 @@ export async function startProspects(
       consent: 'yes',
       consentVersion: config.consentVersion,
     });
-    const response = await fetch(link.url, { method: 'POST', body: form });
-    if (!response.ok) {
+    // A phone that cannot reach HQ (down, or no signal) leaves no lead: it counts as refused.
+    const response = await fetch(link.url, { method: 'POST', body: form }).catch(() => null);
+    if (!response?.ok) {
       refused += 1;
-      log.warn({ status: response.status, campaign: link.campaign }, 'lead form refused');
+      log.warn({ status: response?.status ?? 0, campaign: link.campaign }, 'lead form refused');
       return;
     }
 
@@ -119,7 +128,10 @@ export async function startProspects(
 
     const viewers = Math.round(draw.exponential(config.viewersPerPlay));
     for (let viewer = 0; viewer < viewers; viewer++) {
-      if (draw.next() < config.scanShare) track(leaveLead(link));
+      if (draw.next() >= config.scanShare) continue;
+
+      track(leaveLead(link));
+      coupons?.give(link.campaign);
     }
   };
 
@@ -155,13 +167,16 @@ export async function startProspects(
     plays: () => ({ ...plays }),
     leads: () => [...produced],
     refused: () => refused,
+    coupons: () => coupons,
     settled: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
+      await coupons?.settled();
     },
     stop: async () => {
       stopped = true;
       for (const timer of timers) timer.cancel();
       await Promise.allSettled([...pending]);
+      await coupons?.stop();
       for (const socket of sockets) socket.close();
       log.info({ leads: produced.length, refused }, 'prospects stopped');
     },

@@ -20,10 +20,12 @@ import {
   topic,
   type UplinkState as UplinkStateName,
 } from '../../protocol/index.ts';
+import type { Bus } from '../bus/index.ts';
 import type { Db, Outbox } from '../store/index.ts';
 import { assetStage } from './assets.ts';
 import { counter, type RedeemOutcome } from './benefits.ts';
 import { type CommandHandlers, commandDesk } from './commands.ts';
+import { serveCounterRedemptions } from './counter-bus.ts';
 import { type Credentials, enrol, readCredentials } from './enrol.ts';
 import { type ManifestTarget, manifestFlow } from './manifest.ts';
 import { answerPull, drainBudget, uplinkMetrics } from './pull.ts';
@@ -84,6 +86,8 @@ export interface UplinkOptions {
   commands?: CommandHandlers;
   /** Told when HQ switches the branch's modules, with the settings' version. */
   onModules?: (modules: ModuleSettings['modules'], version: number) => void;
+  /** The branch's bus, where counter devices redeem coupons. Absent: only `redeem()` does. */
+  bus?: Bus;
 }
 
 export interface UplinkStats {
@@ -318,6 +322,9 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
   };
 
   await begin();
+  const offCounters = options.bus
+    ? await serveCounterRedemptions(options.bus, counterDesk.redeem, log)
+    : async () => {};
 
   return {
     stats: () => ({ ...stats }),
@@ -330,6 +337,7 @@ export async function startUplink(options: UplinkOptions, context: ModuleContext
     },
     stop: async () => {
       stopped = true;
+      await offCounters();
       for (const timer of [...timers, ...delayed]) timer.cancel();
       timers = [];
       delayed.clear();
