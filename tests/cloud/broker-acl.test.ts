@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerAccess } from '../../cloud/fleet/access.ts';
 import { type Cloud, startCloud } from '../../cloud/index.ts';
 import { type EnrolResponse, topic } from '../../protocol/index.ts';
+import { rawConnect } from '../support/raw-mqtt.ts';
 import { connect, enrol } from './peer.ts';
 import { sqliteTarget, tempFolder, testConfig, testContext } from './support.ts';
 
@@ -153,6 +154,32 @@ describe('the cloud broker over TCP', () => {
     // The north gateway's will on its own branch came; the one aimed at south never did.
     expect(northInbox).toEqual([topic('alarm', { branch: 'north#1' })]);
     expect(southInbox).toEqual([topic('commandRequest', { branch: 'south/2' })]);
+  });
+
+  it('keeps no session, and so no will, across a restart of the cloud', async () => {
+    const login = {
+      clientId: 'gw-north-session',
+      clean: false,
+      username: north.broker.username,
+      password: north.broker.password,
+    };
+    const first = await rawConnect(cloud.brokerUrl, login);
+    const subscriptions = [{ topic: topic('commandRequest', { branch: 'north#1' }), qos: 1 }];
+    first.client.send({ cmd: 'subscribe', messageId: 1, subscriptions } as never);
+    await first.client.next('suback');
+    first.client.send({ cmd: 'disconnect' });
+    await first.client.closed;
+    const again = await rawConnect(cloud.brokerUrl, login);
+    again.client.drop();
+
+    await cloud.stop();
+    cloud = await startCloud(testConfig(sqliteTarget(folder.path)), testContext());
+    const afterRestart = await rawConnect(cloud.brokerUrl, login);
+    afterRestart.client.drop();
+
+    // aedes keeps sessions and wills in memory: the restarted broker has neither.
+    expect(again.connack.sessionPresent).toBe(true);
+    expect(afterRestart.connack.sessionPresent).toBe(false);
   });
 
   it('refuses a will restored without its client, whose branch nobody can check', () => {
