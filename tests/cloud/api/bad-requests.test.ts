@@ -229,6 +229,10 @@ function bodyCases(operation: Operation | undefined): Case[] {
     if (wrong === undefined) continue;
     const raw = JSON.stringify({ [name]: wrong });
     cases.push({ label: `field ${name} of the wrong type`, raw, type: json, path: namesAField });
+    if (wrongValue(property) === 12345) {
+      const long = JSON.stringify({ [name]: 'x'.repeat(20_000) });
+      cases.push({ label: `field ${name} 20,000 long`, raw: long, type: json, path: namesAField });
+    }
   }
   return cases;
 }
