@@ -24,6 +24,7 @@ interface Operation {
 interface JsonSchema {
   type?: string | string[];
   anyOf?: JsonSchema[];
+  required?: string[];
   properties?: Record<string, JsonSchema>;
 }
 
@@ -225,13 +226,16 @@ function bodyCases(operation: Operation | undefined): Case[] {
   ];
   const schema = operation?.requestBody?.content['application/json']?.schema;
   for (const [name, property] of Object.entries(schema?.properties ?? {})) {
+    // The refusal names this field, or a required one the one-field body lacks.
+    const others = (schema?.required ?? []).filter((field) => field !== name);
+    const named = new RegExp(`^(${[name, ...others].join('|')})(\\.|$)`);
     const wrong = wrongValue(property);
     if (wrong === undefined) continue;
     const raw = JSON.stringify({ [name]: wrong });
-    cases.push({ label: `field ${name} of the wrong type`, raw, type: json, path: namesAField });
-    if (wrongValue(property) === 12345) {
+    cases.push({ label: `field ${name} of the wrong type`, raw, type: json, path: named });
+    if (wrong === 12345) {
       const long = JSON.stringify({ [name]: 'x'.repeat(20_000) });
-      cases.push({ label: `field ${name} 20,000 long`, raw: long, type: json, path: namesAField });
+      cases.push({ label: `field ${name} 20,000 long`, raw: long, type: json, path: named });
     }
   }
   return cases;
