@@ -1,6 +1,6 @@
 import type { BranchRollout, Campaign, CampaignStatus } from '../campaigns/index.ts';
 import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame, signOutForm } from './html.ts';
+import { escapeHtml, hqHeader, pageFrame } from './html.ts';
 import { type Language, type Translate, translator } from './i18n.ts';
 
 const refreshSeconds = 5;
@@ -71,20 +71,7 @@ export interface CampaignPageContext {
 
 /** The header every campaign page shares with the other HQ pages. */
 export function campaignHeader(context: CampaignPageContext, t: Translate, title: string) {
-  const other = context.language === 'en' ? 'zh' : 'en';
-  const user = t('user.signedInAs', { username: context.user.username, role: context.user.role });
-  return `<header>
-  <h1>${escapeHtml(title)}</h1>
-  <nav><a href="/">${escapeHtml(t('nav.branches'))}</a>
-  <a href="/insights">${escapeHtml(t('nav.insights'))}</a>
-  <a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
-  <a href="/releases">${escapeHtml(t('nav.releases'))}</a>
-  <a href="${escapeHtml(`${context.path}?lang=${other}`)}" hreflang="${other}">${escapeHtml(
-    t('language.switch'),
-  )}</a></nav>
-  <span>${escapeHtml(user)}</span>
-  ${signOutForm(t('user.logout'))}
-</header>`;
+  return hqHeader({ ...context, title, t });
 }
 
 export interface CampaignRow {

@@ -18,9 +18,7 @@ import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
 import { campaignFormPage } from './campaign-form-page.ts';
 import { type CampaignRow, campaignListPage } from './campaign-pages.ts';
-import { escapeHtml, pageFrame } from './html.ts';
-import { translator } from './i18n.ts';
-import { pickLanguage } from './index.ts';
+import { pageReader } from './index.ts';
 
 /** The roles that see campaigns and the ones that change them, as on `/api/campaigns`. */
 const readers = new Set(['admin', 'marketer', 'analyst']);
@@ -42,23 +40,8 @@ export function campaignPages(deps: { db: Kysely<Database>; context: ModuleConte
   }
 
   const page = (request: Request, response: Response) => {
-    const user = response.locals.user as User | null;
-    if (!user) {
-      response.redirect(303, '/');
-      return null;
-    }
-
-    const language = pickLanguage(request, response);
-    const canEdit = writers.has(user.role);
-    if (readers.has(user.role)) return { language, user, path: request.path, canEdit };
-
-    const t = translator(language);
-    const body = `<p class="error" role="alert">${escapeHtml(t('campaigns.forbidden'))}</p>`;
-    response
-      .status(403)
-      .type('html')
-      .send(pageFrame({ language, title: t('title'), body }));
-    return null;
+    const reader = pageReader(request, response, readers, 'campaigns.forbidden');
+    return reader && { ...reader, canEdit: writers.has(reader.user.role) };
   };
 
   router.get('/campaigns', async (request, response) => {

@@ -59,6 +59,38 @@ ${options.body}
 </html>`;
 }
 
+/**
+ * The header of every signed-in HQ page: its title, the sections, the language switch back to
+ * this page, who is signed in and the sign-out button. `t` is the page's translator.
+ */
+export function hqHeader(options: {
+  language: string;
+  user: { username: string; role: string };
+  /** The page's own path, which the language switch links to. */
+  path: string;
+  title: string;
+  t: (key: string, values?: Record<string, string | number>) => string;
+}): string {
+  const { t, user } = options;
+  const other = options.language === 'en' ? 'zh' : 'en';
+  const sections = [
+    ['/', 'nav.branches'],
+    ['/insights', 'nav.insights'],
+    ['/campaigns', 'nav.campaigns'],
+    ['/releases', 'nav.releases'],
+  ]
+    .map(([href, key]) => `<a href="${href}">${escapeHtml(t(key as string))}</a>`)
+    .join('\n  ');
+  const switchTo = escapeHtml(`${options.path}?lang=${other}`);
+  return `<header>
+  <h1>${escapeHtml(options.title)}</h1>
+  <nav>${sections}
+  <a href="${switchTo}" hreflang="${other}">${escapeHtml(t('language.switch'))}</a></nav>
+  <span>${escapeHtml(t('user.signedInAs', { username: user.username, role: user.role }))}</span>
+  ${signOutForm(t('user.logout'))}
+</header>`;
+}
+
 /** The sign-out button every signed-in page carries in its header; a plain form, no script. */
 export function signOutForm(label: string): string {
   return `<form method="post" action="/api/logout">

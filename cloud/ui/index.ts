@@ -7,7 +7,8 @@ import { branchFigures } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
 import { campaignPages } from './campaign-routes.ts';
-import { isLanguage, type Language } from './i18n.ts';
+import { escapeHtml, pageFrame } from './html.ts';
+import { isLanguage, type Language, translator } from './i18n.ts';
 import { insightsPages } from './insights-routes.ts';
 import { branchesPage, loginPage } from './pages.ts';
 import { releasePages } from './release-routes.ts';
@@ -18,6 +19,35 @@ export { catalogues, languages } from './i18n.ts';
 const languageCookie = 'sb_lang';
 
 /** `?lang=` first (and remembered), then the cookie, then the browser's preference. */
+/**
+ * The reader of a signed-in HQ page with their language, or null once the response is sent:
+ * a visitor without a session goes to the sign-in page, a role outside `readers` gets a 403
+ * page saying `forbiddenKey` in their language.
+ */
+export function pageReader(
+  request: Request,
+  response: Response,
+  readers: ReadonlySet<string>,
+  forbiddenKey: string,
+): { language: Language; user: User; path: string } | null {
+  const user = response.locals.user as User | null;
+  if (!user) {
+    response.redirect(303, '/');
+    return null;
+  }
+
+  const language = pickLanguage(request, response);
+  if (readers.has(user.role)) return { language, user, path: request.path };
+
+  const t = translator(language);
+  const body = `<p class="error" role="alert">${escapeHtml(t(forbiddenKey))}</p>`;
+  response
+    .status(403)
+    .type('html')
+    .send(pageFrame({ language, title: t('title'), body }));
+  return null;
+}
+
 export function pickLanguage(request: Request, response: Response): Language {
   const asked = request.query.lang;
   if (isLanguage(asked)) {

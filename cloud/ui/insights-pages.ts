@@ -1,6 +1,6 @@
 import type { ModuleName } from '../../protocol/index.ts';
 import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame, signOutForm } from './html.ts';
+import { escapeHtml, hqHeader, pageFrame } from './html.ts';
 import { catalogues, type Language, type Translate, translator } from './i18n.ts';
 
 export const assetsPath = '/insights/assets';
@@ -30,18 +30,7 @@ function pageData(context: PageContext, extra: Record<string, unknown>) {
 }
 
 function header(context: PageContext, t: Translate, path: string) {
-  const other = context.language === 'en' ? 'zh' : 'en';
-  const user = t('user.signedInAs', { username: context.user.username, role: context.user.role });
-  return `<header>
-  <h1>${escapeHtml(t('insights.title'))}</h1>
-  <nav><a href="/">${escapeHtml(t('nav.branches'))}</a>
-  <a href="/insights">${escapeHtml(t('nav.insights'))}</a>
-  <a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
-  <a href="/releases">${escapeHtml(t('nav.releases'))}</a>
-  <a href="${escapeHtml(`${path}?lang=${other}`)}" hreflang="${other}">${escapeHtml(t('language.switch'))}</a></nav>
-  <span>${escapeHtml(user)}</span>
-  ${signOutForm(t('user.logout'))}
-</header>`;
+  return hqHeader({ ...context, path, title: t('insights.title'), t });
 }
 
 function periodForm(context: PageContext, t: Translate) {

@@ -1,7 +1,7 @@
 import { ModuleName } from '../../protocol/index.ts';
 import type { BranchFigures } from '../fleet/index.ts';
 import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame, signOutForm } from './html.ts';
+import { escapeHtml, hqHeader, pageFrame } from './html.ts';
 import { type Language, type Translate, translator } from './i18n.ts';
 
 const refreshSeconds = 10;
@@ -87,15 +87,7 @@ export function branchesPage(options: {
     ? branches.map((branch) => branchCard(branch, now, t)).join('\n')
     : `<p>${escapeHtml(t('branches.none'))}</p>`;
   const body = `
-<header>
-  <h1>${escapeHtml(t('title'))}</h1>
-  <span>${escapeHtml(t('user.signedInAs', { username: user.username, role: user.role }))}</span>
-  <nav><a href="/insights">${escapeHtml(t('nav.insights'))}</a>
-  <a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
-  <a href="/releases">${escapeHtml(t('nav.releases'))}</a></nav>
-  ${languageLink(language, t)}
-  ${signOutForm(t('user.logout'))}
-</header>
+${hqHeader({ language, user, path: '/', title: t('title'), t })}
 <h2>${escapeHtml(t('branches.heading'))}</h2>
 <p>${escapeHtml(t('branches.summary', { online, total: branches.length }))}</p>
 <div class="grid">

@@ -1,6 +1,6 @@
 import type { RolloutStatus, RolloutSummary } from '../releases/index.ts';
 import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame, signOutForm } from './html.ts';
+import { escapeHtml, hqHeader, pageFrame } from './html.ts';
 import type { Language, Translate } from './i18n.ts';
 import { translator } from './i18n.ts';
 
@@ -54,20 +54,7 @@ const timeOf = (epochMs: number) =>
   `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 function header(context: PageContext, t: Translate) {
-  const other = context.language === 'en' ? 'zh' : 'en';
-  const user = t('user.signedInAs', { username: context.user.username, role: context.user.role });
-  return `<header>
-  <h1>${escapeHtml(t('releases.title'))}</h1>
-  <nav><a href="/">${escapeHtml(t('nav.branches'))}</a>
-  <a href="/insights">${escapeHtml(t('nav.insights'))}</a>
-  <a href="/campaigns">${escapeHtml(t('nav.campaigns'))}</a>
-  <a href="/releases">${escapeHtml(t('nav.releases'))}</a>
-  <a href="${escapeHtml(`${context.path}?lang=${other}`)}" hreflang="${other}">${escapeHtml(
-    t('language.switch'),
-  )}</a></nav>
-  <span>${escapeHtml(user)}</span>
-  ${signOutForm(t('user.logout'))}
-</header>`;
+  return hqHeader({ ...context, title: t('releases.title'), t });
 }
 
 /** A table whose cells carry their column's label, for the phone layout. */

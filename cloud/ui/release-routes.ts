@@ -3,10 +3,7 @@ import type { Kysely } from 'kysely';
 import { listBranches } from '../fleet/index.ts';
 import { listRollouts, releaseDb, rolloutStatus } from '../releases/index.ts';
 import type { Database } from '../store/index.ts';
-import type { User } from '../users/index.ts';
-import { escapeHtml, pageFrame } from './html.ts';
-import { translator } from './i18n.ts';
-import { pickLanguage } from './index.ts';
+import { pageReader } from './index.ts';
 import { rolloutPage, rolloutsPage } from './release-pages.ts';
 
 /** The roles that may follow releases, as on `/api/rollouts`. */
@@ -17,24 +14,8 @@ export function releasePages(deps: { db: Kysely<Database> }) {
   const router = express.Router();
   const db = releaseDb(deps.db);
 
-  const page = (request: Request, response: Response) => {
-    const user = response.locals.user as User | null;
-    if (!user) {
-      response.redirect(303, '/');
-      return null;
-    }
-
-    const language = pickLanguage(request, response);
-    if (readers.has(user.role)) return { language, user, path: request.path };
-
-    const t = translator(language);
-    const body = `<p class="error" role="alert">${escapeHtml(t('releases.forbidden'))}</p>`;
-    response
-      .status(403)
-      .type('html')
-      .send(pageFrame({ language, title: t('title'), body }));
-    return null;
-  };
+  const page = (request: Request, response: Response) =>
+    pageReader(request, response, readers, 'releases.forbidden');
 
   router.get('/releases', async (request, response) => {
     const context = page(request, response);
