@@ -1,5 +1,8 @@
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../core/index.ts';
+import { type Bus, startBus } from '../../../edge/bus/index.ts';
+import { type Reply, topic, topicFilter } from '../../../protocol/index.ts';
 import { type Client, type Harness, startHarness } from '../../cloud/campaigns/support.ts';
 import { testContext } from '../../support/context.ts';
 import { freePort } from '../../support/services.ts';
@@ -11,6 +14,7 @@ let marketer: Client;
 let north: TestGateway;
 let south: TestGateway;
 let codes: string[] = [];
+let bus: Bus;
 
 /** Waits until a gateway holds its allotment: an offline redemption of a forged code says so. */
 async function allotted(gateway: TestGateway) {
@@ -24,7 +28,22 @@ beforeAll(async () => {
   harness = await startHarness('sqlite', { context });
   marketer = await harness.as('marketer');
   await marketer.put('/api/sponsors/bank', { name: 'The Bank', kind: 'bank' });
-  north = await startTestGateway(harness, 'north#1', 'gw-north', context);
+  bus = await startBus(
+    {
+      branch: 'north#1',
+      port: 0,
+      clients: [
+        {
+          username: 'counter',
+          password: 'counter-pw',
+          publish: [topicFilter('counterRedeem', { branch: 'north#1', counter: '1' })],
+          subscribe: [topicFilter('reply', { branch: 'north#1', client: 'counter-1' })],
+        },
+      ],
+    },
+    context,
+  );
+  north = await startTestGateway(harness, 'north#1', 'gw-north', context, { bus });
   south = await startTestGateway(harness, 'south/2', 'gw-south', context);
   await until(
     () => north.uplink.stats().state === 'online' && south.uplink.stats().state === 'online',
@@ -46,6 +65,7 @@ afterAll(async () => {
   await south.stop();
   north.remove();
   south.remove();
+  await bus.close();
   await harness.stop();
 });
 
@@ -105,5 +125,47 @@ describe('coupon redemption at the counter', () => {
     expect(review[0].reason).toBe('SB_ERR_ALREADY_REDEEMED');
     expect(used).toBe(3);
     expect((await marketer.get('/api/benefits/cafe')).body.stock.free).toBe(4);
+  });
+
+  it('redeems for a counter device on the bus, a resend getting the first answer', async () => {
+    const counter = await mqtt.connectAsync(bus.url, {
+      username: 'counter',
+      password: 'counter-pw',
+      clientId: 'counter-1',
+      reconnectPeriod: 0,
+    });
+    const replies: Reply[] = [];
+    counter.on('message', (_topic, payload) => replies.push(JSON.parse(payload.toString())));
+    await counter.subscribeAsync(topic('reply', { branch: 'north#1', client: 'counter-1' }));
+    const send = (body: unknown) =>
+      counter.publishAsync(
+        topic('counterRedeem', { branch: 'north#1', counter: '1' }),
+        JSON.stringify(body),
+        { qos: 1 },
+      );
+    const before = (await marketer.get('/api/benefits/cafe')).body.stock.free;
+
+    await send({ requestId: 'counter-1:0001', replyTo: 'counter-1', code: codes[4] });
+    await until(() => replies.length === 1);
+    await send({ requestId: 'counter-1:0001', replyTo: 'counter-1', code: codes[4] });
+    await send({ requestId: 'counter-1:0002', replyTo: 'counter-1', code: 'lower case' });
+    await until(() => replies.length === 3);
+    await counter.endAsync();
+
+    expect(replies[0]).toMatchObject({
+      correlationId: 'counter-1:0001',
+      status: 'ok',
+      data: { outcome: 'accepted', benefit: 'cafe', offline: false, repeated: false },
+    });
+    expect(replies[1]).toMatchObject({
+      status: 'ok',
+      data: { outcome: 'accepted', repeated: true },
+    });
+    expect(replies[2]).toMatchObject({
+      correlationId: 'counter-1:0002',
+      status: 'error',
+      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'code' },
+    });
+    expect((await marketer.get('/api/benefits/cafe')).body.stock.free).toBe(before - 1);
   });
 });

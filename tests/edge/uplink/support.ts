@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ModuleContext } from '../../../core/index.ts';
+import type { Bus } from '../../../edge/bus/index.ts';
 import { openStore, outbox } from '../../../edge/store/index.ts';
 import {
   type CommandHandlers,
@@ -51,6 +52,8 @@ export async function startTestGateway(
     commands?: CommandHandlers;
     retryMs?: number;
     onModules?: (modules: ModuleSettings['modules']) => void;
+    /** The branch's bus, where counter devices redeem coupons. */
+    bus?: Bus;
   } = {},
 ): Promise<TestGateway> {
   const folder = tempFolder('sb-uplink-');
@@ -87,6 +90,7 @@ export async function startTestGateway(
         }),
         ...(options.commands ? { commands: options.commands } : {}),
         ...(options.onModules ? { onModules: options.onModules } : {}),
+        ...(options.bus ? { bus: options.bus } : {}),
       },
       context,
     );
