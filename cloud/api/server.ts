@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { isCrossSiteRequest, type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import type { ControlPlane, SigningKey } from '../campaigns/index.ts';
 import type { CloudConfig } from '../config.ts';
+import type { LeadsService } from '../leads/index.ts';
 import { releaseRoutes } from '../releases/index.ts';
 import type { Database } from '../store/index.ts';
 import { uiRoutes } from '../ui/index.ts';
@@ -13,9 +14,8 @@ import { authRoutes, loadUser } from './auth.ts';
 import { controlRoutes } from './control.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { fleetRoutes } from './fleet.ts';
-import type { LeadsService } from '../leads/index.ts';
-import { leadsRoutes } from './leads.ts';
 import { insightsRoutes } from './insights.ts';
+import { leadsRoutes } from './leads.ts';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -38,6 +38,17 @@ const sameOrigin: RequestHandler = (request, _response, next) => {
   next();
 };
 
+/**
+ * A request that sends no body reads as `{}`; one whose body no parser took (text/plain, say)
+ * stays undefined, and `parseRequest` refuses it rather than read it as an empty object.
+ */
+const emptyBody: RequestHandler = (request, _response, next) => {
+  const length = request.headers['content-length'];
+  const sent = request.headers['transfer-encoding'] !== undefined || (length ?? '0') !== '0';
+  if (request.body === undefined && !sent) request.body = {};
+  next();
+};
+
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -46,6 +57,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(helmet({ referrerPolicy: { policy: 'same-origin' } }));
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
+  app.use(emptyBody);
   app.use(sameOrigin);
 
   app.get('/healthz', (_request, response) => {

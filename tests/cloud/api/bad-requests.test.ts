@@ -293,4 +293,12 @@ describe('every route of the cloud API with input that fails its schema', () => 
     expect(problems).toEqual([]);
     expect(sent).toBeGreaterThan(200);
   }, 300_000);
+
+  it('reads a request that sends no body as an empty one', async () => {
+    const analyst = await harness.as('analyst');
+
+    const answer = await analyst.request('PUT', `/api/insights/branches/${sample.branch}/site`);
+
+    expect(answer.status).toBe(204);
+  });
 });
