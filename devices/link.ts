@@ -109,7 +109,10 @@ export function openDeviceLink(options: LinkOptions, clock: Clock, log: Logger):
     log.debug({ delayMs }, 'device bus connection lost, retrying');
     retry = clock.after(delayMs, () => {
       retry = null;
-      if (!closing) client.reconnect();
+      // Without its stores MQTT.js reconnects with empty ones, and a press sent just before
+      // the drop, never acknowledged, would be lost; kept, it is sent again on the new link.
+      const { incomingStore, outgoingStore } = client;
+      if (!closing) client.reconnect({ incomingStore, outgoingStore });
     });
   });
 
