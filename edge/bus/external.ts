@@ -11,6 +11,7 @@ import {
   topicMatches,
 } from '../../protocol/index.ts';
 import { messagesOutCounter } from './counters.ts';
+import { runHandler } from './handler.ts';
 import type { Bus, BusStats, ChannelParams, Handler } from './index.ts';
 
 export interface ExternalBusOptions {
@@ -100,11 +101,8 @@ export async function connectExternalBus(
       const deliver: Delivery = (payload, name) => {
         const decoded = decodeMessage(channel, payload);
         const parsed = parseTopic(name);
-        if (decoded.ok && parsed) {
-          return void Promise.resolve()
-            .then(() => handler(decoded.message, parsed))
-            .catch((err) => log.error({ err }, 'bus handler failed'));
-        }
+        // MQTT.js sends the PUBACK once the message's listeners have returned.
+        if (decoded.ok && parsed) return runHandler(handler, decoded.message, parsed, log);
 
         const error = decoded.ok
           ? { code: 'SB_ERR_INVALID_MESSAGE', path: '(topic)' }
@@ -124,6 +122,8 @@ export async function connectExternalBus(
         await client.unsubscribeAsync(filter);
       };
     },
+    // Mosquitto admits the devices by itself, whenever it runs.
+    admitClients: () => {},
     stats: () => ({ ...counts }),
     close: async () => {
       await client.endAsync();

@@ -20,10 +20,12 @@ import {
   type TopicParams,
   topic,
   topicFilter,
+  topicMatches,
 } from '../../protocol/index.ts';
 import { accessList, type BusClient } from './acl.ts';
 import { messagesOutCounter } from './counters.ts';
 import { attachBrokerEvents } from './events.ts';
+import { runHandler } from './handler.ts';
 import { answerRefusedRequests } from './refusals.ts';
 
 export { BusClient, filterWithin } from './acl.ts';
@@ -37,6 +39,12 @@ export interface BusOptions {
   /** TCP port; 0 picks a free one. */
   port: number;
   clients: readonly BusClient[];
+  /**
+   * Whether TCP clients wait, unanswered, until `admitClients()`. A gateway holds its devices
+   * until the modules that consume their messages have subscribed, since a message with no
+   * subscriber is acknowledged and dropped. Default false: admitted from the start.
+   */
+  holdClients?: boolean;
 }
 
 export type ChannelParams<C extends Channel> = Omit<TopicParams<C>, 'branch'>;
@@ -73,6 +81,11 @@ export interface Bus {
     params: Partial<ChannelParams<C>>,
     handler: Handler<C>,
   ): Promise<() => Promise<void>>;
+  /**
+   * Lets in the TCP clients (devices, kiosks, the simulator) held since the start, and those
+   * that come later; in-process modules need no admission. Idempotent.
+   */
+  admitClients(): void;
   stats(): BusStats;
   close(): Promise<void>;
 }
@@ -97,7 +110,21 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
   const sentTotal = messagesOutCounter(context.registry);
 
-  installAccessControl(broker, acl, log);
+  // The in-process subscriptions, which take a device's QoS 1 message before it is
+  // acknowledged (see intake), and the payloads they have taken that way.
+  const local = new Set<{ filter: string; receive: (packet: PublishPacket) => void }>();
+  const takenEarly = new WeakSet<Buffer>();
+  const intake = (packet: PublishPacket) => {
+    if (packet.qos !== 1 || packet.retain || !Buffer.isBuffer(packet.payload)) return;
+
+    const matching = [...local].filter((entry) => topicMatches(entry.filter, packet.topic));
+    if (matching.length === 0) return;
+
+    takenEarly.add(packet.payload);
+    for (const entry of matching) entry.receive(packet);
+  };
+
+  installAccessControl(broker, acl, log, intake);
   attachBrokerEvents(broker, log, context.registry, counts);
   answerRefusedRequests(broker, options.branch);
 
@@ -112,7 +139,7 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
         registers,
       }),
   );
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  const accept = (socket: net.Socket) => {
     guardPacketSize(socket, maxPacketBytes, (bytes) => {
       oversized.inc();
       warn(
@@ -122,7 +149,9 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
       );
     });
     broker.handle(socket);
-  });
+  };
+  const gate = clientGate(accept, options.holdClients ?? false);
+  const server = net.createServer({ noDelay: true }, gate.arrive);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
@@ -138,7 +167,10 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
   clientsGauge.set(0);
   broker.on('clientReady', () => clientsGauge.set(broker.connectedClients));
   broker.on('clientDisconnect', () => clientsGauge.set(broker.connectedClients));
-  log.info({ port: address.port, clients: options.clients.length }, 'local bus listening');
+  log.info(
+    { port: address.port, clients: options.clients.length, holding: !!options.holdClients },
+    'local bus listening',
+  );
   for (const client of options.clients.filter((entry) => !isPasswordHash(entry.password))) {
     log.warn(
       { username: client.username },
@@ -167,11 +199,10 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
     },
     subscribe: async (channel, params, handler) => {
       const filter = topicFilter(channel, { ...params, branch: options.branch } as never);
-      const deliver = (packet: PublishPacket, done: () => void) => {
-        done();
+      const receive = (packet: PublishPacket) => {
         const decoded = decodeMessage(channel, packet.payload as Buffer);
         const parsed = parseTopic(packet.topic);
-        if (decoded.ok && parsed) return void runHandler(handler, decoded.message, parsed, log);
+        if (decoded.ok && parsed) return runHandler(handler, decoded.message, parsed, log);
 
         const error = decoded.ok
           ? { code: 'SB_ERR_INVALID_MESSAGE', path: '(topic)' }
@@ -180,12 +211,26 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
         rejectedTotal.inc({ channel, code: error.code });
         warn(`${packet.topic}:${error.code}`, { topic: packet.topic, ...error }, 'message refused');
       };
+      const deliver = (packet: PublishPacket, done: () => void) => {
+        done();
+        if (!takenEarly.has(packet.payload as Buffer)) receive(packet);
+      };
+      const subscription = { filter, receive };
+      local.add(subscription);
       await new Promise<void>((resolve) => broker.subscribe(filter, deliver as never, resolve));
-      return () =>
-        new Promise<void>((resolve) => broker.unsubscribe(filter, deliver as never, resolve));
+      return () => {
+        local.delete(subscription);
+        return new Promise<void>((resolve) =>
+          broker.unsubscribe(filter, deliver as never, resolve),
+        );
+      };
+    },
+    admitClients: () => {
+      if (gate.open()) log.info({ held: gate.released }, 'local bus admitting clients');
     },
     stats: () => ({ ...counts, clients: broker.connectedClients }),
     close: async () => {
+      gate.drop();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       log.info('local bus closed');
@@ -194,26 +239,70 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
   return bus;
 }
 
-function runHandler<C extends Channel>(
-  handler: Handler<C>,
-  message: MessageOf<C>,
-  parsed: ParsedTopic,
-  log: ModuleContext['log'],
-) {
-  try {
-    const result = handler(message, parsed);
-    if (result instanceof Promise) result.catch((err) => log.error({ err }, 'bus handler failed'));
-  } catch (err) {
-    log.error({ err }, 'bus handler failed');
-  }
+/**
+ * Holds TCP connections until opened. A held socket is left paused, so the bytes its client
+ * sends (CONNECT, maybe PUBLISH) wait in the kernel and Node's buffer, and the broker reads
+ * them from the start once the socket is handed over; the client sees no CONNACK meanwhile.
+ */
+function clientGate(accept: (socket: net.Socket) => void, hold: boolean) {
+  // Each held socket with what takes its waiting listeners off before the broker reads it.
+  const held = new Map<net.Socket, () => void>();
+  let admitting = !hold;
+  let released = 0;
+
+  return {
+    get released() {
+      return released;
+    },
+    arrive: (socket: net.Socket) => {
+      if (admitting) return accept(socket);
+
+      // A client that gives up while held must not crash the process with an unheard error.
+      const gaveUp = () => socket.destroy();
+      const gone = () => held.delete(socket);
+      held.set(socket, () => {
+        socket.off('error', gaveUp);
+        socket.off('close', gone);
+      });
+      socket.on('error', gaveUp);
+      socket.once('close', gone);
+    },
+    /** Admits the held clients and every later one; false when it was open already. */
+    open: () => {
+      if (admitting) return false;
+
+      admitting = true;
+      for (const [socket, unwait] of held) {
+        unwait();
+        if (socket.destroyed) continue;
+
+        released += 1;
+        accept(socket);
+      }
+      held.clear();
+      return true;
+    },
+    drop: () => {
+      for (const socket of held.keys()) socket.destroy();
+      held.clear();
+    },
+  };
 }
 
 type ClientWithIdentity = Client & { identity?: BusClient };
 
+/**
+ * Logins, publish and subscribe rights. A QoS 1 publish that passes goes to `intake` before
+ * aedes answers it: aedes writes the PUBACK first and delivers after [aedes handlers/publish],
+ * so a gateway killed between the two would have acknowledged a press no module had seen.
+ * Taken here, a module's synchronous work (a queue decision is committed by then) comes
+ * before the PUBACK, and a message the gateway never handled is sent again by its device.
+ */
 function installAccessControl(
   broker: Aedes,
   acl: ReturnType<typeof accessList>,
   log: ModuleContext['log'],
+  intake: (packet: PublishPacket) => void,
 ) {
   broker.authenticate = (client, username, password, callback) => {
     acl.authenticate(username ?? '', password?.toString() ?? '').then(
@@ -234,8 +323,13 @@ function installAccessControl(
   broker.authorizePublish = (client, packet, callback) => {
     const identity = (client as ClientWithIdentity | null)?.identity;
     const problem = identity ? acl.mayPublish(identity, packet.topic) : 'will of an unknown client';
-    if (problem) log.warn({ client: client?.id, topic: packet.topic }, 'bus publish refused');
-    callback(problem ? new Error(problem) : null);
+    if (problem) {
+      log.warn({ client: client?.id, topic: packet.topic }, 'bus publish refused');
+      return callback(new Error(problem));
+    }
+
+    intake(packet);
+    callback(null);
   };
 
   // A subscription outside the client's topics is negated: SUBACK 0x80 [MQTT-3.9.3].

@@ -54,6 +54,28 @@ describe('local bus', () => {
     await off();
   });
 
+  it('hands a device\'s QoS 1 message to each module once, before its acknowledgement', async () => {
+    const order: string[] = [];
+    const first = await bus.subscribe('deviceTelemetry', {}, () => void order.push('first'));
+    const second = await bus.subscribe('deviceTelemetry', { device: 'door/3' }, () =>
+      void order.push('second'));
+    const door = await connect('door/3', 'pw-door');
+    const name = topic('deviceTelemetry', { branch, device: 'door/3' });
+
+    await door.publishAsync(name, JSON.stringify(telemetry('door/3')), { qos: 1 });
+    order.push('acknowledged');
+    await door.publishAsync(name, JSON.stringify(telemetry('door/3')), { qos: 0 });
+    await eventually(() => order.length === 5, 'the QoS 0 message');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Before the acknowledgement for QoS 1; a QoS 0 message comes in the broker's own order.
+    expect(order.slice(0, 3)).toEqual(['first', 'second', 'acknowledged']);
+    expect(order.slice(3).sort()).toEqual(['first', 'second']);
+    await door.endAsync();
+    await first();
+    await second();
+  });
+
   it('refuses a malformed message with one counted log line and keeps running', async () => {
     const received: unknown[] = [];
     const off = await bus.subscribe('deviceTelemetry', {}, (message) => void received.push(message));
@@ -142,5 +164,48 @@ describe('refused requests', () => {
       error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'source' } });
     await kiosk.endAsync();
     await kioskBus.close();
+  });
+});
+
+describe('clients held until the modules subscribe', () => {
+  it('acknowledges a press sent before admission only once a subscriber has it', async () => {
+    const heldBus = await startBus({ branch, port: 0, holdClients: true, clients: [{
+      username: 'door/3', password: 'pw-door', publish: [deviceFilter(branch, 'door/3')],
+      subscribe: [] }] }, context);
+    const door = mqtt.connect(heldBus.url, { username: 'door/3', password: 'pw-door',
+      reconnectPeriod: 0, clientId: 'door/3' });
+    const acknowledged: boolean[] = [];
+    // Sent at once: MQTT.js keeps it until the CONNACK, which a held client does not get.
+    door.publish(topic('deviceTelemetry', { branch, device: 'door/3' }),
+      JSON.stringify(telemetry('door/3')), { qos: 1 }, (err) => acknowledged.push(!err));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(door.connected).toBe(false);
+
+    const received: DeviceTelemetry[] = [];
+    await heldBus.subscribe('deviceTelemetry', {}, (message) => void received.push(message));
+    heldBus.admitClients();
+    heldBus.admitClients();
+    await eventually(() => acknowledged.length === 1, 'the acknowledgement');
+
+    expect(acknowledged).toEqual([true]);
+    expect(received).toEqual([telemetry('door/3')]);
+    expect(context.lines.filter((line) => line.msg === 'local bus admitting clients')
+      .map((line) => line.held)).toEqual([1]);
+    await door.endAsync();
+    await heldBus.close();
+  });
+
+  it('closes with a client still held, and that client sees its connection end', async () => {
+    const heldBus = await startBus({ branch, port: 0, holdClients: true, clients: [] }, context);
+    const waiting = mqtt.connect(heldBus.url, { username: 'x', password: 'y', reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => waiting.once('close', () => resolve()));
+    await eventually(() => heldBus.stats() !== undefined, 'the bus');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    await heldBus.close();
+    await closed;
+
+    expect(waiting.connected).toBe(false);
+    waiting.end(true);
   });
 });

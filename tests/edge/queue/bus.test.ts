@@ -203,8 +203,9 @@ describe('queue on the bus', () => {
     expect([first.number, second.number]).toEqual(['A001', 'A002']);
     expect(held('c3-click')).toEqual(['A001', 'A001']);
     expect(held('c4-1')).toEqual(['A002']);
-    await eventually(() => okMessages<QueueEvent>(events).length >= 2, 'the call events');
-    const calls = okMessages<QueueEvent>(events).filter((event) => event.type === 'called');
+    const called = () => okMessages<QueueEvent>(events).filter((event) => event.type === 'called');
+    await eventually(() => called().length >= 2, 'the call events');
+    const calls = called();
     expect(calls.map((event) => event.ticket.number).sort()).toEqual(['A001', 'A002']);
     const announced = calls.find((event) => event.ticket.number === 'A001')?.announcement;
     expect(announced?.length).toBeGreaterThan(0);
