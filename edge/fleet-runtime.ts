@@ -57,7 +57,8 @@ export async function startFleetGateway(
     },
     context,
   );
-  parts.bus = await startBus({ branch: config.branch, ...config.bus }, context);
+  // The same order as a branch box: devices wait until the modules have subscribed.
+  parts.bus = await startBus({ branch: config.branch, ...config.bus, holdClients: true }, context);
   await trackDevices(parts);
   parts.modules = switchboard(fleetSwitches(config, parts, context), log);
   const stored = storedModules(parts.store.db);
@@ -65,6 +66,7 @@ export async function startFleetGateway(
     { sensing: true, queue: true, screens: true, ...stored?.modules },
     stored?.version ?? 0,
   );
+  parts.bus.admitClients();
   parts.uplink = await connectUplink(config, parts, context, {
     commands: fleetCommands(parts),
     onModules: (modules, version) =>

@@ -142,8 +142,10 @@ export type CoreParts = Pick<
 
 /**
  * Starts one branch's gateway: store, bus, web UI, the modules HQ lets it run (sensing,
- * queue, screens, leads, automation) and the uplink, in that order, and stops them in the
- * reverse order. The gateway works with the cloud gone; HQ's module switches take effect
+ * queue, screens, leads, automation), the devices, and the uplink, in that order, and stops
+ * them in the reverse order. The bus holds its TCP clients until the modules have subscribed:
+ * a device's message that reached no subscriber would be acknowledged and lost, a button's
+ * press among them. The gateway works with the cloud gone; HQ's module switches take effect
  * while it runs and are kept for the next start.
  */
 export async function startGateway(
@@ -182,7 +184,8 @@ export async function startGateway(
     },
     context,
   );
-  // Devices added in the technician UI are admitted by the bus with their own credentials.
+  // Devices added in the technician UI are admitted by the bus with their own credentials,
+  // once the modules that consume their messages have subscribed (see admitDevices).
   parts.bus = config.bus.external
     ? await connectExternalBus({ branch: config.branch, ...config.bus.external }, context)
     : await startBus(
@@ -193,6 +196,7 @@ export async function startGateway(
             ...config.bus.clients,
             ...deviceBusClients(config.branch, storedProfiles(config.dataDir)),
           ],
+          holdClients: true,
         },
         context,
       );
@@ -238,7 +242,6 @@ export async function startGateway(
   );
   web.attach(parts.console.parts);
   parts.http = await web.listen();
-  await parts.console.start(parts.bus.url);
 
   parts.modules = switchboard(
     moduleSwitches({
@@ -258,6 +261,8 @@ export async function startGateway(
     { ...configuredModules(config), ...stored?.modules },
     stored?.version ?? 0,
   );
+  parts.bus.admitClients();
+  await parts.console.start(parts.bus.url);
 
   parts.uplink = await connectUplink(config, parts, context, {
     commands: uplinkCommands(parts, () => reloadConfig(parts, live, log)),
