@@ -85,7 +85,7 @@ function calls(payloads: Buffer[]): QueueEvent[] {
 }
 
 function storedTexts(folder: string, ticketId: string): string[] {
-  const db = new Database(join(folder, 'gateway.sqlite'), { readonly: true });
+  const db = new Database(join(folder, 'gateway.db'), { readonly: true });
   const texts = db
     .prepare('SELECT text FROM queue_announcements WHERE ticket_id = ?')
     .pluck()

@@ -10,12 +10,25 @@ import { openStore, type Store } from '../../../edge/store/index.ts';
 import type { QueueMinute } from '../../../protocol/index.ts';
 import { type CapturedContext, testContext } from '../../support/context.ts';
 import type { Clock } from '../../../core/index.ts';
+import { DeviceProfile } from '../../../firmware-config/index.ts';
 
 export const branch = 'branch/7';
 /** The paired web kiosks of the killed gateway process (fixtures/gateway-process.ts). */
 export const kioskScreens = ['kiosk-web-1', 'kiosk-web-2'];
-/** The device whose `button` telemetry issues a cash ticket in that process. */
-export const buttonDevice = 'gpio-button';
+/**
+ * The kiosk's GPIO button in that process's queue config: a cash ticket per press. Its
+ * profile lets the simulator's GPIO stand in on a machine without one.
+ */
+export const buttonProfile = DeviceProfile.parse({
+  device: 'gpio-button',
+  kind: 'button',
+  model: 'Kiosk button',
+  version: 1,
+  connection: { type: 'gpio', pin: 17 },
+  bus: { username: 'gpio-button', password: 'pw-gpio-button' },
+  sampling: { debounceMs: 5 },
+  allowSimulated: true,
+});
 
 /** Cash (A), card services (B, higher class) and advisory (C); three counters. */
 export const sampleConfig: QueueConfigInput = {
