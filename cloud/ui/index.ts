@@ -7,6 +7,7 @@ import { branchFigures } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import type { User } from '../users/index.ts';
 import { campaignPages } from './campaign-routes.ts';
+import { gatewayPages } from './gateway-routes.ts';
 import { escapeHtml, pageFrame } from './html.ts';
 import { isLanguage, type Language, translator } from './i18n.ts';
 import { insightsPages } from './insights-routes.ts';
@@ -85,5 +86,6 @@ export function uiRoutes(deps: {
   router.use(insightsPages(deps));
   router.use(releasePages(deps));
   router.use(campaignPages(deps));
+  router.use(gatewayPages(deps));
   return router;
 }

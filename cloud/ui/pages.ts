@@ -28,7 +28,7 @@ export function loginPage(language: Language, failed: boolean): string {
   return pageFrame({ language, title: t('title'), body });
 }
 
-function ago(lastSeenAt: number | null, now: number, t: Translate): string {
+export function ago(lastSeenAt: number | null, now: number, t: Translate): string {
   if (lastSeenAt === null) return t('time.never');
 
   const seconds = Math.max(0, Math.round((now - lastSeenAt) / 1000));
@@ -43,6 +43,15 @@ function cameraCell(branch: BranchFigures, t: Translate): string {
     return `<span class="synthetic" title="${note}">${escapeHtml(t('source.synthetic'))}</span>`;
   }
   return escapeHtml(t(`source.${branch.cameraSource ?? 'none'}`));
+}
+
+/** Each gateway of a branch, linked to its own page of health and commands. */
+function gatewayLinks(gateways: string[]): string {
+  if (!gateways.length) return '–';
+
+  return gateways
+    .map((id) => `<a href="/gateways/${encodeURIComponent(id)}">${escapeHtml(id)}</a>`)
+    .join(', ');
 }
 
 function branchCard(branch: BranchFigures, now: number, t: Translate): string {
@@ -60,7 +69,7 @@ function branchCard(branch: BranchFigures, now: number, t: Translate): string {
     ['field.recordsStored', figure(branch.recordsStored), true],
     ['field.cameraSource', cameraCell(branch, t), runs.sensing],
     ['field.lastSeen', escapeHtml(ago(branch.lastSeenAt, now, t)), true],
-    ['field.gateways', escapeHtml(branch.gateways.join(', ') || '–'), true],
+    ['field.gateways', gatewayLinks(branch.gateways), true],
     ['field.modules', escapeHtml(running.map((module) => t(`module.${module}`)).join(', ')), true],
   ];
   const list = rows

@@ -145,7 +145,7 @@ describe('the HQ page', () => {
     expect(north).toMatch(/Served today<\/dt><dd>17</);
     expect(north).toMatch(/Uplink backlog<\/dt><dd>3</);
     expect(north).toContain('class="synthetic"');
-    expect(north).toContain('gw-north');
+    expect(north).toContain('<a href="/gateways/gw-north">gw-north</a>');
   });
 
   it('sends a failed form login back to the form with its error', async () => {
