@@ -29,7 +29,7 @@ import {
 import type { Automation } from './automation/index.ts';
 import { type Bus, connectExternalBus, startBus } from './bus/index.ts';
 import { GatewayConfig } from './config.ts';
-import type { LeadDesk } from './leads/index.ts';
+import { followHqLeadSettings, type LeadDesk } from './leads/index.ts';
 import type { Queue } from './queue/index.ts';
 import type { QueueWeb } from './queue/web/index.ts';
 import { reloadPlan } from './reload.ts';
@@ -243,8 +243,23 @@ export async function startGateway(
   web.attach(parts.console.parts);
   parts.http = await web.listen();
 
+  // Without its own lead settings a gateway offers HQ's; once they arrive, a wanted leads
+  // module that could not start is started.
+  const hqLeads =
+    config.uplink && !config.kioskLeads
+      ? followHqLeadSettings(
+          {
+            cloudUrl: config.uplink.cloudUrl,
+            cacheFile: join(config.dataDir, 'lead-settings.json'),
+            retryMs: config.uplink.retryMs * 5,
+            onChange: () => void leadSettingsChanged(parts),
+          },
+          context,
+        )
+      : null;
   parts.modules = switchboard(
     moduleSwitches({
+      hqLeads,
       config: () => live.config,
       parts,
       web,
@@ -283,6 +298,7 @@ export async function startGateway(
     httpUrl: parts.http.url,
     stats,
     stopWeb: async () => {
+      hqLeads?.stop();
       await parts.console.stop();
       await parts.http.close();
     },
@@ -335,9 +351,19 @@ function configuredModules(config: GatewayConfig): Record<ModuleName, boolean> {
     sensing: true,
     queue: true,
     screens: true,
-    leads: config.kioskLeads !== undefined,
+    // HQ's lead settings stand in for a gateway.json without them.
+    leads: config.kioskLeads !== undefined || config.uplink !== undefined,
     automation: config.automation !== undefined,
   };
+}
+
+/** New lead settings from HQ: a running leads module takes them, a waiting one starts. */
+async function leadSettingsChanged(parts: Parts) {
+  // The first settings may come before the switchboard exists; its first apply takes them.
+  if (!parts.modules) return;
+
+  if (parts.modules.isRunning('leads')) await parts.modules.restart('leads');
+  else await parts.modules.apply({}, parts.modules.report().version);
 }
 
 /** Follows HQ's switch, then pushes the status at once: it is the switch's acknowledgement. */

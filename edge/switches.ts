@@ -1,7 +1,7 @@
 import type { ModuleContext } from '../core/index.ts';
 import { prepareAutomation } from './automation/index.ts';
 import type { GatewayConfig } from './config.ts';
-import { kioskLeadDesk } from './leads/index.ts';
+import { type HqLeadFollower, kioskLeadDesk } from './leads/index.ts';
 import { startQueue } from './queue/index.ts';
 import { liveSocketPath, queueWeb } from './queue/web/index.ts';
 import type { Parts } from './runtime.ts';
@@ -21,6 +21,8 @@ export interface SwitchDeps {
   screensOptions(): Parameters<typeof startScreens>[0];
   /** Told when the screens start, so a manifest refused while they were off is taken. */
   onScreensStarted(): void;
+  /** HQ's kiosk lead settings, followed where gateway.json has none and names a cloud. */
+  hqLeads: HqLeadFollower | null;
 }
 
 /**
@@ -116,20 +118,19 @@ function screens({ parts, lanes, context, screensOptions, onScreensStarted }: Sw
   return module;
 }
 
-function leads({ config: current, parts, web, context }: SwitchDeps): ModuleSwitch {
+function leads({ config: current, parts, web, context, hqLeads }: SwitchDeps): ModuleSwitch {
+  // gateway.json's settings win; without them, HQ's (fetched, or kept from the last fetch).
+  const settings = () => current().kioskLeads ?? hqLeads?.current() ?? null;
   return {
     name: 'leads',
-    unavailable: () => (current().kioskLeads ? null : 'no kiosk lead settings on this gateway'),
+    unavailable: () =>
+      settings() ? null : (hqLeads?.problem() ?? 'no kiosk lead settings on this gateway'),
     start: async () => {
-      const config = current();
-      if (!config.kioskLeads) return;
+      const chosen = settings();
+      if (!chosen) return;
 
       // Kiosk and desk leads are sealed in the page and queued as boxes for the cloud's pull.
-      parts.leads = kioskLeadDesk(
-        parts.outbox,
-        { ...config.kioskLeads, branch: config.branch },
-        context,
-      );
+      parts.leads = kioskLeadDesk(parts.outbox, { ...chosen, branch: current().branch }, context);
       web.attach({ leads: parts.leads });
     },
     stop: async () => {

@@ -143,6 +143,15 @@ export function publicLeadRoutes(leads: LeadsService, context: ModuleContext): e
   router.get('/api/leads/seal-key', (_request, response) => {
     response.json({ publicKey: Buffer.from(leads.secrets.sealKeys.publicKey).toString('base64') });
   });
+  // What a branch's kiosk shows and seals with, all of it public: the key, the consent, and
+  // the products, so HQ's consent version is the one its kiosks record.
+  router.get('/api/leads/kiosk-settings', (_request, response) => {
+    response.json({
+      sealPublicKey: Buffer.from(leads.secrets.sealKeys.publicKey).toString('base64'),
+      consent: leads.config.consent,
+      products: leads.config.products,
+    });
+  });
 
   return router;
 }

@@ -7,3 +7,8 @@ export {
   type LeadOrigin,
   type LeadPageSettings,
 } from './routes.ts';
+export {
+  followHqLeadSettings,
+  type HqLeadFollower,
+  HqLeadSettings,
+} from './settings.ts';

@@ -54,6 +54,7 @@ const undocumented: Record<string, Input> = {
   // Server-sent events: takes no input and never ends, so it is not swept.
   'get /api/insights/events': 'stream',
   'get /api/leads/seal-key': 'none',
+  'get /api/leads/kiosk-settings': 'none',
   'get /api/leads': 'query',
   'get /api/leads/figures': 'query',
   'get /api/leads/export.csv': 'query',
