@@ -154,6 +154,21 @@ describe.skipIf(!existsSync(chromiumPath))('the HQ page of one gateway', () => {
     await session.close();
   });
 
+  it('restarts a module and shows the modules running after it', async () => {
+    const session = await signedIn('admin', adminPassword);
+    const page = await session.newPage();
+    await page.goto(`${harness.cloud.httpUrl}/gateways/lakeside-gw?lang=en`);
+
+    await page.selectOption('#module', 'queue');
+    await page.click('form[data-command="restart-module"] button');
+
+    const item = command(page, 'restart-module');
+    await item.locator('[data-state="ok"]').waitFor({ timeout: 20_000 });
+    expect(await item.locator('b').textContent()).toBe(en['command.restart-module']);
+    expect(await item.locator('.answer').textContent()).toBe('Running: sensing, queue, screens');
+    await session.close();
+  });
+
   it('shows a bad profile refused beside it, then a good one applied with its version', async () => {
     const session = await signedIn('admin', adminPassword);
     const page = await session.newPage();

@@ -4,6 +4,7 @@ import { funnelSteps } from '../../../cloud/campaigns/index.ts';
 import { catalogues } from '../../../cloud/index.ts';
 import { campaignFormPage } from '../../../cloud/ui/campaign-form-page.ts';
 import { campaignListPage } from '../../../cloud/ui/campaign-pages.ts';
+import { gatewayPage } from '../../../cloud/ui/gateway-page.ts';
 import { translator } from '../../../cloud/ui/i18n.ts';
 import { branchPage, networkPage } from '../../../cloud/ui/insights-pages.ts';
 
@@ -112,5 +113,88 @@ describe('the HQ campaign pages and their catalogues', () => {
         expect(strangers, language).toEqual([]);
       }
     }
+  });
+});
+
+describe('the HQ gateway page and its catalogues', () => {
+  const now = 1_800_000_000_000;
+  const health = {
+    gateway: 'gw-harbour',
+    branch: 'b1',
+    online: false,
+    lastSeenAt: now - 150_000,
+    clockSkewMs: 0,
+    version: '1.4.2',
+    backlog: 12,
+    devicesOnline: 2,
+    devicesTotal: 3,
+    cameraSource: 'camera',
+    screensOnline: 1,
+    cameras: [{ id: 'door', state: 'degraded' as const, reason: 'no frames for 30 s' }],
+    modules: {
+      version: 4,
+      running: ['sensing' as const, 'queue' as const],
+      unavailable: [{ module: 'screens' as const, reason: 'no display output' }],
+    },
+  };
+  const admin = { id: 'u1', username: 'ada', role: 'admin' as const };
+  const analyst = { id: 'u2', username: 'ana', role: 'analyst' as const };
+
+  it('show no text that is not a catalogue string or data, for an admin and a reader', () => {
+    for (const language of ['en', 'zh'] as const) {
+      const t = translator(language);
+      const page = (user: typeof admin | typeof analyst) =>
+        gatewayPage({
+          language,
+          user,
+          path: '/gateways/gw-harbour',
+          health,
+          branchName: 'Harbour',
+          now,
+        });
+      const values = new Set(Object.values(catalogues[language]));
+      const data = new Set([
+        'Harbour',
+        '1.4.2',
+        '12',
+        '1',
+        '4',
+        'no frames for 30 s',
+        `● ${t('status.offline')}`,
+        t('gateway.title', { gateway: 'gw-harbour' }),
+        t('time.minutesAgo', { count: 3 }),
+        t('gateway.devicesOnline', { online: 2, total: 3 }),
+        `${t('module.sensing')}, ${t('module.queue')}`,
+        `${t('module.screens')}: no display output`,
+        'door:',
+        t('user.signedInAs', { username: 'ada', role: 'admin' }),
+        t('user.signedInAs', { username: 'ana', role: 'analyst' }),
+      ]);
+      for (const html of [page(admin), page(analyst)]) {
+        const strangers = texts(html).filter((text) => !values.has(text) && !data.has(text));
+        expect(strangers, language).toEqual([]);
+      }
+    }
+  });
+
+  it('shows a gateway silent past the limit offline, and versions only to an admin', () => {
+    const page = (user: typeof admin | typeof analyst) =>
+      gatewayPage({
+        language: 'en',
+        user,
+        path: '/gateways/gw-harbour',
+        health,
+        branchName: 'Harbour',
+        now,
+      });
+
+    expect(page(admin)).toContain('<div class="offline" data-state="offline">');
+    expect(page(admin)).toContain('data-field="gateway.version">Software version</dt><dd>1.4.2<');
+    expect(page(admin)).toContain('<li data-camera="door">door: <span class="busy"');
+    expect(page(admin)).toContain('data-command="push-profile"');
+    expect(page(analyst)).toContain('<div class="offline" data-state="offline">');
+    expect(page(analyst)).toContain('data-field="field.backlog">Uplink backlog</dt><dd>12<');
+    expect(page(analyst)).not.toContain('1.4.2');
+    expect(page(analyst)).not.toContain('data-command=');
   });
 });
