@@ -230,4 +230,18 @@ describe.skipIf(!existsSync(chromiumPath))('the HQ page of one gateway', () => {
     expect(refused.text).toContain(en['gateway.forbidden']);
     await session.close();
   });
+
+  it('sends a visitor without a session to sign in, and names a gateway never enrolled', async () => {
+    const anonymous = await fetch(`${harness.cloud.httpUrl}/gateways/lakeside-gw`, {
+      redirect: 'manual',
+    });
+    const admin = await harness.as('admin');
+
+    const unknown = await admin.get('/gateways/nobody-gw?lang=en');
+
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain(en['gateway.unknown']);
+  });
 });
