@@ -111,6 +111,7 @@ function fleetSwitches(config: GatewayConfig, parts: CoreParts, context: ModuleC
             bus: parts.bus,
             recordMinute: (data) =>
               parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(), data }),
+            branchName: config.branchName,
           },
           context,
         );

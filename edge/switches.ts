@@ -65,6 +65,7 @@ function queue({ config: current, parts, web, lanes, context }: SwitchDeps): Mod
           bus: parts.bus,
           recordMinute: (data) =>
             parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(), data }),
+          branchName: config.branchName,
         },
         context,
       );

@@ -100,10 +100,18 @@ export const QueueConfig = z
     /**
      * Kiosk buttons (GPIO through `devices/`, or any device reporting `button` telemetry): a
      * press of `device` issues a ticket for `service`, with `segment` where the button is a
-     * priority one. Default none.
+     * priority one, printed on the `printer` device where one is named (default: none).
+     * Default no buttons.
      */
     buttons: z
-      .array(z.strictObject({ device: Id, service: Id, segment: Segment.optional() }))
+      .array(
+        z.strictObject({
+          device: Id,
+          service: Id,
+          segment: Segment.optional(),
+          printer: Id.optional(),
+        }),
+      )
       .max(100)
       .default([]),
     /** How often the retained state is published again even without a change, in ms. */

@@ -23,6 +23,7 @@ import { decisions, type Outcome } from './decisions.ts';
 import { type QueueKpiReport, summariseQueueMinutes } from './kpis.ts';
 import { type Ledger, ledger } from './ledger.ts';
 import { minuteCloser, minuteOf, minuteReader } from './minutes.ts';
+import { printTicket, ticketContext } from './print.ts';
 import { stateReader } from './state.ts';
 import { attachBusSurface } from './surface.ts';
 import { watchZones, type ZoneWatch } from './watch.ts';
@@ -47,6 +48,8 @@ export interface QueueOptions {
   bus: Bus;
   /** Takes each closed minute's KPIs; called inside the queue's SQLite transaction. */
   recordMinute: (minute: QueueMinute) => void;
+  /** The name on a button's printed ticket. Default: the branch id. */
+  branchName?: string;
 }
 
 export interface QueueStats {
@@ -185,12 +188,22 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
     }
   };
 
+  const issueOnce = (request: QueueIssue) => {
+    const outcome = decide.issue(request, clock.now());
+    announce(outcome);
+    return { ticket: outcome.ticket as Ticket, fresh: outcome.changed };
+  };
+
+  const printButtonTicket = (printer: string, ticket: Ticket, requestId: string) =>
+    printTicket(options.bus, log, printer, {
+      ...ticketContext(config, currentState(), ticket),
+      branchName: options.branchName ?? options.branch,
+      ticket,
+      requestId,
+    });
+
   const queue: Queue = {
-    issue: (request) => {
-      const outcome = decide.issue(request, clock.now());
-      announce(outcome);
-      return outcome.ticket as Ticket;
-    },
+    issue: (request) => issueOnce(request).ticket,
     command: (counter, command) => {
       const outcome = decide.command(counter, command, clock.now());
       announce(outcome);
@@ -225,8 +238,10 @@ export async function startQueue(options: QueueOptions, context: ModuleContext):
   scheduleMinute();
   scheduleDay();
   timers.push(clock.every(config.stateRefreshMs, () => void publishState()));
-  detachSurface = (await attachBusSurface(options.bus, queue, log, clock.now, config.buttons))
-    .detach;
+  const door = { ...queue, issueOnce };
+  detachSurface = (
+    await attachBusSurface(options.bus, door, log, clock.now, config.buttons, printButtonTicket)
+  ).detach;
   if (config.waitingZone !== undefined || config.counters.some((counter) => counter.zone)) {
     watch = await watchZones({
       config,

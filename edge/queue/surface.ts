@@ -6,6 +6,8 @@ import type { Bus } from '../bus/index.ts';
 
 interface QueueDoor {
   issue(request: QueueIssue): Ticket;
+  /** The ticket, and whether this request issued it (false: a repeat got the same one). */
+  issueOnce(request: QueueIssue): { ticket: Ticket; fresh: boolean };
   command(counter: string, command: QueueCounterCommand): Ticket | null;
 }
 
@@ -22,7 +24,11 @@ export interface KioskButton {
   device: string;
   service: string;
   segment?: QueueIssue['segment'];
+  printer?: string | undefined;
 }
+
+/** Prints a ticket on a printer device; the request id goes with the job. */
+export type PrintTicket = (printer: string, ticket: Ticket, requestId: string) => void;
 
 /**
  * A press's request id: the device and the time it reported, so a QoS 1 redelivery of the
@@ -39,6 +45,7 @@ export async function attachBusSurface(
   log: Logger,
   now: () => number,
   buttons: readonly KioskButton[] = [],
+  print: PrintTicket = () => {},
 ): Promise<{ detach(): Promise<void> }> {
   const warn = rateLimitedWarn(log, 60_000, now);
 
@@ -81,7 +88,12 @@ export async function attachBusSurface(
           source: 'button',
           ...(button.segment ? { segment: button.segment } : {}),
         };
-        answer(undefined, request.requestId, () => queue.issue(request));
+        // A redelivered press gets its ticket again but prints nothing more.
+        answer(undefined, request.requestId, () => {
+          const { ticket, fresh } = queue.issueOnce(request);
+          if (fresh && button.printer) print(button.printer, ticket, request.requestId);
+          return ticket;
+        });
       }),
     ),
   );

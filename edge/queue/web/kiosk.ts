@@ -2,9 +2,10 @@ import express, { type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SmartBranchError } from '../../../core/index.ts';
-import { Id, type PrinterJob, Segment, type Ticket } from '../../../protocol/index.ts';
+import { Id, Segment, type Ticket } from '../../../protocol/index.ts';
 import type { Bus } from '../../bus/index.ts';
 import type { Queue, QueueConfig } from '../index.ts';
+import { printTicket, ticketContext } from '../print.ts';
 import { type PairedScreens, pairedOnly, parse } from './http.ts';
 
 /** What a kiosk screen does besides the page; absent for a screen: no printer. */
@@ -85,32 +86,17 @@ export function kioskRoutes(parts: KioskParts): express.Router {
 }
 
 function answer(parts: KioskParts, res: Response, ticket: Ticket, requestId: string) {
-  const waiting = parts.queue.state().waiting.find((entry) => entry.service === ticket.service);
-  const ahead = Math.max(0, (waiting?.count ?? 1) - 1);
-  const serviceName =
-    parts.config.services.find((service) => service.id === ticket.service)?.name ?? ticket.service;
+  const shown = ticketContext(parts.config, parts.queue.state(), ticket);
   const screen = (res.locals.screen as { id: string }).id;
   const printer = parts.kiosks.find((kiosk) => kiosk.screen === screen)?.printer;
-  if (printer !== undefined) print(parts, printer, { ticket, serviceName, ahead, requestId });
+  if (printer !== undefined) {
+    printTicket(parts.bus, parts.log, printer, {
+      ...shown,
+      branchName: parts.branchName,
+      ticket,
+      requestId,
+    });
+  }
 
-  res.status(201).json({ ticket, serviceName, ahead });
-}
-
-function print(
-  parts: KioskParts,
-  printer: string,
-  job: { ticket: Ticket; serviceName: string; ahead: number; requestId: string },
-) {
-  const waitSeconds = job.ticket.estimatedWaitSeconds;
-  const message: PrinterJob = {
-    requestId: job.requestId,
-    branchName: parts.branchName,
-    service: job.serviceName,
-    number: job.ticket.number,
-    ahead: job.ahead,
-    ...(waitSeconds === undefined ? {} : { waitMinutes: Math.ceil(waitSeconds / 60) }),
-  };
-  parts.bus
-    .publish('printerJob', { device: printer }, message)
-    .catch((err) => parts.log.error({ err, printer }, 'queue ticket not sent to the printer'));
+  res.status(201).json({ ticket, ...shown });
 }
