@@ -28,6 +28,7 @@ const style = `<style>
   pre.logs { max-height: 20rem; overflow: auto; background: #1d2733; color: #e8eef4;
     padding: .5rem; border-radius: .4rem; white-space: pre-wrap; overflow-wrap: anywhere;
     font-size: .8rem; margin: .5rem 0 0; }
+  #health dl { grid-template-columns: minmax(6rem, 2fr) 3fr; }
   dd { overflow-wrap: anywhere; }
 </style>`;
 
