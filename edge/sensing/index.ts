@@ -228,10 +228,12 @@ function startCamera(
 export const liveFaceEffort = { maxDescriptions: 6, maxLooks: 20, betterBy: 0.2 };
 
 /**
- * Face passes a live camera runs per second at most, however fast it samples people: attention
- * is carried per person between passes, and a face settles within 2 s at this rate (bench/).
+ * Face passes a live camera runs per second for attention alone, however fast it samples
+ * people; a track still short of its views is looked at on every frame. Attention is carried per
+ * person between passes. At one a second the face work of people who stay costs under 15 % of
+ * the people model's own time (bench/RESULTS.md).
  */
-export const liveFacePassesPerSecond = 2;
+export const liveFacePassesPerSecond = 1;
 
 /** How many detector workers the cameras share: the configured count, else one per camera. */
 export function detectorWorkerCount(options: Pick<SensingOptions, 'cameras' | 'detectorWorkers'>) {

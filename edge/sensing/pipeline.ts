@@ -54,7 +54,8 @@ export interface AnalyserOptions {
   history?: boolean;
   demographics?: DemographicsOptions;
   /**
-   * Face passes at most per second of video, counted by frame time. Between passes each
+   * Face passes at most per second of video, counted by frame time, while they serve attention
+   * alone (a track still short of its views gets one on every frame). Between passes each
    * person keeps the attention the last pass saw. Default: a pass on every frame that needs
    * one (the `sense` diagnostic, whose timeline is per frame).
    */
@@ -218,7 +219,9 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
     const wanting = confirmed.some(
       (track) => !demographics.settled(track.id) && track.box[2] >= minimumFaceWidth,
     );
-    const due = latest + frameSeconds - lastPass >= passGap - 1e-6;
+    // A track still short of its views is looked at on every frame, so its verdict settles
+    // soon; attention alone is sampled at the rate.
+    const due = wanting || latest + frameSeconds - lastPass >= passGap - 1e-6;
     passHeldBack = (watching || wanting) && !due;
     return (watching || wanting) && due ? 'detect' : 'none';
   };

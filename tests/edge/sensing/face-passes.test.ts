@@ -68,7 +68,7 @@ function live(analyser: Analyser, frames: { boxes: Box[]; faces?: FaceDetection[
 }
 
 describe('face passes of a live camera', () => {
-  it('looks for faces at most twice a second at 4 fps and keeps a viewer looking between passes', () => {
+  it('looks every frame until her views are in, then twice a second, carrying attention', () => {
     const analyser = createAnalyser(zones, { frameSeconds: 0.25, facePassesPerSecond: 2 });
     const box = person(0.75);
     const standing = [...Array(16)].map(() => ({ boxes: [box], faces: [faceOf(box)] }));
@@ -76,12 +76,12 @@ describe('face passes of a live camera', () => {
     const frames = live(analyser, [...standing, ...gone]);
 
     const passes = frames.map((frame) => frame.work);
-    // The track is confirmed on its second frame; from then on every other frame has a pass.
+    // Confirmed on her second frame; three views on the next three; then attention alone.
     expect(passes.slice(0, 16)).toEqual([
       'none',
       'none',
       'detect',
-      'none',
+      'detect',
       'detect',
       'none',
       'detect',
@@ -94,6 +94,9 @@ describe('face passes of a live camera', () => {
       'none',
       'detect',
       'none',
+    ]);
+    expect(frames.slice(2, 16).map((frame) => frame.described.length)).toEqual([
+      1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ]);
     expect(frames.slice(2, 16).map((frame) => frame.looking)).toEqual(Array(14).fill(1));
     expect(frames[3]?.zoneLooking).toEqual({ waiting: 1 });
@@ -146,7 +149,7 @@ describe('face passes of a live camera', () => {
     );
 
     expect(far.map((frame) => frame.work)).toEqual(Array(8).fill('none'));
-    expect(near.filter((frame) => frame.work === 'detect')).toHaveLength(3);
+    expect(near.filter((frame) => frame.work === 'detect')).toHaveLength(6);
   });
 });
 
