@@ -25,7 +25,7 @@ async function lastFrame(name: string, fps: number): Promise<RawFrame> {
 const copy = (frame: RawFrame) => ({ ...frame, pixels: frame.pixels.slice() });
 
 describe.skipIf(footageSkipReason)(`describing faces later ${footageSkipReason ?? ''}`, () => {
-  it('gives the age and gender a description in the face pass gives, for the faces asked', async () => {
+  it('answers what a description in the face pass answers, for the faces asked', async () => {
     const model = detector as Detector;
     // Both walkers, close to the camera at the end of the clip.
     const frame = await lastFrame('face-demographics-walking.gif', 4);
