@@ -87,6 +87,7 @@ async function run(
     }
   } finally {
     stream.close();
+    detector.forget(runKey);
   }
 
   if (outcomes.length === 0)

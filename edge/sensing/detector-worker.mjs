@@ -259,6 +259,11 @@ function histogramAge(scores) {
 async function detect(engine, settings, request) {
   const stream = request.stream ?? 'default';
   if (request.describeLast) return describeLast(engine, stream, request.indices);
+  if (request.forget) {
+    keepFaces(engine, stream, [], []);
+    lastFaces.delete(stream);
+    return { bodies: [], faces: [], ms: 0 };
+  }
 
   const { width, height } = request;
   const pixels = new Uint8Array(request.pixels);

@@ -71,6 +71,8 @@ export interface Detector {
    * face models do not run again and the frame is not resent.
    */
   describeLast(stream?: string, faces?: readonly number[]): Promise<Detections>;
+  /** Lets go of what the worker keeps for a stream that has ended (its last face crops). */
+  forget(stream: string): void;
   close(): Promise<void>;
 }
 
@@ -166,6 +168,9 @@ export async function startDetector(options: DetectorOptions = {}): Promise<Dete
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, describeLast: true, stream, indices: faces });
       });
+    },
+    forget(stream) {
+      if (!closed) worker.postMessage({ id: nextId++, forget: true, stream });
     },
     async close() {
       closed = true;

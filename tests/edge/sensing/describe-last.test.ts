@@ -48,6 +48,10 @@ describe.skipIf(footageSkipReason)(`describing faces later ${footageSkipReason ?
     const one = await model.describeLast('later', [0]);
     expect(one.faces).toHaveLength(1);
     expect(one.faces[0]?.age).toBeCloseTo(inPass.faces[0]?.age ?? Number.NaN, 1);
+
+    // An ended stream's crops are let go: nothing is left to describe.
+    model.forget('later');
+    expect((await model.describeLast('later', [0, 1])).faces).toEqual([]);
   }, 120_000);
 
   it('describes nothing for a stream whose last frame had no face pass', async () => {
