@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newKeyringConfig, newSealKeys } from '../cloud/leads/index.ts';
 import { hashPassword, randomSecret } from '../core/index.ts';
+import { shippedFlowsFolder } from '../edge/automation/index.ts';
 
 /** The clips beside the checkout, read where they are and never copied in. */
 export const sharedFootage = fileURLToPath(new URL('../../shared/data/video/', import.meta.url));
@@ -41,6 +42,14 @@ export const demoScreens = [
     role: 'signage',
   },
   {
+    id: 'counter-tv',
+    name: '窗口区电视 Counter-area TV',
+    zone: 'counters',
+    resolution: '1920x1080',
+    orientation: 'landscape',
+    role: 'signage',
+  },
+  {
     id: 'board',
     name: '叫号屏 Queue board',
     zone: 'waiting',
@@ -64,6 +73,31 @@ export const pagePaths: Record<(typeof demoScreens)[number]['role'], string> = {
   'queue-board': '/queue/board/',
   kiosk: '/queue/kiosk/',
 };
+
+/**
+ * The shipped flows for the demo's gateway, written once into its data folder, with the
+ * greeting on entry sent to the lobby screen only: the demo's customers come in every few
+ * seconds, and a greeting on every screen would keep the counter TV's campaign, which the
+ * simulated people watch and scan, off the air.
+ */
+export function demoFlowsFolder(dataDir: string): string {
+  const folder = join(dataDir, 'demo-flows');
+  mkdirSync(folder, { recursive: true });
+  for (const name of readdirSync(shippedFlowsFolder).filter((file) => file.endsWith('.json'))) {
+    const nodes = JSON.parse(readFileSync(join(shippedFlowsFolder, name), 'utf8')) as {
+      type: string;
+      kind?: string;
+      screens?: string;
+    }[];
+    for (const node of nodes) {
+      if (node.type === 'sb-screen-out' && node.kind === 'override' && !node.screens) {
+        node.screens = 'lobby';
+      }
+    }
+    writeFileSync(join(folder, name), `${JSON.stringify(nodes, null, 2)}\n`);
+  }
+  return folder;
+}
 
 export type CameraChoice =
   | { kind: 'folder'; path: string }

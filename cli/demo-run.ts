@@ -5,17 +5,21 @@ import { componentVersions, hashPassword, type ModuleContext, parseConfig } from
 import type { BusClient } from '../edge/bus/index.ts';
 import { type Gateway, GatewayConfig, startGateway } from '../edge/runtime.ts';
 import {
+  type Prospects,
   type Simulator,
   SimulatorConfig,
   simulatorBusClients,
+  startProspects,
   startSimulator,
 } from '../simulator/index.ts';
 import type { DemoOptions } from './demo.ts';
+import { demoCampaign, seedDemoCampaign } from './demo-campaign.ts';
 import { seedDemoCity } from './demo-city.ts';
 import {
   type CameraChoice,
   chooseCamera,
   demoBranch,
+  demoFlowsFolder,
   demoKioskLeads,
   demoLeadKeys,
   demoQueue,
@@ -32,6 +36,8 @@ interface Running {
   cloud: Cloud;
   gateway: Gateway;
   simulator: Simulator;
+  /** Null when HQ refused the demo's campaign: the rest of the demo runs on. */
+  prospects: Prospects | null;
   camera: CameraChoice;
 }
 
@@ -87,6 +93,11 @@ async function startAll(
   // The cloud's leads module reads its keys from the environment, as in production.
   const leadKeys = demoLeadKeys(dataDir);
   Object.assign(process.env, leadKeys.environment);
+  // The simulated phones all post the lead form from 127.0.0.1: HQ's per-address limit would
+  // stop them within minutes. A bank's own SB_LEADS_CONFIG is left as it is.
+  process.env.SB_LEADS_CONFIG ??= JSON.stringify({
+    rateLimit: { perAddress: 100_000, perToken: 100_000 },
+  });
   const cloud = await startCloud(
     parseConfig(
       'demo cloud config',
@@ -158,7 +169,7 @@ async function startAll(
           cacheDir: join(dataDir, 'gateway', 'screens-cache'),
           screens: [...demoScreens],
         },
-        automation: {},
+        automation: { flowsFolder: demoFlowsFolder(dataDir) },
         kioskLeads: { ...demoKioskLeads, sealPublicKey: leadKeys.sealPublicKey },
         uplink: {
           cloudUrl: cloud.httpUrl,
@@ -183,7 +194,61 @@ async function startAll(
     ),
     child(context, 'simulator'),
   );
-  return { cloud, gateway, simulator, camera };
+  const prospects = await startDemoProspects(cloud, gateway, secrets, seed, context).catch(
+    (err: Error) => {
+      console.log(`no simulated screen viewers: ${err.message}`);
+      context.log.error({ err }, 'demo prospects not started');
+      return null;
+    },
+  );
+  return { cloud, gateway, simulator, prospects, camera };
+}
+
+/**
+ * People in front of the counter-area TV: a virtual player pairs with it (the code printed
+ * afterwards is the next one, for a real browser), some of those watching the campaign scan
+ * its QR, leave a lead and take a coupon, and some of them redeem it at counter 1 a seeded
+ * quarter-minute or so later, so a short run already shows every step.
+ */
+async function startDemoProspects(
+  cloud: Cloud,
+  gateway: Gateway,
+  secrets: Awaited<ReturnType<typeof demoSecrets>>,
+  seed: number,
+  context: ModuleContext,
+): Promise<Prospects> {
+  const campaign = await seedDemoCampaign(
+    cloud.httpUrl,
+    { username: 'admin', password: secrets.adminPassword },
+    demoBranch.id,
+  );
+  const code = gateway.pairingCodes().find((entry) => entry.screen === demoCampaign.screen);
+  return startProspects(
+    {
+      seed,
+      branch: demoBranch.id,
+      gatewayUrl: gateway.httpUrl,
+      screens: [{ id: demoCampaign.screen, code: code?.code ?? '' }],
+      links: [{ campaign: demoCampaign.id, screen: demoCampaign.screen, url: campaign.link }],
+      viewersPerPlay: 3,
+      scanShare: 0.2,
+      products: { 'credit-card': 3, mortgage: 1, loan: 1 },
+      consentVersion: '2026-12',
+      coupons: {
+        pools: [{ campaign: demoCampaign.id, codes: campaign.codes }],
+        redeemShare: 0.6,
+        redeemAfterMinutes: 0.25,
+        counter: {
+          busUrl: gateway.busUrl,
+          username: 'counter',
+          password: secrets.busPasswords.counter ?? '',
+          counter: '1',
+          replyClient: 'sim-counters',
+        },
+      },
+    },
+    child(context, 'prospects'),
+  );
 }
 
 /** The gateway keeps only scrypt hashes of its bus clients' passwords. */
@@ -241,6 +306,7 @@ async function stopAll(
   startedAt: number,
   context: ModuleContext,
 ) {
+  await running.prospects?.stop();
   await running.simulator.stop();
   await running.gateway.flush();
   await waitForDrain(running.cloud, running.gateway, 15_000);

@@ -1,9 +1,12 @@
 import type { Cloud } from '../cloud/index.ts';
 import type { Gateway } from '../edge/runtime.ts';
-import type { SimulatorStats } from '../simulator/index.ts';
+import type { Prospects, ProspectsTotals, SimulatorStats } from '../simulator/index.ts';
 
 /** One line a person can read at a glance, every few seconds. */
-export function statusLine(running: { gateway: Gateway; cloud: Cloud }, startedAt: number): string {
+export function statusLine(
+  running: { gateway: Gateway; cloud: Cloud; prospects?: Prospects | null },
+  startedAt: number,
+): string {
   const stats = running.gateway.stats();
   const camera = stats.cameras[0];
   const seconds = Math.round((Date.now() - startedAt) / 1000);
@@ -16,9 +19,19 @@ export function statusLine(running: { gateway: Gateway; cloud: Cloud }, startedA
   const queueText = stats.queue
     ? `tickets waiting ${stats.queue.waiting}, served ${stats.queue.served}`
     : 'queue off';
+  const prospects = running.prospects ? ` · ${prospectsText(running.prospects.totals())}` : '';
   return (
-    `[${seconds}s] ${cameraText} · ${queueText} · uplink ${stats.uplink.state}, ` +
+    `[${seconds}s] ${cameraText} · ${queueText}${prospects} · uplink ${stats.uplink.state}, ` +
     `backlog ${backlog}`
+  );
+}
+
+/** What the people in front of the screens did, in the words of the status lines. */
+export function prospectsText(totals: ProspectsTotals): string {
+  return (
+    `screens watched ${totals.watched} (${totals.plays} plays), QR scans ${totals.scans}, ` +
+    `leads ${totals.leads}, coupons taken ${totals.couponsTaken}, redeemed ` +
+    `${totals.couponsRedeemed}`
   );
 }
 

