@@ -131,9 +131,15 @@ export function runFootageCamera(deps: FootageDeps): Runner {
     return true;
   };
 
+  // A playlist's next clip is another scene: whoever was in view of the last one is gone.
+  let sceneShown = false;
+
   const playClip = async (clip: string, others: boolean) => {
+    if (sceneShown) deps.analyser.cut();
     try {
-      return await playOne(clip, basename(clip), false);
+      const frames = await playOne(clip, basename(clip), false);
+      sceneShown ||= frames > 0;
+      return frames;
     } catch (err) {
       if (!others) throw err;
 

@@ -78,6 +78,12 @@ export interface Analyser {
   nextFaceWork(): FaceWork;
   /** Ends every track; per-track results for the diagnostic `sense` output only. */
   finish(): AnalysisSummary;
+  /**
+   * A cut in the footage (the next clip of a playlist): every track ends now, and the visits
+   * and tracks this ends come out with the next frame's outcome, so nobody of the last scene
+   * is carried into the next one as briefly unseen.
+   */
+  cut(): void;
   /** The current verdict of each confirmed track in view: a diagnostic for benchmarks. */
   verdicts(): Demographics[];
   /**
@@ -159,14 +165,30 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
     return { looking, zoneLooking };
   };
 
+  /** What a cut ended, handed out with the next frame's outcome. */
+  let cutShort: { events: ZoneEvents; ended: EndedTrack[] } | null = null;
+
+  const cut = () => {
+    const ended = endTracks(tracker.endAll());
+    const events = visits.take();
+    inView = [];
+    lookers = [];
+    viewsWanted = [];
+    cutShort = {
+      events: joinEvents(cutShort?.events, events),
+      ended: [...(cutShort?.ended ?? []), ...ended],
+    };
+  };
+
   const frame = (t: number, detections: Detections): FrameOutcome => {
     const people = peopleInFrame(detections.bodies);
     inView = tracker.update(
       t,
       people.map((body) => body.box),
     );
-    const events = visits.observe(t, inView);
-    const ended = endTracks(tracker.takeEnded());
+    const events = joinEvents(cutShort?.events, visits.observe(t, inView));
+    const ended = [...(cutShort?.ended ?? []), ...endTracks(tracker.takeEnded())];
+    cutShort = null;
     const carried = passHeldBack && detections.faceWork === 'none';
     if (!carried) faces(detections);
     else viewsWanted = [];
@@ -258,8 +280,19 @@ export function createAnalyser(initial: ZoneFile, options: AnalyserOptions = {})
     described,
     nextFaceWork,
     finish,
+    cut,
     verdicts,
     setZones,
+  };
+}
+
+function joinEvents(first: ZoneEvents | undefined, then: ZoneEvents): ZoneEvents {
+  if (!first) return then;
+
+  return {
+    entered: [...first.entered, ...then.entered],
+    visits: [...first.visits, ...then.visits],
+    moves: [...first.moves, ...then.moves],
   };
 }
 

@@ -9,8 +9,8 @@ import {
   type Track,
   ZoneFile,
 } from '../../../edge/sensing/index.ts';
-import type { AudienceZoneMinute, ZoneAudience } from '../../../protocol/index.ts';
 import { zonePublisher } from '../../../edge/sensing/live.ts';
+import type { AudienceZoneMinute, ZoneAudience } from '../../../protocol/index.ts';
 
 type Box = [number, number, number, number];
 
@@ -76,6 +76,8 @@ function camera() {
     return outcome;
   };
 
+  const cut = () => analyser.cut();
+
   const swap = (zones: ZoneFile) => {
     const at = (frame * 1000) / fps;
     const ended = analyser.setZones(zones);
@@ -90,6 +92,7 @@ function camera() {
     outcomes,
     step,
     swap,
+    cut,
     now: () => (frame * 1000) / fps,
     flush: () => aggregates.flush((frame * 1000) / fps),
   };
@@ -221,5 +224,24 @@ describe('zones drawn anew while a camera runs', () => {
       .filter((record) => record.kind === 'audience.line-minute')
       .map((record) => record.data as { line: string; minute: number; entries: number });
     expect(lines).toEqual([expect.objectContaining({ line: 'door', minute: 0, entries: 1 })]);
+  });
+
+  it('ends every track at a cut to the next clip, handing its visits to the next frame', () => {
+    const cam = camera();
+    for (let index = 0; index < 4; index++) cam.step([person(0.3), person(0.8)]);
+    const [first, second] = new Set(cam.outcomes[1]?.events.entered.map((entry) => entry.track));
+
+    cam.cut();
+    // The next scene shows one other person where nobody stood: one in view, not three.
+    const next = cam.step([person(0.1, 0.5)]);
+
+    expect(next.people).toBe(1);
+    expect(next.ended).toHaveLength(2);
+    expect(next.events.visits.map((visit) => [visit.zone, visit.track, visit.end])).toEqual([
+      ['counter', first, 1.5],
+      ['hall', first, 1.5],
+      ['hall', second, 1.5],
+    ]);
+    expect(cam.step([person(0.1, 0.5)]).ended).toEqual([]);
   });
 });
