@@ -1,24 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, CloudConfig, startCloud } from '../../cloud/index.ts';
-import { newKeyringConfig, newSealKeys } from '../../cloud/leads/index.ts';
 import { openStore } from '../../cloud/store/index.ts';
 import { createUser } from '../../cloud/users/index.ts';
 import { type Clock, hashPassword, parseConfig, scaledClock } from '../../core/index.ts';
 import { type Gateway, GatewayConfig, startGateway } from '../../edge/runtime.ts';
 import { chromiumArgs, chromiumPath } from '../support/browser.ts';
 import { eventually, tempDir, testContext } from '../support/context.ts';
+import { leadKeysInEnvironment } from '../support/lead-keys.ts';
 import { freePort } from '../support/services.ts';
 
 // Thirty times real time: the cloud's pull (every 3 clock seconds) comes ten times a second.
 const clock: Clock = scaledClock({ speed: 30 });
 const dir = tempDir('sb-advisory-leads-');
 const branch = 'north';
-const sealKeys = newSealKeys();
 const technician = { username: 'tech', password: 'technician pass 1' };
 const manager = { username: 'bm-north', password: 'branch manager pass' };
 /** Pages answer within seconds even when the two cores are busy with other tests. */
@@ -37,10 +35,7 @@ const consent = {
 };
 
 // The cloud's leads module reads its keys from the environment, as in production.
-process.env.SB_LEADS_KEYRING = JSON.stringify(newKeyringConfig('k1'));
-process.env.SB_LEADS_TOKEN_SECRET = randomBytes(32).toString('base64');
-process.env.SB_LEADS_SEAL_KEY = Buffer.from(sealKeys.secretKey).toString('base64');
-process.env.SB_LEADS_CONFIG = JSON.stringify({ escalationCheckMs: 3000 });
+const sealKeys = leadKeysInEnvironment({ escalationCheckMs: 3000 });
 
 const cloudContext = testContext(clock);
 const gatewayContext = testContext(clock);

@@ -1,22 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, CloudConfig, startCloud } from '../../cloud/index.ts';
-import { newKeyringConfig, newSealKeys, sealLead } from '../../cloud/leads/index.ts';
+import { sealLead } from '../../cloud/leads/index.ts';
 import { parseConfig, scaledClock } from '../../core/index.ts';
 import { type Gateway, GatewayConfig, startGateway } from '../../edge/runtime.ts';
 import { eventually, tempDir, testContext } from '../support/context.ts';
+import { leadKeysInEnvironment } from '../support/lead-keys.ts';
 import { freePort } from '../support/services.ts';
 
 // A gateway.json without `kioskLeads`: the gateway offers the lead form with HQ's settings.
 const clock = scaledClock({ speed: 10 });
 const dir = tempDir('sb-hq-lead-settings-');
 const branch = 'west';
-const sealKeys = newSealKeys();
-process.env.SB_LEADS_KEYRING = JSON.stringify(newKeyringConfig('k1'));
-process.env.SB_LEADS_TOKEN_SECRET = randomBytes(32).toString('base64');
-process.env.SB_LEADS_SEAL_KEY = Buffer.from(sealKeys.secretKey).toString('base64');
-process.env.SB_LEADS_CONFIG = JSON.stringify({
+const sealKeys = leadKeysInEnvironment({
   consent: { version: 'hq-2027-01', text: { zh: '总行的同意书。', en: "HQ's consent." } },
   products: { pension: { zh: '养老金', en: 'Pension' } },
 });

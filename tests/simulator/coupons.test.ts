@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, CloudConfig, startCloud } from '../../cloud/index.ts';
-import { newKeyringConfig, newSealKeys } from '../../cloud/leads/index.ts';
 import { openStore } from '../../cloud/store/index.ts';
 import { createUser } from '../../cloud/users/index.ts';
 import { hashPassword, parseConfig } from '../../core/index.ts';
@@ -18,16 +16,10 @@ import {
   startProspects,
 } from '../../simulator/index.ts';
 import { manualClock, tempDir, testContext } from '../support/context.ts';
+import { leadKeysInEnvironment, simulatedPhonesConfig } from '../support/lead-keys.ts';
 import { freePort } from '../support/services.ts';
 
-// HQ's leads module reads its keys from the environment; the simulated phones all post from
-// 127.0.0.1, so the per-address form limit is raised for this run.
-process.env.SB_LEADS_KEYRING = JSON.stringify(newKeyringConfig('k1'));
-process.env.SB_LEADS_TOKEN_SECRET = randomBytes(32).toString('base64');
-process.env.SB_LEADS_SEAL_KEY = Buffer.from(newSealKeys().secretKey).toString('base64');
-process.env.SB_LEADS_CONFIG = JSON.stringify({
-  rateLimit: { perAddress: 100_000, perToken: 100_000 },
-});
+leadKeysInEnvironment(simulatedPhonesConfig);
 
 const seed = 23;
 const branch = fleetBranchId(0);

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKeyringConfig, newSealKeys } from '../../../cloud/leads/index.ts';
 import { captureApps, insideLeaks, type Route, routesOf } from '../../support/bad-requests.ts';
+import { leadKeysInEnvironment, leadVariables } from '../../support/lead-keys.ts';
 import {
   type Answer,
   campaignBody,
@@ -86,13 +85,9 @@ const sample: Record<string, string> = {
 };
 
 beforeAll(async () => {
-  process.env.SB_LEADS_KEYRING = JSON.stringify(newKeyringConfig('k1'));
-  process.env.SB_LEADS_TOKEN_SECRET = randomBytes(32).toString('base64');
-  process.env.SB_LEADS_SEAL_KEY = Buffer.from(newSealKeys().secretKey).toString('base64');
+  leadKeysInEnvironment();
   harness = await startHarness();
-  for (const name of ['SB_LEADS_KEYRING', 'SB_LEADS_TOKEN_SECRET', 'SB_LEADS_SEAL_KEY']) {
-    delete process.env[name];
-  }
+  for (const name of leadVariables) delete process.env[name];
   const document = (await (await harness.as('anonymous')).get('/api/openapi.json')).body as {
     paths: Record<string, Record<string, Operation>>;
   };
