@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export interface PrivateMosquitto {
   readonly port: number;
   readonly url: string;
+  /** The running broker's process id, for a bench reading its CPU time; 0 when stopped. */
+  readonly pid: number;
   kill(): Promise<void>;
   start(): Promise<void>;
 }
@@ -39,7 +41,15 @@ export async function privateMosquitto(port: number, folder: string): Promise<Pr
   };
 
   await start();
-  return { port, url: `mqtt://127.0.0.1:${port}`, kill, start };
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    get pid() {
+      return child?.exitCode === null ? (child.pid ?? 0) : 0;
+    },
+    kill,
+    start,
+  };
 }
 
 function listening(port: number): Promise<boolean> {
