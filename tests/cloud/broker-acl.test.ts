@@ -65,6 +65,37 @@ describe('the cloud broker over TCP', () => {
     );
   });
 
+  it('refuses a wrong password after the right one connected', async () => {
+    const right = await connect(cloud.brokerUrl, 'gw-north', north.broker.password, 'north-a');
+    await right.endAsync();
+
+    await expect(connect(cloud.brokerUrl, 'gw-north', `${north.broker.password}x`)).rejects.toThrow(
+      /Bad username or password/i,
+    );
+  });
+
+  it('refuses the password of an earlier enrolment once the gateway enrolled again', async () => {
+    const first = await enrol(
+      cloud.httpUrl,
+      await cloud.createEnrolmentToken('south/2'),
+      'gw-south-b',
+    );
+    const before = await connect(cloud.brokerUrl, 'gw-south-b', first.broker.password, 'east-a');
+    await before.endAsync();
+    const second = await enrol(
+      cloud.httpUrl,
+      await cloud.createEnrolmentToken('south/2'),
+      'gw-south-b',
+    );
+
+    await expect(
+      connect(cloud.brokerUrl, 'gw-south-b', first.broker.password, 'east-b'),
+    ).rejects.toThrow(/Bad username or password/i);
+    const after = await connect(cloud.brokerUrl, 'gw-south-b', second.broker.password, 'east-c');
+    expect(after.connected).toBe(true);
+    await after.endAsync();
+  });
+
   it('refuses a gateway that is not enrolled', async () => {
     await expect(connect(cloud.brokerUrl, 'gw-ghost', 'whatever-it-is')).rejects.toThrow(
       /Bad username or password/i,
