@@ -25,6 +25,7 @@ const branch = 'bench-gateway';
 const playerCount = 20;
 const deviceCount = 200;
 const devicePeriodMs = 5000;
+let mixCounter = 0;
 const seconds = Number(process.env.GATEWAY_BENCH_SECONDS ?? 60);
 
 const devices = Array.from({ length: deviceCount }, (_, index) => ({
@@ -188,7 +189,9 @@ async function device(
   let sent = 0;
   const send = () => {
     sent += 1;
-    if (sent % 20 === 19) {
+    // The mix is counted over all devices, so a short run still carries every kind.
+    const nth = mixCounter++;
+    if (nth % 20 === 19) {
       const request = {
         requestId: `${name}-${sent}`,
         replyTo: name,
@@ -198,7 +201,7 @@ async function device(
       client.publish(topic('queueIssue', { branch }), encodeMessage('queueIssue', request), {
         qos: 1,
       });
-    } else if (sent % 7 === 6) {
+    } else if (nth % 7 === 6) {
       const state = { device: name, at: Date.now(), state: 'online' as const };
       client.publish(
         topic('deviceState', { branch, device: name }),
@@ -227,15 +230,22 @@ async function device(
   return { client, sent: () => sent };
 }
 
-/** User + system CPU seconds of a process and, summed, of its children (ffmpeg). */
+/**
+ * User + system CPU seconds of a process (every thread, the detector workers too) and of its
+ * children (ffmpeg): the ones it waited for, plus the ones running now.
+ */
 function cpuSeconds(pid: number): { own: number; children: number } {
   const stat = (id: number) =>
     (readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
   const fields = stat(pid);
-  let children = 0;
+  let children = (Number(fields[13]) + Number(fields[14])) / 100;
   for (const child of childPids(pid)) {
-    const childFields = stat(child);
-    children += (Number(childFields[11]) + Number(childFields[12])) / 100;
+    try {
+      const childFields = stat(child);
+      children += (Number(childFields[11]) + Number(childFields[12])) / 100;
+    } catch {
+      // Gone between the listing and the read: its time is in the waited-for figure now.
+    }
   }
   return { own: (Number(fields[11]) + Number(fields[12])) / 100, children };
 }
