@@ -54,7 +54,14 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   // `same-origin` rather than helmet's `no-referrer`: under no-referrer a browser sends
   // `Origin: null` with a form post, and the cross-site check above would refuse every login.
-  app.use(helmet({ referrerPolicy: { policy: 'same-origin' } }));
+  // TLS is the operator's proxy's job; upgrading requests would break a cloud reached over
+  // plain HTTP at a LAN address (a demo, a phone scanning a lead QR on the branch's Wi-Fi).
+  app.use(
+    helmet({
+      referrerPolicy: { policy: 'same-origin' },
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
   app.use(emptyBody);

@@ -81,7 +81,9 @@ export interface GatewayWeb {
 
 const cookieName = 'sb_gateway_session';
 const assets = fileURLToPath(new URL('./assets/', import.meta.url));
-const strict = helmet();
+// The gateway serves plain HTTP on the branch's LAN: a policy that upgrades its own requests
+// to https would break every script and form on a page opened at a LAN address.
+const strict = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
 // Node-RED's editor runs inline scripts and workers: it gets the other headers, not the CSP.
 const forEditor = helmet({ contentSecurityPolicy: false });
 

@@ -225,6 +225,8 @@ describe('operations endpoints', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Plain HTTP at a LAN address must keep working: no request is upgraded to https.
+    expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure');
     expect((await response.json()).error.code).toBe('SB_ERR_NOT_FOUND');
   });
 });

@@ -145,6 +145,14 @@ describe('the technician API', () => {
     expect(page).toContain('<a href="/flows/">');
   });
 
+  it('keeps its pages on plain HTTP, as a LAN address serves them', async () => {
+    const login = await fetch(`${gateway.url}/login`);
+    const policy = login.headers.get('content-security-policy') ?? '';
+
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).not.toContain('upgrade-insecure-requests');
+  });
+
   it('names each bad field of a profile and adds a good one, which comes on the bus', async () => {
     const bad = { ...buttonProfile, connection: { type: 'gpio', pin: -3 }, version: 0 };
     const checked = await (
