@@ -113,7 +113,7 @@ describe('the shipped flows, in the embedded Node-RED against the simulator', ()
       'the welcome override',
       20_000,
     );
-    expect(welcome).toMatchObject({ minutes: 0.5, text: expect.stringContaining('kiosk') });
+    expect(welcome).toMatchObject({ minutes: 0.25, text: expect.stringContaining('kiosk') });
     expect(welcome.screens).toBeUndefined();
 
     const patience = await eventually(
@@ -128,7 +128,7 @@ describe('the shipped flows, in the embedded Node-RED against the simulator', ()
       message: expect.stringMatching(/^\d+ tickets waiting$/),
     });
     expect(Number(alerts[0].message.split(' ')[0])).toBeGreaterThanOrEqual(10);
-    // Greetings are paced: one per 20 seconds however many come in.
+    // Greetings are paced: one per 2 minutes however many come in.
     expect(overrides.filter((entry) => entry.title.startsWith('Welcome'))).toHaveLength(1);
     simulator.stopArrivals();
   });
