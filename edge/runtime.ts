@@ -53,7 +53,7 @@ import {
   type GatewayWeb,
   gatewayWeb,
   type LogRing,
-  storedProfiles,
+  storedBusProfiles,
   type TechnicianConsole,
   technicianConsole,
 } from './ui/index.ts';
@@ -194,7 +194,10 @@ export async function startGateway(
           ...config.bus,
           clients: [
             ...config.bus.clients,
-            ...deviceBusClients(config.branch, storedProfiles(config.dataDir)),
+            ...deviceBusClients(
+              config.branch,
+              storedBusProfiles(config.dataDir, config.bus.clients),
+            ),
           ],
           holdClients: true,
         },
@@ -236,6 +239,7 @@ export async function startGateway(
       cameras: config.cameras,
       logs: parts.logs,
       allowSimulatedDevices: config.allowSimulatedDevices,
+      busClients: config.bus.clients,
       applyZones: (camera, zones) => void parts.sensing?.applyZones(camera, zones),
     },
     context,

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { SmartBranchError } from '../../core/index.ts';
+import { type ErrorCode, errorCatalogue, SmartBranchError } from '../../core/index.ts';
 import { Id, type QueueCounterCommand } from '../../protocol/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { AlertBoard } from './alerts.ts';
@@ -159,7 +159,11 @@ function deviceRoutes(router: express.Router, api: ApiContext) {
   router.put('/api/devices/:device', async (req, res) => {
     const profile = parse(ProfileBody, req.body).profile;
     if (refuseBadProfile(res, devices().validate(profile))) return;
-    res.json(await devices().edit(req.params.device, profile));
+    // The device's refusal answers with its error's status, as a thrown error would.
+    const answer = await devices().edit(req.params.device, profile);
+    const code = answer?.status === 'error' ? answer.error?.code : undefined;
+    const spec = code ? errorCatalogue[code as ErrorCode] : undefined;
+    res.status(spec?.status ?? (code ? 400 : 200)).json(answer);
   });
   router.post('/api/devices/:device/test', async (req, res) => {
     res.json(await devices().test(req.params.device, parse(TestBody, req.body).action));

@@ -5,7 +5,7 @@ import type { CameraConfig, ZoneFile } from '../sensing/index.ts';
 import { alertBoard } from './alerts.ts';
 import type { TechnicianParts } from './api.ts';
 import { cameraDesk } from './cameras.ts';
-import { deviceConsole } from './devices.ts';
+import { type ConfiguredClient, deviceConsole } from './devices.ts';
 import type { LogRing } from './logs.ts';
 
 export interface ConsoleOptions {
@@ -23,6 +23,8 @@ export interface ConsoleOptions {
   logs: LogRing;
   /** Whether device profiles that allow it may run on simulated hardware. */
   allowSimulatedDevices: boolean;
+  /** The bus clients the config names, whose logins no added device may take. */
+  busClients: readonly ConfiguredClient[];
   /** Hands saved zones to sensing at once, where sensing offers it. */
   applyZones?: (camera: string, zones: ZoneFile) => void;
 }
@@ -37,6 +39,7 @@ export async function technicianConsole(options: ConsoleOptions, context: Module
       bus: options.bus,
       dataDir: options.dataDir,
       allowSimulated: options.allowSimulatedDevices,
+      busClients: options.busClients,
     },
     context,
   );

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { type Devices, startDevices } from '../../devices/index.ts';
 import { checkProfile, type DeviceProfile } from '../../firmware-config/index.ts';
-import type { Channel, DeviceState } from '../../protocol/index.ts';
-import type { Bus } from '../bus/index.ts';
+import { type Channel, type DeviceState, deviceFilter } from '../../protocol/index.ts';
+import { type Bus, filterWithin } from '../bus/index.ts';
 
 export interface DeviceMessage {
   at: number;
@@ -36,6 +36,14 @@ export interface DeviceConsoleOptions {
   dataDir: string;
   /** Whether profiles that allow it may run on simulated hardware. Default false. */
   allowSimulated?: boolean;
+  /** The bus clients the gateway's config names: no added device may take their login. */
+  busClients?: readonly ConfiguredClient[];
+}
+
+export interface ConfiguredClient {
+  username: string;
+  publish: readonly string[];
+  subscribe: readonly string[];
 }
 
 export type DeviceTest = 'press' | 'blink' | 'print';
@@ -71,6 +79,26 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
       }),
     ),
   );
+
+  const configured = options.busClients ?? [];
+
+  /** Refuses a bus login that a configured client or another added device holds. */
+  const refuseTakenLogin = (profile: DeviceProfile) => {
+    const holder =
+      takenBy(options.branch, configured, profile) ??
+      [...running.values()].find(
+        (entry) =>
+          entry.profile.device !== profile.device &&
+          entry.profile.bus.username === profile.bus.username,
+      )?.profile.device;
+    if (holder === undefined) return;
+
+    throw new SmartBranchError(
+      'SB_ERR_CONFLICT',
+      `bus.username ${profile.bus.username} is already the login of ${holder}`,
+      'bus.username',
+    );
+  };
 
   const launch = async (profile: DeviceProfile) => {
     const devices = await startDevices(
@@ -117,7 +145,17 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
     /** Starts the devices stored earlier, once the bus listens at `url`. */
     start: async (url: string) => {
       busUrl = url;
-      for (const profile of storedProfiles(options.dataDir)) await launch(profile);
+      for (const profile of storedProfiles(options.dataDir)) {
+        const holder = takenBy(options.branch, configured, profile);
+        if (holder === undefined) {
+          await launch(profile);
+          continue;
+        }
+        log.warn(
+          { device: profile.device, username: profile.bus.username },
+          `added device not started: its bus login is the configured client ${holder}'s`,
+        );
+      }
     },
     list: (): DeviceRow[] => [...new Set([...states.keys(), ...running.keys()])].sort().map(row),
     messages: (device: string) => messages.get(device) ?? [],
@@ -129,6 +167,7 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
       if (running.has(profile.device) || states.has(profile.device)) {
         throw new SmartBranchError('SB_ERR_CONFLICT', `device ${profile.device} exists`, 'device');
       }
+      refuseTakenLogin(profile);
       await launch(profile);
       save();
       log.info({ device: profile.device, kind: profile.kind }, 'device added from a profile');
@@ -139,6 +178,7 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
       if (!entry) throw new SmartBranchError('SB_ERR_NOT_FOUND', `no device ${device} added here`);
 
       const profile = checked(raw);
+      refuseTakenLogin(profile);
       const answer = await entry.devices.get(device)?.applyProfile(profile);
       if (answer?.status === 'ok') {
         running.set(device, { ...entry, profile });
@@ -169,6 +209,35 @@ export function storedProfiles(dataDir: string): DeviceProfile[] {
 
   const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown[];
   return raw.map((entry) => checked(entry));
+}
+
+/**
+ * The configured client whose login `profile` would take, if any. A client scoped to the
+ * device's own topics is that device's login, provisioned in the config beforehand.
+ */
+function takenBy(
+  branch: string,
+  clients: readonly ConfiguredClient[],
+  profile: DeviceProfile,
+): string | undefined {
+  const own = deviceFilter(branch, profile.device);
+  const client = clients.find((entry) => entry.username === profile.bus.username);
+  if (!client) return undefined;
+
+  const filters = [...client.publish, ...client.subscribe];
+  return filters.every((filter) => filterWithin(filter, own)) ? undefined : client.username;
+}
+
+/**
+ * The devices added here that the bus admits with their own login: a login a configured
+ * client holds keeps the config's password, never the added device's.
+ */
+export function storedBusProfiles(
+  dataDir: string,
+  clients: readonly ConfiguredClient[],
+): DeviceProfile[] {
+  const configured = new Set(clients.map((client) => client.username));
+  return storedProfiles(dataDir).filter((profile) => !configured.has(profile.bus.username));
 }
 
 function problemsOf(raw: unknown): FieldProblem[] {

@@ -28,7 +28,12 @@ import { cookieValue, sessionStore } from './sessions.ts';
 export { type Alert, type AlertBoard, alertBoard } from './alerts.ts';
 export type { TechnicianParts } from './api.ts';
 export { type CameraDesk, cameraDesk, camerasWithZones } from './cameras.ts';
-export { type DeviceConsole, deviceConsole, storedProfiles } from './devices.ts';
+export {
+  type DeviceConsole,
+  deviceConsole,
+  storedBusProfiles,
+  storedProfiles,
+} from './devices.ts';
 export { withoutSecrets } from './diagnostics.ts';
 export { catalogues } from './i18n.ts';
 export { captureLogs, type LogLine, type LogRing } from './logs.ts';

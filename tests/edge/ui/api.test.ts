@@ -207,6 +207,48 @@ describe('the technician API', () => {
     expect(after.profile).toMatchObject({ version: 2, model: 'v2' });
   });
 
+  it("answers a device's refusal of an edit with the error's HTTP status", async () => {
+    const renamed = await gateway.api('/api/devices/button-7', {
+      method: 'PUT',
+      body: JSON.stringify({ profile: { ...buttonProfile, device: 'button-8', version: 9 } }),
+    });
+    expect(renamed.status).toBe(409);
+    expect((await renamed.json()).error.code).toBe('SB_ERR_CONFLICT');
+  });
+
+  it("refuses a device that would take another bus client's login, on add and edit", async () => {
+    const evil = {
+      device: 'evil',
+      kind: 'button',
+      model: 'm',
+      version: 1,
+      connection: { type: 'gpio', pin: 5 },
+      bus: { username: 'observer', password: 'pw' },
+    };
+    const taken = await gateway.api('/api/devices', json({ profile: evil }));
+    expect(taken.status).toBe(409);
+    expect((await taken.json()).error).toMatchObject({
+      code: 'SB_ERR_CONFLICT',
+      path: 'bus.username',
+    });
+
+    const twin = { ...evil, bus: { username: 'button-7', password: 'pw' } };
+    const other = await gateway.api('/api/devices', json({ profile: twin }));
+    expect((await other.json()).error.path).toBe('bus.username');
+
+    const edited = await gateway.api('/api/devices/button-7', {
+      method: 'PUT',
+      body: JSON.stringify({
+        profile: { ...buttonProfile, version: 10, bus: { username: 'observer', password: 'x' } },
+      }),
+    });
+    expect(edited.status).toBe(409);
+    const detail = await (await gateway.api('/api/devices/button-7')).json();
+    expect(detail.profile.bus.username).toBe('button-7');
+    const list = await (await gateway.api('/api/devices')).json();
+    expect(list.map((entry: { device: string }) => entry.device)).not.toContain('evil');
+  });
+
   it('presses a simulated button and shows the telemetry among its last messages', async () => {
     const pressed = await gateway.api('/api/devices/button-7/test', json({ action: 'press' }));
     expect(pressed.status).toBe(200);
