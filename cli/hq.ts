@@ -20,6 +20,9 @@ export function registerHq(program: Command): void {
     .option('--user <name>', 'HQ admin user name', 'admin')
     .option('--ttl-hours <hours>', "how long the token stays valid (default: the cloud's)")
     .action(async (options: TokenOptions) => {
+      if (!URL.canParse(options.cloud) || !/^https?:$/.test(new URL(options.cloud).protocol)) {
+        fail(`--cloud must be the cloud's http:// or https:// address, not "${options.cloud}"`);
+      }
       const password = process.env.SB_HQ_PASSWORD ?? (await readPassword());
       if (!password) fail('no HQ password: set SB_HQ_PASSWORD or give it on standard input');
       const hours = options.ttlHours === undefined ? undefined : Number(options.ttlHours);

@@ -135,6 +135,14 @@ describe('the smartbranch command', () => {
       1,
       'smartbranch: --ttl-hours must be a positive number of hours, not "soon"',
     ]);
+
+    const badCloud = await runToEnd(['enrolment-token', '--cloud', 'notaurl', '--branch', 'b1'], {
+      env: { ...env, SB_HQ_PASSWORD: 'x' },
+    });
+    expect([badCloud.code, badCloud.output.trim()]).toEqual([
+      1,
+      'smartbranch: --cloud must be the cloud\'s http:// or https:// address, not "notaurl"',
+    ]);
   });
 
   it('refuses a second demo on a data folder a running one holds, naming its pid', async () => {
