@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, isTimeZone } from '../core/index.ts';
+import { ConfigError, isPasswordHash, isTimeZone } from '../core/index.ts';
 import { Id } from '../protocol/index.ts';
 
 const Port = z.number().int().min(0).max(65535);
@@ -96,7 +96,10 @@ export const CloudConfig = z.strictObject({
     .strictObject({
       username: z.string().min(1).max(64).default('admin'),
       password: z.string().min(8).max(200).optional(),
-      passwordHash: z.string().startsWith('scrypt$').optional(),
+      passwordHash: z
+        .string()
+        .refine(isPasswordHash, 'must be an scrypt hash (smartbranch hash-password)')
+        .optional(),
     })
     .prefault({}),
   pull: z

@@ -17,8 +17,18 @@ export async function hashPassword(password: string): Promise<string> {
   return `${prefix}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** Whether a value is a stored hash `hashPassword` made, not a placeholder or a password. */
 export function isPasswordHash(value: string): boolean {
-  return value.startsWith(`${prefix}$`) && value.split('$').length === 3;
+  const [name, salt = '', key = '', ...rest] = value.split('$');
+  return (
+    name === prefix &&
+    rest.length === 0 &&
+    base64.test(salt) &&
+    base64.test(key) &&
+    Buffer.from(key, 'base64').length === keyLength
+  );
 }
 
 /** Checks a password against a stored hash in constant time; a malformed hash never matches. */

@@ -12,6 +12,7 @@ import helmet from 'helmet';
 import { z } from 'zod';
 import {
   isCrossSiteRequest,
+  isPasswordHash,
   type ModuleContext,
   SmartBranchError,
   toRequestError,
@@ -41,7 +42,7 @@ export { captureLogs, type LogLine, type LogRing } from './logs.ts';
 export const Technician = z.strictObject({
   username: z.string().min(1).max(64),
   /** An scrypt hash from `smartbranch hash-password`. */
-  password: z.string().startsWith('scrypt$', 'must be an scrypt hash (smartbranch hash-password)'),
+  password: z.string().refine(isPasswordHash, 'must be an scrypt hash (smartbranch hash-password)'),
 });
 
 export type Technician = z.output<typeof Technician>;

@@ -45,7 +45,13 @@ export const UplinkConfig = z.strictObject({
    */
   brokerUrl: z.string().url().optional(),
   /** One-time token from HQ; needed only until the gateway holds its own credentials. */
-  enrolmentToken: z.string().optional(),
+  enrolmentToken: z
+    .string()
+    .refine(
+      (token) => !token.startsWith('REPLACE-WITH'),
+      "is the example's placeholder: put the token `smartbranch enrolment-token` printed here",
+    )
+    .optional(),
   /** How often live status is pushed, in milliseconds. Default 5000. */
   statusIntervalMs: z.number().int().min(500).default(5000),
   /** Delay before retrying enrolment or a lost connection, in milliseconds. Default 2000. */

@@ -57,6 +57,16 @@ describe('the smartbranch command', () => {
     }
   });
 
+  it('refuses the example gateway config until its placeholders are filled in', async () => {
+    const example = new URL('../../examples/gateway.json', import.meta.url).pathname;
+
+    const { code, output } = await runToEnd(['gateway', '--config', example]);
+
+    expect(code).toBe(2);
+    expect(output).toContain('technicians.0.password: must be an scrypt hash');
+    expect(output).toContain("uplink.enrolmentToken: is the example's placeholder");
+  });
+
   it('names the bad fields of a cloud and a simulator config', async () => {
     const cloud = join(dir.path, 'cloud.json');
     const sim = join(dir.path, 'sim.yaml');
