@@ -12,6 +12,11 @@ const maxIdLength = 64;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
+// An id as an error quotes it: cut short, so a 20,000-character id gives a short error.
+function quoted(id: string): string {
+  return JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id);
+}
+
 /** Why an id cannot be used, or null when it can. Hot path: returns, never throws. */
 export function idProblem(id: string): string | null {
   if (id.length === 0) return 'is empty';
@@ -24,7 +29,7 @@ export function idProblem(id: string): string | null {
 /** One topic level for an id: percent-encoded, so it holds no MQTT wildcard or separator. */
 export function encodeId(id: string): string {
   const problem = idProblem(id);
-  if (problem) throw new RangeError(`id ${JSON.stringify(id)} ${problem}`);
+  if (problem) throw new RangeError(`id ${quoted(id)} ${problem}`);
 
   // encodeURIComponent leaves `!'()*` as they are; none of them matters to MQTT.
   return encodeURIComponent(id.normalize('NFC'));
@@ -39,6 +44,6 @@ export const Id = z
   .string()
   .superRefine((value, context) => {
     const problem = idProblem(value);
-    if (problem) context.addIssue({ code: 'custom', message: `id ${JSON.stringify(value)} ${problem}` });
+    if (problem) context.addIssue({ code: 'custom', message: `id ${quoted(value)} ${problem}` });
   })
   .transform((value) => value.normalize('NFC'));
