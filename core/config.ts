@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { SmartBranchError } from './errors.ts';
+import { issueMessage, SmartBranchError } from './errors.ts';
 
 /** Every issue of a failed parse, one per line, each named by its path in the input. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
     const path = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    return `${path}: ${issue.message}`;
+    return `${path}: ${issueMessage(issue)}`;
   });
 }
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * One catalogue of coded errors for both processes. Tests assert codes, never message text.
  * Over MQTT an error travels as `{ code, path, message }`; over REST with the catalogue's status.
@@ -85,6 +87,31 @@ export function isSmartBranchError(value: unknown): value is SmartBranchError {
   return value instanceof SmartBranchError;
 }
 
+// A bad value echoed back whole would make a 20 KB id a 20 KB error body.
+const messageLimit = 200;
+
+/** One zod issue in plain words, short whatever value it quotes. */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  // zod words a missing field "expected nonoptional, received undefined".
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
+    return 'required';
+  }
+
+  const message = issue.message;
+  return message.length > messageLimit ? `${message.slice(0, messageLimit)}…` : message;
+}
+
+/** The first issue of a failed check as a refused request, named by its field path. */
+export function requestErrorOf(issues: readonly z.core.$ZodIssue[]): SmartBranchError {
+  const issue = issues[0];
+  // An unknown field is named by itself, not by the object that holds it.
+  const extra = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+  const levels = [...(issue?.path ?? []), ...extra].map(String);
+  const path = levels.length ? levels.join('.') : '(body)';
+  const message = issue ? issueMessage(issue) : 'invalid';
+  return new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${message}`, path);
+}
+
 /** Any thrown value as a wire error, hiding internals of errors that are not ours. */
 export function toErrorBody(value: unknown): ErrorBody {
   if (isSmartBranchError(value)) return value.toBody();
@@ -104,6 +131,8 @@ interface BodyParserError {
  */
 export function toRequestError(value: unknown): SmartBranchError {
   if (isSmartBranchError(value)) return value;
+  // A schema checked inside a handler (after the route's own) still refuses the request.
+  if (value instanceof z.ZodError) return requestErrorOf(value.issues);
 
   const parserError = (value ?? {}) as BodyParserError;
   if (parserError.type === 'entity.parse.failed') {

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { type Logger, SmartBranchError, toRequestError } from '../../core/index.ts';
+import { type Logger, requestErrorOf, SmartBranchError, toRequestError } from '../../core/index.ts';
 
 /** Checks a body or query with its schema; the first issue is named by its field path. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -17,16 +17,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
 
-  const issue = result.error.issues[0];
-  // An unknown field is named by itself, not by the object that holds it.
-  const extra = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
-  const levels = [...(issue?.path ?? []), ...extra].map(String);
-  const path = levels.length ? levels.join('.') : '(body)';
-  throw new SmartBranchError(
-    'SB_ERR_INVALID_REQUEST',
-    `${path}: ${issue?.message ?? 'invalid'}`,
-    path,
-  );
+  throw requestErrorOf(result.error.issues);
 }
 
 export const notFound: RequestHandler = (request, _response, next) => {

@@ -87,7 +87,8 @@ export function fleetRoutes(deps: FleetDeps): express.Router {
   router.get(
     '/api/branches',
     requireRole('admin', 'marketer', 'analyst', 'branch-manager', 'relationship-manager'),
-    async (_request, response) => {
+    async (request, response) => {
+      parseRequest(z.strictObject({}), request.query);
       const now = deps.context.clock.now();
       response.json({
         at: now,

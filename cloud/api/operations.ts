@@ -114,6 +114,11 @@ export function operationsBook(plane: ControlPlane, now: () => number): RouteBoo
     status: 202,
     handler: async (call) => {
       const device = param(call, 'device', Id);
+      if (call.body.profile.device !== device) {
+        const message = 'profile.device: must be the device in the path';
+        throw new SmartBranchError('SB_ERR_INVALID_REQUEST', message, 'profile.device');
+      }
+
       const input = CommandInput.parse({ ...call.body, action: 'push-profile', device });
       return sendCommand(plane, param(call, 'gateway', Id), input, now());
     },

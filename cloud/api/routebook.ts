@@ -38,6 +38,7 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
 }
 
 const binaryLimit = '200mb';
+const noQuery = z.strictObject({});
 const csvLimit = '5mb';
 
 /**
@@ -70,10 +71,11 @@ function handlers(spec: RouteSpec): express.RequestHandler[] {
   }
 
   const run: express.RequestHandler = async (request, response) => {
+    // A route without a query schema takes no query: a parameter it would ignore is refused.
+    const query = parseRequest(spec.query ?? noQuery, request.query);
     const takesJson =
       spec.body !== undefined && typeof request.body !== 'string' && !Buffer.isBuffer(request.body);
     const body = takesJson ? parseRequest(spec.body as z.ZodType, request.body) : request.body;
-    const query = spec.query ? parseRequest(spec.query, request.query) : {};
     const user = (response.locals.user as User | null) ?? null;
     const answer = await spec.handler({
       body,

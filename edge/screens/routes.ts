@@ -10,6 +10,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import {
   isSmartBranchError,
+  issueMessage,
   packageFolder,
   SmartBranchError,
   toErrorBody,
@@ -49,7 +50,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
   throw new SmartBranchError(
     'SB_ERR_INVALID_REQUEST',
-    `${path}: ${issue?.message ?? 'invalid'}`,
+    `${path}: ${issue ? issueMessage(issue) : 'invalid'}`,
     path,
   );
 }
@@ -181,11 +182,9 @@ function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFun
       .status(413)
       .json({ error: { code: 'SB_ERR_PAYLOAD_TOO_LARGE', message: 'upload over the size limit' } });
   if (status === 400 && !isSmartBranchError(err)) {
-    return void res
-      .status(400)
-      .json({
-        error: { code: 'SB_ERR_INVALID_REQUEST', message: 'body is not valid JSON', path: 'body' },
-      });
+    return void res.status(400).json({
+      error: { code: 'SB_ERR_INVALID_REQUEST', message: 'body is not valid JSON', path: 'body' },
+    });
   }
   res.status(status).json({ error: body });
 }

@@ -1,6 +1,11 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { type ErrorCode, errorCatalogue, SmartBranchError } from '../../core/index.ts';
+import {
+  type ErrorCode,
+  errorCatalogue,
+  issueMessage,
+  SmartBranchError,
+} from '../../core/index.ts';
 import { Id, type QueueCounterCommand } from '../../protocol/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { AlertBoard } from './alerts.ts';
@@ -58,7 +63,11 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
 
   const issue = result.error.issues[0];
   const path = issuePath(issue, '(body)');
-  throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message}`, path);
+  throw new SmartBranchError(
+    'SB_ERR_INVALID_REQUEST',
+    `${path}: ${issue ? issueMessage(issue) : 'invalid'}`,
+    path,
+  );
 }
 
 /** The failing field of a zod issue; an unknown field is named by itself, not its object. */

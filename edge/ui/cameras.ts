@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
+import { issueMessage, type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { ffmpegInstalled, ffmpegMissingLine, inputArguments } from '../../devices/camera/index.ts';
 import type { Bus } from '../bus/index.ts';
 import { type CameraConfig, ZoneFile } from '../sensing/index.ts';
@@ -157,7 +157,11 @@ function parseZones(raw: unknown): ZoneFile {
 
   const issue = result.error.issues[0];
   const path = issuePath(issue, '(root)');
-  throw new SmartBranchError('SB_ERR_INVALID_REQUEST', `${path}: ${issue?.message}`, path);
+  throw new SmartBranchError(
+    'SB_ERR_INVALID_REQUEST',
+    `${path}: ${issue ? issueMessage(issue) : 'invalid'}`,
+    path,
+  );
 }
 
 /**

@@ -1,6 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { isSmartBranchError, SmartBranchError, toErrorBody } from '../../../core/index.ts';
+import {
+  isSmartBranchError,
+  issueMessage,
+  SmartBranchError,
+  toErrorBody,
+} from '../../../core/index.ts';
 import type { ScreenRegistration } from '../../../protocol/index.ts';
 
 /** What the queue's pages need of the screens module: who a pairing token belongs to. */
@@ -22,7 +27,7 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, prefix = '
   const path = [prefix, inner].filter(Boolean).join('.') || '(root)';
   throw new SmartBranchError(
     'SB_ERR_INVALID_REQUEST',
-    `${path}: ${issue?.message ?? 'invalid'}`,
+    `${path}: ${issue ? issueMessage(issue) : 'invalid'}`,
     path,
   );
 }

@@ -189,8 +189,9 @@ function casesFor(route: Route): Case[] {
   const operation = documented.get(key(route));
   const input = inputOf(route, operation);
   const cases: Case[] = [{ label: 'unknown query parameter', query: '?zzUnknown=1' }];
-  // A query missing a required parameter is named by that one first; either names a field.
-  if (input === 'query') cases[0] = { ...cases[0], path: namesAField } as Case;
+  // Every route of the route book (the OpenAPI document) and every route taking a query refuses
+  // an unknown parameter; a query missing a required one is named by that one first.
+  if (operation || input === 'query') cases[0] = { ...cases[0], path: namesAField } as Case;
 
   for (const parameter of operation?.parameters ?? []) {
     if (parameter.in !== 'query') continue;
@@ -241,6 +242,9 @@ function problem(label: string, answer: Answer, expected: Case): string | null {
   const leak = insideLeaks(answer.text);
   if (leak) return `${label}: ${leak}`;
   if (answer.status >= 500) return `${label}: ${answer.status} ${answer.text.slice(0, 120)}`;
+  // A refusal quotes a bad value cut short, never the whole 20,000 characters sent.
+  if (answer.status >= 400 && answer.text.length > 1000)
+    return `${label}: a ${answer.text.length}-character answer`;
   if (!expected.path && !expected.status) return null;
 
   const error = (answer.body as { error?: { path?: string; message?: string } } | null)?.error;
@@ -289,6 +293,36 @@ describe('every route of the cloud API with input that fails its schema', () => 
     expect(problems).toEqual([]);
     expect(sent).toBeGreaterThan(200);
   }, 300_000);
+
+  it('refuses a body its schema takes but a later check fails with a 400, not a 500', async () => {
+    const admin = await harness.as('admin');
+    const profile = {
+      device: 'button-8',
+      kind: 'button',
+      model: 'Call button',
+      version: 2,
+      connection: { type: 'gpio', pin: 17 },
+    };
+
+    const answer = await admin.put('/api/gateways/gw-bad-requests/devices/button-7/profile', {
+      profile,
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({
+      code: 'SB_ERR_INVALID_REQUEST',
+      path: 'profile.device',
+    });
+  });
+
+  it('names a missing required field in plain words', async () => {
+    const admin = await harness.as('admin');
+
+    const answer = await admin.put('/api/gateways/gw-bad-requests/devices/button-7/profile', {});
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/profile: required$/);
+  });
 
   it('reads a request that sends no body as an empty one', async () => {
     const analyst = await harness.as('analyst');
