@@ -16,13 +16,18 @@ export const catalogues: Record<Language, Record<string, string>> = {
 
 export type Translate = (key: string, values?: Record<string, string | number>) => string;
 
-/** Looks a string up and fills its `{name}` slots; a missing key shows itself, never blank. */
+/**
+ * Looks a string up and fills its `{name}` slots; a missing key shows itself, never blank.
+ * A `count` of 1 takes the key's `.one` form where the language has one ("1 branch").
+ */
 export function translator(language: Language): Translate {
   const catalogue = catalogues[language];
-  return (key, values = {}) =>
-    (catalogue[key] ?? key).replace(/\{(\w+)\}/g, (slot, name: string) =>
+  return (key, values = {}) => {
+    const text = (values.count === 1 ? catalogue[`${key}.one`] : undefined) ?? catalogue[key];
+    return (text ?? key).replace(/\{(\w+)\}/g, (slot, name: string) =>
       String(values[name] ?? slot),
     );
+  };
 }
 
 export function isLanguage(value: unknown): value is Language {

@@ -8,8 +8,9 @@ const strings = data.strings;
 const campaign = data.campaign;
 const form = document.getElementById('campaign-form');
 
+// A count of 1 takes the key's `.one` form where the language has one ("1 branch").
 function t(key, values = {}) {
-  const text = strings[key] ?? key;
+  const text = (values.count === 1 ? strings[`${key}.one`] : undefined) ?? strings[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (slot, name) => (name in values ? String(values[name]) : slot));
 }
 

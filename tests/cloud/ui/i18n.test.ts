@@ -22,6 +22,16 @@ function texts(html: string): string[] {
 }
 
 describe('the HQ insights pages and their catalogues', () => {
+  it('say 1 branch and 2 branches in English, and the same words for both in Chinese', () => {
+    const en = translator('en');
+    const zh = translator('zh');
+
+    expect(en('campaigns.preview', { count: 1 })).toBe('This selects 1 branch.');
+    expect(en('campaigns.preview', { count: 2 })).toBe('This selects 2 branches.');
+    expect(en('campaigns.done.publish', { count: 1 })).toBe('Published to 1 branch.');
+    expect(zh('campaigns.done.publish', { count: 1 })).toBe('已发布到 1 家网点。');
+  });
+
   it('hold the same keys in English and Chinese', () => {
     expect(Object.keys(catalogues.zh).sort()).toEqual(Object.keys(catalogues.en).sort());
   });
