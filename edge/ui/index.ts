@@ -110,7 +110,7 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
   app.get('/assets/style.css', (_req, res) => void res.type('text/css').send(styles));
   app.use('/assets', express.static(assets, { fallthrough: false }));
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
     const ready = safely(options.ready ?? (() => true));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });

@@ -202,7 +202,9 @@ describe('sessions', () => {
 
 describe('operations endpoints', () => {
   it('answers /healthz and /readyz', async () => {
-    expect((await fetch(`${cloud.httpUrl}/healthz`)).status).toBe(200);
+    const health = await fetch(`${cloud.httpUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${cloud.httpUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });

@@ -23,7 +23,10 @@ describe("the gateway's health and metrics", () => {
   it('answers /healthz and /readyz while its store and bus serve', async () => {
     harness = await startUiGateway();
 
-    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+    const health = await fetch(`${harness.url}/healthz`);
+    expect(health.status).toBe(200);
+    // The same shape as the cloud's, so one probe reads both.
+    expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${harness.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
