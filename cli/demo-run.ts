@@ -35,7 +35,7 @@ import { buildSummary, waitForDrain } from './summary.ts';
 interface Running {
   cloud: Cloud;
   gateway: Gateway;
-  simulator: Simulator;
+  simulator: Simulator | null;
   /** Null when HQ refused the demo's campaign: the rest of the demo runs on. */
   prospects: Prospects | null;
   camera: CameraChoice;
@@ -183,7 +183,7 @@ async function startAll(
     child(context, 'gateway'),
   );
 
-  const simulator = await startSimulator(
+  const simulator = await startDemoSimulator(
     parseConfig(
       'demo simulator config',
       {
@@ -202,6 +202,24 @@ async function startAll(
     },
   );
   return { cloud, gateway, simulator, prospects, camera };
+}
+
+/**
+ * The simulated customers, or none: a bus that refuses their login (a device added in the
+ * technician page took it, say) leaves the rest of the demo running, said in one line.
+ */
+export async function startDemoSimulator(
+  config: SimulatorConfig,
+  context: ModuleContext,
+  say: (line: string) => void = console.log,
+): Promise<Simulator | null> {
+  try {
+    return await startSimulator(config, context);
+  } catch (err) {
+    say(`no simulated customers: ${(err as Error).message}`);
+    context.log.error({ err }, 'demo simulator not started');
+    return null;
+  }
 }
 
 /**
@@ -307,7 +325,7 @@ async function stopAll(
   context: ModuleContext,
 ) {
   await running.prospects?.stop();
-  await running.simulator.stop();
+  await running.simulator?.stop();
   await running.gateway.flush();
   await waitForDrain(running.cloud, running.gateway, 15_000);
 

@@ -14,7 +14,7 @@ export interface Check {
 interface Parts {
   cloud: Cloud;
   gateway: Gateway;
-  simulator: Simulator;
+  simulator: Simulator | null;
   prospects: Prospects | null;
   camera: CameraChoice;
 }
@@ -47,7 +47,7 @@ export async function buildSummary(parts: Parts, startedAt: number,
   const gateway = parts.gateway.stats();
   const queue = gateway.queue ?? { issued: 0, served: 0, waiting: 0 };
   const camera = gateway.cameras[0];
-  const simulator = parts.simulator.stats();
+  const simulator = parts.simulator?.stats() ?? null;
   const records = await compareRecords(parts);
   const checks = [
     ...cameraChecks(parts.camera, camera),

@@ -71,7 +71,7 @@ export async function openLink(options: LinkOptions, clock: Clock, log: Logger):
   // comes. A PUBACK written just ahead of the answer would also hold the answer back some
   // 40 ms where the broker's socket keeps Nagle's algorithm on.
   const sendRequest = (topic: string, payload: Buffer) => publish(topic, payload, false, 0);
-  const client = await connected(mqtt.connect(options.url, settings), log);
+  const client = await connected(mqtt.connect(options.url, settings), options.username, log);
 
   noDelay(client);
   client.on('connect', () => {
@@ -112,7 +112,7 @@ export async function openLink(options: LinkOptions, clock: Clock, log: Logger):
 }
 
 /** Waits for the first connection; a refused login fails at once, anything else retries. */
-function connected(client: MqttClient, log: Logger): Promise<MqttClient> {
+function connected(client: MqttClient, username: string, log: Logger): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error & { code?: number }) => {
       if (!refusedCodes.has(err.code ?? -1))
@@ -121,7 +121,10 @@ function connected(client: MqttClient, log: Logger): Promise<MqttClient> {
       client.off('connect', onConnect);
       client.end(true);
       reject(
-        new SmartBranchError('SB_ERR_UNAUTHENTICATED', 'the gateway bus refused the simulator'),
+        new SmartBranchError(
+          'SB_ERR_UNAUTHENTICATED',
+          `the gateway bus refused the simulator's login ${username}`,
+        ),
       );
     };
     const onConnect = () => {

@@ -8,7 +8,7 @@ import {
   virtualBranch,
 } from './branch.ts';
 import { SimulatorConfig, type SimulatorConfigInput } from './config.ts';
-import { openLink } from './link.ts';
+import { type Link, openLink } from './link.ts';
 
 export interface Simulator {
   stats(): SimulatorStats;
@@ -83,14 +83,27 @@ export async function startSimulator(
     );
   };
 
-  const links = {
-    kiosk: await link('kiosk', clients.kiosk, {
-      device: devices.kiosk,
-      replyTopic: replyTopic(devices.kiosk),
-    }),
-    door: await link('door', clients.door, { device: devices.door }),
-    counter: await link('counter', clients.counter, { replyTopic: replyTopic(devices.counters) }),
+  // A refused login closes the links already open: a half-started simulator keeps nothing.
+  const opened: Link[] = [];
+  const keep = async (made: Promise<Link>) => {
+    opened.push(await made);
+    return opened.at(-1) as Link;
   };
+  const links = await (async () => ({
+    kiosk: await keep(
+      link('kiosk', clients.kiosk, {
+        device: devices.kiosk,
+        replyTopic: replyTopic(devices.kiosk),
+      }),
+    ),
+    door: await keep(link('door', clients.door, { device: devices.door })),
+    counter: await keep(
+      link('counter', clients.counter, { replyTopic: replyTopic(devices.counters) }),
+    ),
+  }))().catch(async (err: unknown) => {
+    await Promise.all(opened.map((made) => made.close()));
+    throw err;
+  });
   const branch = virtualBranch(config, links, context.clock, log);
 
   return {
