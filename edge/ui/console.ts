@@ -40,6 +40,7 @@ export async function technicianConsole(options: ConsoleOptions, context: Module
       dataDir: options.dataDir,
       allowSimulated: options.allowSimulatedDevices,
       busClients: options.busClients,
+      cameras: options.cameras.map((camera) => camera.id),
     },
     context,
   );

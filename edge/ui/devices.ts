@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { type Devices, startDevices } from '../../devices/index.ts';
-import { checkProfile, type DeviceProfile } from '../../firmware-config/index.ts';
+import { checkProfile, type DeviceKind, type DeviceProfile } from '../../firmware-config/index.ts';
 import { type Channel, type DeviceState, deviceFilter } from '../../protocol/index.ts';
 import { type Bus, filterWithin } from '../bus/index.ts';
 
@@ -22,6 +22,8 @@ export interface DeviceRow {
   managed: boolean;
   simulated: boolean;
   lastAt: number | null;
+  /** The tests this device's kind takes: a camera none, a button a press, a printer a ticket. */
+  tests: DeviceTest[];
 }
 
 export interface FieldProblem {
@@ -36,6 +38,8 @@ export interface DeviceConsoleOptions {
   dataDir: string;
   /** Whether profiles that allow it may run on simulated hardware. Default false. */
   allowSimulated?: boolean;
+  /** The cameras, which report their state as devices do but take no device test. */
+  cameras?: readonly string[];
   /** The bus clients the gateway's config names: no added device may take their login. */
   busClients?: readonly ConfiguredClient[];
 }
@@ -47,6 +51,21 @@ export interface ConfiguredClient {
 }
 
 export type DeviceTest = 'press' | 'blink' | 'print';
+
+/** What each kind can be tested with; a press needs a simulated GPIO input besides. */
+const testsOfKind: Record<DeviceKind | 'camera', DeviceTest[]> = {
+  button: ['press'],
+  pir: ['press'],
+  door: ['press'],
+  'people-counter': ['press'],
+  relay: ['blink'],
+  led: ['blink'],
+  'climate-sensor': [],
+  'air-quality': [],
+  'light-sensor': [],
+  printer: ['print'],
+  camera: [],
+};
 
 const keptMessages = 20;
 const watched = ['deviceState', 'deviceTelemetry', 'deviceReply', 'deviceProfile'] as const;
@@ -81,6 +100,7 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
   );
 
   const configured = options.busClients ?? [];
+  const cameras = new Set(options.cameras ?? []);
 
   /** Refuses a bus login that a configured client or another added device holds. */
   const refuseTakenLogin = (profile: DeviceProfile) => {
@@ -130,14 +150,20 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
     const state = states.get(device);
     const managed = running.get(device);
     const status = managed?.devices.get(device)?.status();
+    const kind = managed?.profile.kind ?? (cameras.has(device) ? 'camera' : null);
+    const pressable =
+      managed?.profile.connection.type === 'gpio' && Boolean(managed.devices.simulated.gpio);
+    // A device seen only on the bus has no known kind: it may take a switch or a ticket.
+    const tests = kind ? testsOfKind[kind] : (['blink', 'print'] as DeviceTest[]);
     return {
       device,
       state: state?.state ?? 'unknown',
       reason: state?.reason ?? null,
-      kind: managed?.profile.kind ?? null,
+      kind,
       managed: Boolean(managed),
       simulated: status?.simulated ?? false,
       lastAt: messages.get(device)?.at(-1)?.at ?? null,
+      tests: tests.filter((test) => test !== 'press' || pressable),
     };
   };
 
@@ -186,13 +212,22 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
       }
       return answer;
     },
-    test: (device: string, action: DeviceTest) =>
-      testDevice(device, action, {
+    test: (device: string, action: DeviceTest) => {
+      const { kind, tests } = row(device);
+      if (!tests.includes(action)) {
+        throw new SmartBranchError(
+          'SB_ERR_CONFLICT',
+          `${device} (${kind ?? 'unknown kind'}) takes no ${action} test`,
+          'action',
+        );
+      }
+      return testDevice(device, action, {
         bus: options.bus,
         clock: context.clock,
         branchName: options.branchName,
         managed: running.get(device) ?? null,
-      }),
+      });
+    },
     stop: async () => {
       await Promise.all(unsubscribe.map((off) => off()));
       await Promise.all([...running.values()].map((entry) => entry.devices.stop()));

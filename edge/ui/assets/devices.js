@@ -94,7 +94,7 @@ async function refresh() {
         el(
           'span',
           { class: 'row' },
-          ...['press', 'blink', 'print'].map((action) =>
+          ...device.tests.map((action) =>
             el(
               'button',
               { type: 'button', onclick: () => test(device.device, action) },

@@ -262,6 +262,22 @@ describe('the technician API', () => {
     expect(messages[0].summary).toContain('"device":"button-7"');
   });
 
+  it("offers only the tests a device's kind takes: a camera none", async () => {
+    const camera = await eventually(async () => {
+      const list = await (await gateway.api('/api/devices')).json();
+      return list.find((entry: { device: string }) => entry.device === 'cam-1');
+    }, 'the camera among the devices');
+    expect(camera).toMatchObject({ kind: 'camera', tests: [] });
+    const list = await (await gateway.api('/api/devices')).json();
+    const button = list.find((entry: { device: string }) => entry.device === 'button-7');
+    expect(button.tests).toEqual(['press']);
+
+    const printed = await gateway.api('/api/devices/cam-1/test', json({ action: 'print' }));
+    expect(printed.status).toBe(409);
+    const blinked = await gateway.api('/api/devices/button-7/test', json({ action: 'blink' }));
+    expect((await blinked.json()).error.path).toBe('action');
+  });
+
   it('issues a ticket and calls it at an open counter; a closed counter refuses', async () => {
     const issued = await gateway.api('/api/queue/tickets', json({ service: 'cash' }));
     expect(issued.status).toBe(201);
