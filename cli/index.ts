@@ -7,6 +7,14 @@ import { registerHq } from './hq.ts';
 import { registerSense } from './sense.ts';
 import { registerServe } from './serve.ts';
 
+// A reader that went away (`smartbranch cloud | head`) closes the pipe: what is still printed
+// is dropped, and the process goes on until it is stopped, as it would on a terminal.
+for (const output of [process.stdout, process.stderr]) {
+  output.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 const program = new Command('smartbranch')
   .description('SmartBranch: the branch gateway, the HQ cloud control plane and the simulator')
   .version(smartbranchVersion)
@@ -25,7 +33,9 @@ program
   .action(async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    const password = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
     if (!password) program.error('no password on standard input');
 
     console.log(await hashPassword(password));

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { claimFolder } from '../../cli/folder-claim.ts';
 import { verifyPassword } from '../../core/index.ts';
 import { tempDir } from '../support/context.ts';
-import { runToEnd } from './run.ts';
+import { run, runToEnd } from './run.ts';
 
 const dir = tempDir('sb-cli-');
 afterAll(() => dir.remove());
@@ -83,6 +83,36 @@ describe('the smartbranch command', () => {
     expect(simRun.output).toMatch(/seed: /);
     expect(simRun.output).toMatch(/gateway: /);
   });
+
+  it('stops on SIGTERM after the reader of its output went away', async () => {
+    const file = join(dir.path, 'piped-cloud.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        http: { host: '127.0.0.1', port: 0 },
+        broker: { host: '127.0.0.1', port: 0 },
+        store: { url: `sqlite:${join(dir.path, 'piped-cloud.db')}` },
+        admin: { username: 'admin' },
+      }),
+    );
+    const cloud = run(['cloud', '--config', file], { env: { SB_LOG_LEVEL: 'info' } });
+    await cloud.waitFor(/store ready/);
+
+    // `smartbranch cloud | head -1`: the reader closes while the cloud still starts, and every
+    // later line meets a closed pipe.
+    cloud.child.stdout?.destroy();
+    cloud.child.stderr?.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const exited = new Promise<number | null>((resolve) => cloud.child.once('exit', resolve));
+    const hung = new Promise<string>((resolve) =>
+      setTimeout(() => resolve('still running'), 20_000),
+    );
+    cloud.child.kill('SIGTERM');
+
+    const outcome = await Promise.race([exited, hung]);
+    if (cloud.child.exitCode === null) cloud.child.kill('SIGKILL');
+    expect(outcome).toBe(0);
+  }, 60_000);
 
   it('names a port already in use in one line instead of a stack trace', async () => {
     const holder = net.createServer();
