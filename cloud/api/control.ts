@@ -1,16 +1,20 @@
 import express from 'express';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { type ModuleContext, smartbranchVersion } from '../../core/index.ts';
 import { EnrolRequest, Id } from '../../protocol/index.ts';
 import type { ControlPlane } from '../campaigns/index.ts';
 import type { CloudConfig } from '../config.ts';
+import type { Database } from '../store/index.ts';
 import { benefitBook } from './benefits.ts';
 import { campaignBook } from './campaigns.ts';
 import { couponBook } from './coupons.ts';
 import { operationsBook } from './operations.ts';
 import { openApiDocument, RouteBook } from './routebook.ts';
+import { userBook } from './users.ts';
 
 export interface ControlRoutesDeps {
+  db: Kysely<Database>;
   controlPlane: ControlPlane;
   config: CloudConfig;
   context: ModuleContext;
@@ -64,6 +68,7 @@ export function controlRoutes(deps: ControlRoutesDeps): express.Router {
     benefitBook(plane, now),
     couponBook(plane, deps.context, publicUrl),
     operationsBook(plane, now),
+    userBook(deps.db, now),
   ];
   const document = openApiDocument([foundationBook(), ...books], smartbranchVersion);
 

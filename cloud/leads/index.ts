@@ -1,4 +1,5 @@
 export { type Scope, scopeOf, type Viewer } from './access.ts';
+export { upsertStaff } from './assignment.ts';
 export { auditTrail } from './audit.ts';
 export { addWorkingMinutes, BranchCalendar } from './calendar.ts';
 export { LeadsConfig } from './config.ts';

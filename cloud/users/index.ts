@@ -1,2 +1,11 @@
 export { closeSession, dropExpiredSessions, openSession, sessionUser } from './sessions.ts';
-export { checkLogin, createUser, ensureAdmin, Role, type User } from './users.ts';
+export {
+  addUser,
+  branchRoles,
+  checkLogin,
+  createUser,
+  ensureAdmin,
+  NewUser,
+  Role,
+  type User,
+} from './users.ts';

@@ -5,8 +5,10 @@ import {
   hashPassword,
   type ModuleContext,
   randomSecret,
+  SmartBranchError,
   verifyPassword,
 } from '../../core/index.ts';
+import { Id } from '../../protocol/index.ts';
 import type { CloudConfig } from '../config.ts';
 import type { Database } from '../store/index.ts';
 
@@ -43,6 +45,36 @@ export async function createUser(
     })
     .execute();
   return { id, username: user.username, role: user.role };
+}
+
+/** The roles that work at one branch and read its leads. */
+export const branchRoles: readonly Role[] = ['branch-manager', 'relationship-manager'];
+
+/** A new HQ user as an admin asks for one; a branch role names its branch. */
+export const NewUser = z
+  .strictObject({
+    username: z.string().trim().min(1).max(80),
+    password: z.string().min(12, 'at least 12 characters').max(200),
+    role: Role,
+    branch: Id.optional(),
+  })
+  .refine((user) => !branchRoles.includes(user.role) || user.branch !== undefined, {
+    message: 'required for a branch-manager or relationship-manager',
+    path: ['branch'],
+  });
+export type NewUser = z.output<typeof NewUser>;
+
+/** Creates a user with a password's hash; a name taken already is a conflict. */
+export async function addUser(db: Kysely<Database>, user: NewUser, now: number): Promise<User> {
+  const taken = await db
+    .selectFrom('users')
+    .select('id')
+    .where('username', '=', user.username)
+    .executeTakeFirst();
+  if (taken) throw new SmartBranchError('SB_ERR_CONFLICT', 'username: taken', 'username');
+
+  const passwordHash = await hashPassword(user.password);
+  return createUser(db, { username: user.username, passwordHash, role: user.role }, now);
 }
 
 /** The user whose password this is, or null; unknown names cost as much time as known ones. */
