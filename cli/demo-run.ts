@@ -152,6 +152,8 @@ async function startAll(
         branchName: demoBranch.name,
         dataDir: join(dataDir, 'gateway'),
         http: { port: 0 },
+        // The technician page's templates add simulated devices: the demo box has no GPIO.
+        allowSimulatedDevices: true,
         bus: {
           port: 0,
           clients: await hashedClients(

@@ -294,6 +294,7 @@ export async function startGateway(
       bus: parts.bus.url,
       version: smartbranchVersion,
       modules: parts.modules.report().running,
+      simulatedDevices: config.allowSimulatedDevices,
     },
     'gateway started',
   );

@@ -168,6 +168,8 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
   };
 
   return {
+    /** Whether a profile that allows it may run here on simulated hardware. */
+    allowSimulated: options.allowSimulated ?? false,
     /** Starts the devices stored earlier, once the bus listens at `url`. */
     start: async (url: string) => {
       busUrl = url;

@@ -167,7 +167,11 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
   };
 
   const health = healthReader(options.dataDir ?? '.');
-  const view = (req: express.Request) => ({ language: language(req), flows: parts.flows === true });
+  const view = (req: express.Request) => ({
+    language: language(req),
+    flows: parts.flows === true,
+    simulatedDevices: parts.devices?.allowSimulated !== false,
+  });
   app.get('/', requireSession, (req, res) => void res.send(overviewPage(view(req))));
   for (const [section, render] of Object.entries(sectionPages)) {
     app.get(sectionPath(section), requireSession, (req, res) => void res.send(render(view(req))));

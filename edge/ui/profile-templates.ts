@@ -2,7 +2,8 @@ import type { DeviceProfileInput } from '../../firmware-config/index.ts';
 
 /**
  * Starting points for "add from a profile": one per common device, to be edited before it is
- * added. The bus password is a placeholder the technician replaces.
+ * added. The bus password is left empty, and required: the form fills in a random one, so
+ * no shared placeholder ever becomes a device's login.
  */
 export const profileTemplates: Record<string, DeviceProfileInput> = {
   button: {
@@ -11,7 +12,7 @@ export const profileTemplates: Record<string, DeviceProfileInput> = {
     model: 'Call button',
     version: 1,
     connection: { type: 'gpio', pin: 17, activeLow: true },
-    bus: { username: 'button-1', password: 'change-me' },
+    bus: { username: 'button-1', password: '' },
     allowSimulated: true,
   },
   door: {
@@ -20,7 +21,7 @@ export const profileTemplates: Record<string, DeviceProfileInput> = {
     model: 'Reed contact',
     version: 1,
     connection: { type: 'gpio', pin: 22 },
-    bus: { username: 'door-1', password: 'change-me' },
+    bus: { username: 'door-1', password: '' },
     allowSimulated: true,
   },
   relay: {
@@ -29,7 +30,7 @@ export const profileTemplates: Record<string, DeviceProfileInput> = {
     model: 'Relay board',
     version: 1,
     connection: { type: 'gpio', pin: 27 },
-    bus: { username: 'lights', password: 'change-me' },
+    bus: { username: 'lights', password: '' },
     allowSimulated: true,
   },
   printer: {
@@ -38,6 +39,6 @@ export const profileTemplates: Record<string, DeviceProfileInput> = {
     model: 'Epson TM-T20III',
     version: 1,
     connection: { type: 'tcp', address: '127.0.0.1:9100' },
-    bus: { username: 'printer-1', password: 'change-me' },
+    bus: { username: 'printer-1', password: '' },
   },
 };

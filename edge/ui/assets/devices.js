@@ -10,8 +10,13 @@ const flatten = (value, path = []) =>
     : [[path.join('.'), value]];
 
 function field([path, value]) {
-  const type =
-    typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'checkbox' : 'text';
+  const type = path.endsWith('password')
+    ? 'password'
+    : typeof value === 'number'
+      ? 'number'
+      : typeof value === 'boolean'
+        ? 'checkbox'
+        : 'text';
   const input = el('input', { name: path, type, 'data-type': typeof value });
   if (type === 'checkbox') input.checked = value;
   else input.value = String(value);
@@ -54,8 +59,18 @@ function showProblems(problems) {
     : t('devices.valid');
 }
 
+/** A fresh bus password for each form: 18 random bytes, base64url. */
+function randomPassword() {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_');
+}
+
 function chooseTemplate(name) {
   fill('fields', flatten(templates[name]).map(field));
+  const password = form.querySelector('[name="bus.password"]');
+  if (password && !password.value) password.value = randomPassword();
   showProblems([]);
   form.querySelector('[data-figure="verdict"]').textContent = '';
 }

@@ -77,6 +77,8 @@ const other = (language: Language) => (language === 'en' ? 'zh' : 'en');
 export interface PageView {
   language: Language;
   flows: boolean;
+  /** False where the gateway runs no device on simulated hardware. Default true. */
+  simulatedDevices?: boolean;
 }
 
 /** A technician page: the header with the sections, the language switch and log-out. */

@@ -12,11 +12,17 @@ const table = (t: T, keys: string[], body: string) =>
 export function devicesPage(view: PageView): string {
   const { language } = view;
   const t = translator(language);
+  // Without it, a profile that allows simulation still stays offline where hardware is absent.
+  const simulation =
+    view.simulatedDevices === false
+      ? `<p class="note" data-figure="simulation">${t('devices.noSimulation')}</p>`
+      : '';
   return technicianPage(
     view,
     'devices',
     `
   <h1>${t('devices.heading')}</h1>
+  ${simulation}
   <section><h2>${t('devices.list')}</h2>
     ${table(
       t,

@@ -153,6 +153,19 @@ describe('the technician API', () => {
     expect(policy).not.toContain('upgrade-insecure-requests');
   });
 
+  it('offers templates with no shared bus password: the form makes one, and it is required', async () => {
+    const templates = await (await gateway.api('/api/devices/templates')).json();
+    const passwords = Object.values(templates).map(
+      (template) => (template as { bus: { password: string } }).bus.password,
+    );
+    expect(new Set(passwords)).toEqual(new Set(['']));
+
+    const checked = await (
+      await gateway.api('/api/devices/validate', json({ profile: templates.button }))
+    ).json();
+    expect(checked.problems.map((entry: { path: string }) => entry.path)).toEqual(['bus.password']);
+  });
+
   it('names each bad field of a profile and adds a good one, which comes on the bus', async () => {
     const bad = { ...buttonProfile, connection: { type: 'gpio', pin: -3 }, version: 0 };
     const checked = await (

@@ -48,10 +48,21 @@ describe('the technician UI catalogues', () => {
     for (const language of languages) {
       const known = new Set(Object.values(catalogues[language]));
       for (const [name, render] of Object.entries(pages)) {
-        const html = render({ language, flows: true });
+        const html = render({ language, flows: true, simulatedDevices: false });
         const strays = visibleTexts(html).filter((text) => !known.has(text) && /\p{L}/u.test(text));
         expect(strays, `${name} in ${language}`).toEqual([]);
       }
+    }
+  });
+
+  it('say on the devices page why a simulated device will not run, only where it will not', () => {
+    for (const language of languages) {
+      const line = catalogues[language]['devices.noSimulation'];
+      expect(line).toContain('allowSimulatedDevices');
+      const page = (simulatedDevices: boolean) =>
+        visibleTexts(sectionPages.devices({ language, flows: false, simulatedDevices }));
+      expect(page(false)).toContain(line);
+      expect(page(true)).not.toContain(line);
     }
   });
 
@@ -60,9 +71,8 @@ describe('the technician UI catalogues', () => {
       Object.values(catalogues.en).filter((text) => !Object.values(catalogues.zh).includes(text)),
     );
     for (const [name, render] of Object.entries(pages)) {
-      const leaks = visibleTexts(render({ language: 'zh', flows: true })).filter((text) =>
-        english.has(text),
-      );
+      const view = { language: 'zh' as const, flows: true, simulatedDevices: false };
+      const leaks = visibleTexts(render(view)).filter((text) => english.has(text));
       expect(leaks, name).toEqual([]);
     }
   });
