@@ -20,9 +20,7 @@ export function registerHq(program: Command): void {
     .option('--user <name>', 'HQ admin user name', 'admin')
     .option('--ttl-hours <hours>', "how long the token stays valid (default: the cloud's)")
     .action(async (options: TokenOptions) => {
-      if (!URL.canParse(options.cloud) || !/^https?:$/.test(new URL(options.cloud).protocol)) {
-        fail(`--cloud must be the cloud's http:// or https:// address, not "${options.cloud}"`);
-      }
+      checkCloud(options.cloud);
       const password = process.env.SB_HQ_PASSWORD ?? (await readPassword());
       if (!password) fail('no HQ password: set SB_HQ_PASSWORD or give it on standard input');
       const hours = options.ttlHours === undefined ? undefined : Number(options.ttlHours);
@@ -39,6 +37,64 @@ export function registerHq(program: Command): void {
       console.log(token.token);
       console.error(`valid until ${new Date(token.expiresAt).toISOString()}, once`);
     });
+  registerHqUser(program);
+}
+
+interface UserOptions {
+  cloud: string;
+  username: string;
+  role: string;
+  branch?: string;
+  user: string;
+}
+
+/**
+ * `hq-user add`: an admin creates a manager or another HQ user. Both passwords come from the
+ * environment (SB_HQ_PASSWORD, SB_HQ_NEW_PASSWORD) or standard input, one a line in that
+ * order, never from the command line.
+ */
+function registerHqUser(program: Command): void {
+  program
+    .command('hq-user')
+    .description('manage HQ users')
+    .command('add')
+    .description('log in to HQ as an admin and create a user')
+    .requiredOption('--cloud <url>', "the cloud's HTTP address, e.g. http://127.0.0.1:8000")
+    .requiredOption('--username <name>', 'the new user')
+    .requiredOption(
+      '--role <role>',
+      'admin, marketer, analyst, branch-manager, relationship-manager or merchant',
+    )
+    .option('--branch <id>', 'the branch of a branch-manager or relationship-manager')
+    .option('--user <name>', 'HQ admin user name', 'admin')
+    .action(async (options: UserOptions) => {
+      checkCloud(options.cloud);
+      const piped = process.stdin.isTTY ? [] : (await readPassword()).split(/\r?\n/);
+      const password = process.env.SB_HQ_PASSWORD ?? piped.shift();
+      if (!password) fail('no HQ password: set SB_HQ_PASSWORD or give it on standard input');
+      const newPassword = process.env.SB_HQ_NEW_PASSWORD ?? piped.shift();
+      if (!newPassword) {
+        fail('no password for the new user: set SB_HQ_NEW_PASSWORD or give it on standard input');
+      }
+
+      const cookie = await login(options.cloud, options.user, password);
+      const body: Record<string, unknown> = {
+        username: options.username,
+        password: newPassword,
+        role: options.role,
+      };
+      if (options.branch !== undefined) body.branch = options.branch;
+      const answer = await call(options.cloud, '/api/users', body, cookie);
+      const user = answer.body as { id: string; username: string; role: string; branch?: string };
+      const where = user.branch ? ` at ${user.branch}` : '';
+      console.log(`${user.username}: ${user.role}${where} (id ${user.id})`);
+    });
+}
+
+function checkCloud(cloud: string): void {
+  if (!URL.canParse(cloud) || !/^https?:$/.test(new URL(cloud).protocol)) {
+    fail(`--cloud must be the cloud's http:// or https:// address, not "${cloud}"`);
+  }
 }
 
 async function login(cloud: string, username: string, password: string): Promise<string> {
