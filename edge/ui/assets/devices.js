@@ -20,7 +20,14 @@ function field([path, value]) {
   const input = el('input', { name: path, type, 'data-type': typeof value });
   if (type === 'checkbox') input.checked = value;
   else input.value = String(value);
-  return el('label', { 'data-field': path }, path, input, el('span', { class: 'problem' }));
+  // The label is the catalogue's; the name stays the path, so a problem lands at its field.
+  return el(
+    'label',
+    { 'data-field': path },
+    t(`field.${path}`),
+    input,
+    el('span', { class: 'problem' }),
+  );
 }
 
 function profileOf() {

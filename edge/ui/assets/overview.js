@@ -12,10 +12,10 @@ const sum = (values) => values.reduce((a, b) => a + b, 0);
 function showStatus(status) {
   const camera = status.cameras[0];
   set('branch', status.branchName);
-  set('uplink', status.uplink.state);
+  set('uplink', stateText(status.uplink.state));
   set('backlog', String(sum(Object.values(status.backlog))));
   set('people', String(status.people));
-  set('source', camera ? camera.source : '–');
+  set('source', camera ? t(`source.${camera.source}`) : '–');
   set('fps', camera ? camera.fps.toFixed(1) : '–');
   set('backend', camera ? camera.backend : '–');
   // A module HQ switched off reports null: its figures show as a dash.
@@ -31,7 +31,13 @@ function showStatus(status) {
   fill(
     'cameras',
     status.cameras.map((entry) =>
-      row(entry.id, entry.source, entry.fps.toFixed(1), entry.backend, String(entry.people)),
+      row(
+        entry.id,
+        t(`source.${entry.source}`),
+        entry.fps.toFixed(1),
+        entry.backend,
+        String(entry.people),
+      ),
     ),
   );
   document

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { catalogues } from '../../../edge/ui/index.ts';
 import { sectionPages } from '../../../edge/ui/pages/sections.ts';
 import { loginPage, overviewPage } from '../../../edge/ui/pages/technician.ts';
+import { profileTemplates } from '../../../edge/ui/profile-templates.ts';
+import { CameraSource, DeviceStateName, UplinkState } from '../../../protocol/index.ts';
 
 const languages = ['en', 'zh'] as const;
 const pages = {
@@ -75,6 +77,32 @@ describe('the technician UI catalogues', () => {
       const leaks = visibleTexts(render(view)).filter((text) => english.has(text));
       expect(leaks, name).toEqual([]);
     }
+  });
+
+  it('hold a word for each value the scripts show: states, camera sources, profile fields', () => {
+    const paths = (value: unknown, path: string[] = []): string[] =>
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.entries(value).flatMap(([key, inner]) => paths(inner, [...path, key]))
+        : [path.join('.')];
+    const shown = [
+      ...[...UplinkState.options, ...DeviceStateName.options, 'unknown'].map((s) => `state.${s}`),
+      ...CameraSource.options.map((source) => `source.${source}`),
+      ...Object.values(profileTemplates).flatMap((template) =>
+        paths(template).map((path) => `field.${path}`),
+      ),
+    ];
+    for (const language of languages) {
+      const missing = shown.filter((key) => !(key in catalogues[language]));
+      expect(missing, language).toEqual([]);
+    }
+
+    // The scripts look those words up rather than showing the raw value.
+    const script = (file: string) => readFileSync(new URL(file, assets), 'utf8');
+    expect(script('overview.js')).toMatch(/set\('uplink', stateText\(status\.uplink\.state\)\)/);
+    expect(script('overview.js')).toMatch(
+      /set\('source', camera \? t\(`source\.\$\{camera\.source\}`\)/,
+    );
+    expect(script('devices.js')).toMatch(/t\(`field\.\$\{path\}`\)/);
   });
 
   it('leave page scripts writing words only through the catalogue', () => {
