@@ -66,12 +66,17 @@ describe.skipIf(!executable)('the technician UI in a real browser', () => {
     };
     const synthetic = status.cameras.find((camera) => camera.id === 'cam-1');
     expect(synthetic?.source).toBe('synthetic');
-    for (const language of ['en', 'zh']) {
+    // The source is a word of the page's language, not the raw value.
+    for (const [language, source] of [
+      ['en', 'synthetic'],
+      ['zh', '合成画面'],
+    ]) {
       await page.goto(`${gateway.url}/?lang=${language}`);
       if (new URL(page.url()).pathname === '/login') await logIn(page, `/?lang=${language}`);
       const cells = page.locator('tbody[data-list="cameras"] tr:has(td:text-is("cam-1")) td');
       await expect.poll(() => cells.count()).toBe(5);
-      expect(await cells.nth(1).textContent()).toBe('synthetic');
+      expect(await cells.nth(1).textContent()).toBe(source);
+      expect(await page.textContent('[data-figure="source"]')).toBe(source);
       expect(await cells.nth(2).textContent()).toMatch(/^\d+\.\d$/);
       expect(await cells.nth(3).textContent()).toBe(synthetic?.backend);
       expect(await cells.nth(4).textContent()).toMatch(/^\d+$/);
