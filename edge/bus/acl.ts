@@ -17,6 +17,8 @@ export const BusClient = z.strictObject({
 export type BusClient = z.output<typeof BusClient>;
 
 export interface AccessList {
+  /** Adds a login, or replaces the one of that name: a device added while running. */
+  add(client: BusClient): void;
   authenticate(username: string, password: string): Promise<BusClient | null>;
   mayPublish(client: BusClient, topic: string): string | null;
   maySubscribe(client: BusClient, filter: string): string | null;
@@ -26,6 +28,7 @@ export function accessList(clients: readonly BusClient[]): AccessList {
   const byName = new Map(clients.map((client) => [client.username, client]));
 
   return {
+    add: (client) => void byName.set(client.username, client),
     async authenticate(username, password) {
       const client = byName.get(username);
       if (!client) return null;

@@ -124,6 +124,7 @@ export async function connectExternalBus(
     },
     // Mosquitto admits the devices by itself, whenever it runs.
     admitClients: () => {},
+    addClient: () => false,
     stats: () => ({ ...counts }),
     close: async () => {
       await client.endAsync();

@@ -86,6 +86,11 @@ export interface Bus {
    * that come later; in-process modules need no admission. Idempotent.
    */
   admitClients(): void;
+  /**
+   * Knows a login from now on (a device added in the technician page); false where the bus
+   * is a broker the gateway does not run, whose password file the technician writes.
+   */
+  addClient(client: BusClient): boolean;
   stats(): BusStats;
   close(): Promise<void>;
 }
@@ -224,6 +229,10 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
           broker.unsubscribe(filter, deliver as never, resolve),
         );
       };
+    },
+    addClient: (client) => {
+      acl.add(client);
+      return true;
     },
     admitClients: () => {
       if (gate.open()) log.info({ held: gate.released }, 'local bus admitting clients');

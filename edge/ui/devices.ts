@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
-import { type Devices, startDevices } from '../../devices/index.ts';
+import { type Devices, deviceBusClients, startDevices } from '../../devices/index.ts';
 import { checkProfile, type DeviceKind, type DeviceProfile } from '../../firmware-config/index.ts';
 import { type Channel, type DeviceState, deviceFilter } from '../../protocol/index.ts';
 import { type Bus, filterWithin } from '../bus/index.ts';
@@ -120,6 +120,20 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
     );
   };
 
+  /** The bus learns an added device's login now, not only at the next start. */
+  const admit = (profile: DeviceProfile) => {
+    // A login the config provisions keeps the config's password.
+    if (configured.some((client) => client.username === profile.bus.username)) return;
+
+    const [client] = deviceBusClients(options.branch, [profile]);
+    if (client && !options.bus.addClient(client)) {
+      log.warn(
+        { device: profile.device, username: profile.bus.username },
+        'device login not added to an external bus: add it to its password file',
+      );
+    }
+  };
+
   const launch = async (profile: DeviceProfile) => {
     const devices = await startDevices(
       {
@@ -196,6 +210,7 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
         throw new SmartBranchError('SB_ERR_CONFLICT', `device ${profile.device} exists`, 'device');
       }
       refuseTakenLogin(profile);
+      admit(profile);
       await launch(profile);
       save();
       log.info({ device: profile.device, kind: profile.kind }, 'device added from a profile');
@@ -209,6 +224,7 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
       refuseTakenLogin(profile);
       const answer = await entry.devices.get(device)?.applyProfile(profile);
       if (answer?.status === 'ok') {
+        admit(profile);
         running.set(device, { ...entry, profile });
         save();
       }
