@@ -99,6 +99,34 @@ export function demoFlowsFolder(dataDir: string): string {
   return folder;
 }
 
+/**
+ * The demo camera's zones, written once into the data folder (the technician page saves its
+ * edits there): the far part of the picture is the pavement people pass on, the near part the
+ * waiting area in front of the lobby screen, and a line down the middle is the door: crossing
+ * it right to left is coming in. So HQ's funnel shows passers-by and entries from the clips.
+ */
+export function demoZonesFile(dataDir: string): string {
+  const file = join(dataDir, 'gateway', 'zones.json');
+  if (existsSync(file)) return file;
+
+  const band = (top: number, bottom: number) => [
+    [0, top],
+    [1, top],
+    [1, bottom],
+    [0, bottom],
+  ];
+  const zones = {
+    zones: [
+      { name: 'pavement', kind: 'passing', polygon: band(0, 0.55) },
+      { name: 'waiting', kind: 'waiting', polygon: band(0.55, 1), screen: 'lobby' },
+    ],
+    lines: [{ name: 'door', from: [0.5, 0], to: [0.5, 1] }],
+  };
+  mkdirSync(join(dataDir, 'gateway'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(zones, null, 2)}\n`);
+  return file;
+}
+
 export type CameraChoice =
   | { kind: 'folder'; path: string }
   | { kind: 'file'; path: string; loop: boolean }

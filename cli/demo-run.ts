@@ -25,6 +25,7 @@ import {
   demoQueue,
   demoScreens,
   demoSecrets,
+  demoZonesFile,
   pagePaths,
 } from './demo-config.ts';
 import { claimFolder } from './folder-claim.ts';
@@ -164,7 +165,9 @@ async function startAll(
           ),
         },
         technicians: [{ username: 'tech', password: secrets.hashes.technician }],
-        cameras: [{ id: 'lobby-cam', source: cameraSource(camera), fps: 4 }],
+        cameras: [
+          { id: 'lobby-cam', source: cameraSource(camera), fps: 4, zones: demoZonesFile(dataDir) },
+        ],
         queue: demoQueue,
         screens: {
           timeZone: demoBranch.timeZone,

@@ -19,6 +19,7 @@ const commands = [
   'sense',
   'hash-password',
   'enrolment-token',
+  'hq-user',
   'bus-files',
 ];
 
