@@ -52,6 +52,7 @@ import {
   type GatewayHttp,
   type GatewayWeb,
   gatewayWeb,
+  hashedLogins,
   type LogRing,
   storedBusProfiles,
   type TechnicianConsole,
@@ -194,10 +195,12 @@ export async function startGateway(
           ...config.bus,
           clients: [
             ...config.bus.clients,
-            ...deviceBusClients(
-              config.branch,
-              storedBusProfiles(config.dataDir, config.bus.clients),
-            ),
+            ...(await hashedLogins(
+              deviceBusClients(
+                config.branch,
+                storedBusProfiles(config.dataDir, config.bus.clients),
+              ),
+            )),
           ],
           holdClients: true,
         },

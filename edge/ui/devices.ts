@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ModuleContext, SmartBranchError } from '../../core/index.ts';
+import { hashPassword, type ModuleContext, SmartBranchError } from '../../core/index.ts';
 import { type Devices, deviceBusClients, startDevices } from '../../devices/index.ts';
 import { checkProfile, type DeviceKind, type DeviceProfile } from '../../firmware-config/index.ts';
 import { type Channel, type DeviceState, deviceFilter } from '../../protocol/index.ts';
@@ -121,11 +121,11 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
   };
 
   /** The bus learns an added device's login now, not only at the next start. */
-  const admit = (profile: DeviceProfile) => {
+  const admit = async (profile: DeviceProfile) => {
     // A login the config provisions keeps the config's password.
     if (configured.some((client) => client.username === profile.bus.username)) return;
 
-    const [client] = deviceBusClients(options.branch, [profile]);
+    const [client] = await hashedLogins(deviceBusClients(options.branch, [profile]));
     if (client && !options.bus.addClient(client)) {
       log.warn(
         { device: profile.device, username: profile.bus.username },
@@ -210,7 +210,7 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
         throw new SmartBranchError('SB_ERR_CONFLICT', `device ${profile.device} exists`, 'device');
       }
       refuseTakenLogin(profile);
-      admit(profile);
+      await admit(profile);
       await launch(profile);
       save();
       log.info({ device: profile.device, kind: profile.kind }, 'device added from a profile');
@@ -224,7 +224,7 @@ export async function deviceConsole(options: DeviceConsoleOptions, context: Modu
       refuseTakenLogin(profile);
       const answer = await entry.devices.get(device)?.applyProfile(profile);
       if (answer?.status === 'ok') {
-        admit(profile);
+        await admit(profile);
         running.set(device, { ...entry, profile });
         save();
       }
@@ -262,6 +262,16 @@ export function storedProfiles(dataDir: string): DeviceProfile[] {
 
   const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown[];
   return raw.map((entry) => checked(entry));
+}
+
+/**
+ * The bus keeps only the scrypt hash of an added device's password; the device's own profile
+ * keeps the password, which it logs in with.
+ */
+export function hashedLogins<C extends { password: string }>(clients: C[]): Promise<C[]> {
+  return Promise.all(
+    clients.map(async (client) => ({ ...client, password: await hashPassword(client.password) })),
+  );
 }
 
 /**

@@ -32,6 +32,7 @@ export { type CameraDesk, cameraDesk, camerasWithZones } from './cameras.ts';
 export {
   type DeviceConsole,
   deviceConsole,
+  hashedLogins,
   storedBusProfiles,
   storedProfiles,
 } from './devices.ts';

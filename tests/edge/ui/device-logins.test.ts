@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../support/context.ts';
+import { eventually, tempDir } from '../../support/context.ts';
 import { buttonProfile, startUiGateway, type UiHarness } from './harness.ts';
 
 const folder = tempDir('sb-ui-logins-');
@@ -40,5 +40,19 @@ describe('devices added earlier, at start', () => {
       .filter((entry: { managed: boolean }) => entry.managed)
       .map((entry: { device: string }) => entry.device);
     expect(managed).toEqual(['button-7', 'button-9']);
+
+    // The bus keeps the stored device's password only as its scrypt hash, and still admits it.
+    const plain = gateway.context.lines.filter(
+      (line) => line.username === 'b9' && /plain text/.test(String(line.msg)),
+    );
+    expect(plain).toEqual([]);
+    const nine = await eventually(async () => {
+      const rows = await (await gateway?.api('/api/devices'))?.json();
+      return rows.find(
+        (entry: { device: string; state: string }) =>
+          entry.device === 'button-9' && entry.state !== 'unknown',
+      );
+    }, 'button-9 on the bus');
+    expect(nine.state).toBe('degraded');
   });
 });
