@@ -143,7 +143,8 @@ async function finishFleet(run: Finish) {
   const lag = run.fleet.lag();
   const served = await waitForCustomers(run.fleet, 120_000);
   for (const gateway of run.gateways) await gateway.flush();
-  const drained = await waitForFleetDrain(run.cloud, run.gateways, 30_000);
+  // A loaded box pulls slowly; the cloud is given two minutes before the run says it failed.
+  const drained = await waitForFleetDrain(run.cloud, run.gateways, 120_000);
   const summary = {
     branches: run.gateways.length,
     speed: Number(run.options.speed),
@@ -183,21 +184,34 @@ async function waitForCustomers(fleet: Fleet, timeoutMs: number) {
 /** Whether the cloud confirmed every record of every gateway before the real time ran out. */
 export async function waitForFleetDrain(cloud: Cloud, gateways: Gateway[], timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
+  let nextLine = Date.now() + 5000;
+  let behind: string[] = [];
   while (Date.now() < deadline) {
-    const { streams } = await cloud.stats();
-    const cursors = new Map(
-      streams.map((entry) => [`${entry.gateway} ${entry.stream}`, entry.cursor]),
-    );
-    const drained = gateways.every((gateway) =>
-      Stream.options.every(
-        (stream) =>
-          (cursors.get(`${gateway.stats().gateway} ${stream}`) ?? 0) >=
-          gateway.outbox.position(stream).lastSeq,
-      ),
-    );
-    if (drained) return true;
+    behind = await recordsBehind(cloud, gateways);
+    if (behind.length === 0) return true;
 
+    if (Date.now() >= nextLine) {
+      console.log(`waiting for the cloud to take ${behind.length} streams' last records`);
+      nextLine += 5000;
+    }
     await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   }
+  console.log(`not at the cloud in time: ${behind.slice(0, 10).join(', ')}`);
   return false;
+}
+
+/** `gateway stream: cursor/last` for each stream whose last record the cloud has not taken. */
+async function recordsBehind(cloud: Cloud, gateways: Gateway[]): Promise<string[]> {
+  const { streams } = await cloud.stats();
+  const cursors = new Map(
+    streams.map((entry) => [`${entry.gateway} ${entry.stream}`, entry.cursor]),
+  );
+  return gateways.flatMap((gateway) =>
+    Stream.options.flatMap((stream) => {
+      const name = `${gateway.stats().gateway} ${stream}`;
+      const cursor = cursors.get(name) ?? 0;
+      const last = gateway.outbox.position(stream).lastSeq;
+      return cursor >= last ? [] : [`${name}: ${cursor}/${last}`];
+    }),
+  );
 }
