@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Cloud, startCloud } from '../cloud/index.ts';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
-import { openStore, type Outbox, outbox } from '../edge/store/index.ts';
+import { type Outbox, openStore, outbox } from '../edge/store/index.ts';
 import { startUplink, UplinkConfig } from '../edge/uplink/index.ts';
 import { Stream } from '../protocol/index.ts';
 import { tempDir } from '../tests/support/context.ts';

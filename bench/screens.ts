@@ -2,8 +2,8 @@
 // reach every player. Run: npx tsx bench/screens.ts [players] [changes]
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'socket.io-client';
-import { tempDir } from '../tests/support/context.ts';
 import { startHarness } from '../tests/edge/screens/harness.ts';
+import { tempDir } from '../tests/support/context.ts';
 
 const players = Number(process.argv[2] ?? 20);
 const changes = Number(process.argv[3] ?? 50);

@@ -1,8 +1,8 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  collectProcessMetrics,
   ConfigError,
+  collectProcessMetrics,
   createLogger,
   createRegistry,
   type Logger,
@@ -13,8 +13,9 @@ import {
 /** The context of one long-running command: real clock, pino to stdout or a file, metrics. */
 export function processContext(name: string, logFile?: string): ModuleContext {
   const destination = logFile ? fileStream(logFile) : undefined;
-  const log = createLogger(destination ? { base: { process: name }, destination }
-    : { base: { process: name } });
+  const log = createLogger(
+    destination ? { base: { process: name }, destination } : { base: { process: name } },
+  );
   const registry = createRegistry({ process: name });
   collectProcessMetrics(registry);
   return { clock: scaledClock(), log, registry };
@@ -61,13 +62,16 @@ export function exitOnConfigError(err: unknown): never {
  * Starts a piece, turning the start-up failures a technician can fix (a port in use, a
  * folder not writable) into one line naming what to change, instead of a stack trace.
  */
-export async function startOrExplain<T>(piece: string, configFile: string,
-  start: () => Promise<T>): Promise<T> {
+export async function startOrExplain<T>(
+  piece: string,
+  configFile: string,
+  start: () => Promise<T>,
+): Promise<T> {
   try {
     return await start();
   } catch (err) {
     const failure = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    const where = failure.port ? `${failure.address ?? ''}:${failure.port}` : failure.path ?? '';
+    const where = failure.port ? `${failure.address ?? ''}:${failure.port}` : (failure.path ?? '');
     const hint = {
       EADDRINUSE: `is already in use: pick another port in ${configFile}`,
       EACCES: `is not allowed for this user: change it in ${configFile} or the permissions`,

@@ -42,8 +42,11 @@ function cursorOf(figures: StreamFigures, gateway: string, stream: StreamName) {
 }
 
 /** What every part did in the run, and whether each did its work. */
-export async function buildSummary(parts: Parts, startedAt: number,
-  versions: Record<string, string>) {
+export async function buildSummary(
+  parts: Parts,
+  startedAt: number,
+  versions: Record<string, string>,
+) {
   const gateway = parts.gateway.stats();
   const queue = gateway.queue ?? { issued: 0, served: 0, waiting: 0 };
   const camera = gateway.cameras[0];
@@ -51,19 +54,27 @@ export async function buildSummary(parts: Parts, startedAt: number,
   const records = await compareRecords(parts);
   const checks = [
     ...cameraChecks(parts.camera, camera),
-    { part: 'queue', ok: queue.issued > 0 && queue.served > 0,
-      detail: `tickets issued ${queue.issued}, served ${queue.served}` },
+    {
+      part: 'queue',
+      ok: queue.issued > 0 && queue.served > 0,
+      detail: `tickets issued ${queue.issued}, served ${queue.served}`,
+    },
     ...records.checks,
   ];
 
   return {
     ok: checks.every((check) => check.ok),
     seconds: Math.round((Date.now() - startedAt) / 1000),
-    camera: camera && { source: camera.source, backend: camera.backend,
-      framesProcessed: camera.framesProcessed, fps: Number(camera.fps.toFixed(2)),
-      clips: camera.clips },
-    peoplePerClip: Object.fromEntries(Object.entries(camera?.clips ?? {})
-      .map(([clip, figures]) => [clip, figures.maxPeople])),
+    camera: camera && {
+      source: camera.source,
+      backend: camera.backend,
+      framesProcessed: camera.framesProcessed,
+      fps: Number(camera.fps.toFixed(2)),
+      clips: camera.clips,
+    },
+    peoplePerClip: Object.fromEntries(
+      Object.entries(camera?.clips ?? {}).map(([clip, figures]) => [clip, figures.maxPeople]),
+    ),
     tickets: { issued: queue.issued, served: queue.served, waiting: queue.waiting },
     simulator,
     prospects: parts.prospects?.totals() ?? null,
@@ -77,19 +88,25 @@ export async function buildSummary(parts: Parts, startedAt: number,
 function cameraChecks(choice: CameraChoice, camera: CameraStats | undefined): Check[] {
   if (!camera) return [{ part: 'sensing', ok: false, detail: 'no camera ran' }];
 
-  const frames = { part: 'sensing', ok: camera.framesProcessed > 0,
-    detail: `${camera.framesProcessed} frames from ${camera.source} at ${camera.fps.toFixed(2)} fps` };
+  const frames = {
+    part: 'sensing',
+    ok: camera.framesProcessed > 0,
+    detail: `${camera.framesProcessed} frames from ${camera.source} at ${camera.fps.toFixed(2)} fps`,
+  };
   if (choice.kind === 'synthetic' || choice.kind === 'url') return [frames];
 
   const clips = Object.entries(camera.clips);
   const empty = clips.filter(([, figures]) => figures.frames > 0 && figures.maxPeople === 0);
-  return [frames, {
-    part: 'people',
-    ok: clips.length > 0 && empty.length === 0,
-    detail: empty.length
-      ? `no person seen in ${empty.map(([clip]) => clip).join(', ')}`
-      : `people seen in ${clips.map(([clip, f]) => `${clip} (${f.maxPeople})`).join(', ')}`,
-  }];
+  return [
+    frames,
+    {
+      part: 'people',
+      ok: clips.length > 0 && empty.length === 0,
+      detail: empty.length
+        ? `no person seen in ${empty.map(([clip]) => clip).join(', ')}`
+        : `people seen in ${clips.map(([clip, f]) => `${clip} (${f.maxPeople})`).join(', ')}`,
+    },
+  ];
 }
 
 /** The cloud must hold exactly the gateway's records up to its cursor: same seqs, same data. */
@@ -107,8 +124,11 @@ async function compareRecords(parts: Parts) {
     const same = pulled.length === cursor && isDeepStrictEqual(pulled, local.slice(0, cursor));
 
     figures[stream] = { stored, pulled: pulled.length, cursor };
-    checks.push({ part: `uplink ${stream}`, ok: same && cursor === stored,
-      detail: `gateway stored ${stored}, cloud pulled ${pulled.length} up to cursor ${cursor}` });
+    checks.push({
+      part: `uplink ${stream}`,
+      ok: same && cursor === stored,
+      detail: `gateway stored ${stored}, cloud pulled ${pulled.length} up to cursor ${cursor}`,
+    });
   }
 
   const total = Object.values(figures).reduce((sum, entry) => sum + entry.stored, 0);

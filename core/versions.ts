@@ -60,7 +60,10 @@ export const smartbranchVersion = ownManifest.version;
 
 /** The version of SmartBranch, Node.js and every component that does the work. */
 export function componentVersions(): Record<string, string> {
-  const versions: Record<string, string> = { smartbranch: smartbranchVersion, node: process.version };
+  const versions: Record<string, string> = {
+    smartbranch: smartbranchVersion,
+    node: process.version,
+  };
   for (const name of components) {
     try {
       versions[name] = packageVersion(name);

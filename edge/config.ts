@@ -4,10 +4,10 @@ import { AutomationConfig } from './automation/index.ts';
 import { BusClient } from './bus/index.ts';
 import { KioskLeadOptions } from './leads/index.ts';
 import { QueueConfig } from './queue/index.ts';
-import { OutboxLimits } from './store/index.ts';
 import { KioskSetting } from './queue/web/index.ts';
 import { ScreensConfig } from './screens/index.ts';
 import { CameraConfig } from './sensing/index.ts';
+import { OutboxLimits } from './store/index.ts';
 import { Technician } from './ui/index.ts';
 import { UplinkConfig } from './uplink/index.ts';
 

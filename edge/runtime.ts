@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type express from 'express';
 import {
   ConfigError,
   type ErrorCode,

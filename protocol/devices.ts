@@ -51,7 +51,12 @@ export const PrinterJob = z.strictObject({
   service: Text(120).min(1),
   number: Text(16).min(1),
   /** Expected wait in whole minutes; absent: the line is left out. */
-  waitMinutes: z.number().int().nonnegative().max(24 * 60).optional(),
+  waitMinutes: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(24 * 60)
+    .optional(),
   /** Tickets ahead of this one; absent: the line is left out. */
   ahead: z.number().int().nonnegative().optional(),
   /** What the QR code holds, e.g. the ticket's follow-up page. Absent: no code. */

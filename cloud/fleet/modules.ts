@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import {
   encodeMessage,
@@ -6,7 +7,6 @@ import {
   type ModulesRunning,
   topic,
 } from '../../protocol/index.ts';
-import type { Kysely } from 'kysely';
 import { type ControlDb, controlDb } from '../campaigns/schema.ts';
 import type { Database } from '../store/index.ts';
 import type { CloudBroker } from './broker.ts';

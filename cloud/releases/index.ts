@@ -8,5 +8,5 @@ export {
   type RolloutSummary,
   rolloutStatus,
 } from './rollouts.ts';
-export { type ReleaseDb, releaseDb } from './tables.ts';
 export { maxBundleBytes, type ReleaseDeps, releaseRoutes } from './routes.ts';
+export { type ReleaseDb, releaseDb } from './tables.ts';

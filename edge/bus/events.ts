@@ -1,5 +1,5 @@
 import type { Aedes } from 'aedes';
-import { Counter, metric, type Logger, type Registry } from '../../core/index.ts';
+import { Counter, type Logger, metric, type Registry } from '../../core/index.ts';
 
 /**
  * The broker's own events, logged in one place and counted: a client's errors and keep-alive
@@ -11,12 +11,27 @@ export function attachBrokerEvents(
   registry: Registry,
   counts: { messagesIn: number },
 ): void {
-  const clientErrors = metric(registry, 'sb_bus_client_errors_total', (registers) =>
-    new Counter({ name: 'sb_bus_client_errors_total', help: 'Client errors on the local bus',
-      labelNames: ['kind'], registers }));
-  const published = metric(registry, 'sb_bus_messages_in_total', (registers) =>
-    new Counter({ name: 'sb_bus_messages_in_total', help: 'Messages published by clients',
-      registers }));
+  const clientErrors = metric(
+    registry,
+    'sb_bus_client_errors_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_bus_client_errors_total',
+        help: 'Client errors on the local bus',
+        labelNames: ['kind'],
+        registers,
+      }),
+  );
+  const published = metric(
+    registry,
+    'sb_bus_messages_in_total',
+    (registers) =>
+      new Counter({
+        name: 'sb_bus_messages_in_total',
+        help: 'Messages published by clients',
+        registers,
+      }),
+  );
 
   broker.on('clientError', (client, err) => {
     clientErrors.inc({ kind: 'client' });

@@ -1,5 +1,5 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { SmartBranchError, isPasswordHash } from '../../core/index.ts';
+import { isPasswordHash, SmartBranchError } from '../../core/index.ts';
 import { branchFilter } from '../../protocol/index.ts';
 import type { BusClient } from './acl.ts';
 

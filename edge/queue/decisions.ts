@@ -7,9 +7,9 @@ import {
 } from '../../core/index.ts';
 import type { QueueCounterCommand, QueueEvent, QueueIssue, Ticket } from '../../protocol/index.ts';
 import type { Db } from '../store/index.ts';
-import type { QueueConfig, QueueService } from './config.ts';
 import { announcementsFor } from './announce.ts';
 import type { AppointmentBook } from './appointments.ts';
+import type { QueueConfig, QueueService } from './config.ts';
 import { localDay } from './day.ts';
 import type { CounterRow, Ledger } from './ledger.ts';
 

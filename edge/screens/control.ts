@@ -84,13 +84,11 @@ export function control(parts: ControlParts): Control {
     screen: (id) => library.screen(id),
     screenList: () => {
       const online = hub.online();
-      return library
-        .screens()
-        .map((screen) => ({
-          ...screen,
-          players: online.get(screen.id) ?? 0,
-          online: (online.get(screen.id) ?? 0) > 0,
-        }));
+      return library.screens().map((screen) => ({
+        ...screen,
+        players: online.get(screen.id) ?? 0,
+        online: (online.get(screen.id) ?? 0) > 0,
+      }));
     },
     registerScreen(screen) {
       library.saveScreen(screen, 'local');

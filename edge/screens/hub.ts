@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Clock, Timer } from '../../core/index.ts';
 import type { ScreenRegistration } from '../../protocol/index.ts';
 import type { Programme } from './model.ts';
-import type { Pairing, PairedPlayer } from './pairing.ts';
+import type { PairedPlayer, Pairing } from './pairing.ts';
 import { PlayReport } from './proof.ts';
 
 /** The socket.io path of the player channel, under the module's own prefix. */

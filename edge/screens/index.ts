@@ -26,10 +26,10 @@ import { subscribeScreens } from './wiring.ts';
 
 export { ScreensConfig } from './config.ts';
 export type { Control } from './control.ts';
-export { Content, Playlist } from './model.ts';
-export type { Programme, ProgrammeItem } from './model.ts';
-export type { PairingCode } from './pairing.ts';
 export { socketPath } from './hub.ts';
+export type { Programme, ProgrammeItem } from './model.ts';
+export { Content, Playlist } from './model.ts';
+export type { PairingCode } from './pairing.ts';
 export { shippedThemeIds, ThemePack } from './themes.ts';
 
 export interface ScreensOptions {

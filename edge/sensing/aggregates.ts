@@ -7,8 +7,8 @@ import type {
   UplinkRecord,
 } from '../../protocol/index.ts';
 import type { Visit, ZoneEvents } from './events.ts';
-import type { FrameOutcome } from './pipeline.ts';
 import { type HourAggregator, hourAggregator } from './hours.ts';
+import type { FrameOutcome } from './pipeline.ts';
 import type { CountingLine, Zone, ZoneFile } from './zones.ts';
 
 /** A record for the outbox, before the outbox numbers it. */

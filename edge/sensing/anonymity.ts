@@ -5,7 +5,13 @@ import type { Demographics } from './faces.ts';
 export const defaultK = 5;
 
 const bands: readonly KnownAgeBand[] = [
-  'under 18', '18-24', '25-34', '35-44', '45-54', '55-64', '65+',
+  'under 18',
+  '18-24',
+  '25-34',
+  '35-44',
+  '45-54',
+  '55-64',
+  '65+',
 ];
 
 interface Range {
@@ -28,8 +34,11 @@ export function anonymousAges(
     .map((band, index) => ({ from: index, to: index, people: counts[band] ?? 0 }))
     .filter((range) => range.people > 0);
 
-  for (let small = smallestUnder(ranges, k); small >= 0 && ranges.length > 1;
-    small = smallestUnder(ranges, k)) {
+  for (
+    let small = smallestUnder(ranges, k);
+    small >= 0 && ranges.length > 1;
+    small = smallestUnder(ranges, k)
+  ) {
     mergeWithNeighbour(ranges, small);
   }
 

@@ -12,10 +12,10 @@ import {
   type FrameLineage,
 } from './aggregates.ts';
 import type { CameraConfig } from './config.ts';
+import type { ZoneEvents } from './events.ts';
 import { zonePublisher } from './live.ts';
 import type { SensingMetrics } from './metrics.ts';
 import { type MinuteAggregator, minuteAggregator } from './minutes.ts';
-import type { ZoneEvents } from './events.ts';
 import type { FrameOutcome } from './pipeline.ts';
 import type { ZoneFile } from './zones.ts';
 

@@ -1,8 +1,8 @@
 import type { KnownAgeBand, Lineage } from '../../protocol/index.ts';
 import type { AggregatorOptions, AudienceRecord, FrameLineage } from './aggregates.ts';
 import { anonymousAges, anonymousGenders, defaultK } from './anonymity.ts';
-import type { Demographics } from './faces.ts';
 import type { Move } from './events.ts';
+import type { Demographics } from './faces.ts';
 import type { FrameOutcome } from './pipeline.ts';
 import type { ZoneFile } from './zones.ts';
 

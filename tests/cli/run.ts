@@ -13,15 +13,22 @@ export interface Running {
 }
 
 /** Runs `smartbranch ...args` as its own process, as a technician would. */
-export function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}):
-  Running {
+export function run(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Running {
   const child = spawn(process.execPath, [bin, ...args], {
-    cwd: options.cwd, env: { ...process.env, SB_LOG_LEVEL: 'warn', ...options.env },
+    cwd: options.cwd,
+    env: { ...process.env, SB_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout?.on('data', (chunk) => { text += chunk; });
-  child.stderr?.on('data', (chunk) => { text += chunk; });
+  child.stdout?.on('data', (chunk) => {
+    text += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    text += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
   return {
@@ -46,8 +53,10 @@ export function run(args: string[], options: { cwd?: string; env?: NodeJS.Proces
 }
 
 /** Runs a command to its end and gives its exit code and output. */
-export async function runToEnd(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv;
-  input?: string } = {}) {
+export async function runToEnd(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+) {
   const running = run(args, options);
   running.child.stdin?.end(options.input ?? '');
   const code = await new Promise<number | null>((resolve) => running.child.once('exit', resolve));

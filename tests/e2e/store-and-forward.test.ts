@@ -12,8 +12,8 @@ import {
   startSimulator,
 } from '../../simulator/index.ts';
 import { eventually, tempDir, testContext } from '../support/context.ts';
-import { freePort } from '../support/services.ts';
 import { type PrivateMosquitto, privateMosquitto } from '../support/mosquitto.ts';
+import { freePort } from '../support/services.ts';
 import { type TcpProxy, tcpProxy } from '../support/tcp-proxy.ts';
 import { killAll, type Piece, type SharedClock, startPiece } from './pieces.ts';
 

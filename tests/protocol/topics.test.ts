@@ -18,8 +18,11 @@ describe('topics', () => {
     expect(name.split('/')).toHaveLength(6);
     expect(name).not.toMatch(/[+#\u0000]/);
     expect(name.split('/').some((level) => level.startsWith('$'))).toBe(false);
-    expect(parseTopic(name)).toEqual({ channel: 'deviceState', branch: 'b1',
-      params: { device: id } });
+    expect(parseTopic(name)).toEqual({
+      channel: 'deviceState',
+      branch: 'b1',
+      params: { device: id },
+    });
   });
 
   it('refuses an empty id or one with a control character, naming it', () => {
@@ -29,16 +32,21 @@ describe('topics', () => {
 
   it('gives each device a subscription that matches no other device', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 1,
-        maxLength: 20 }), (a, b) => {
-        fc.pre(a !== b && isUsable(a) && isUsable(b));
-        const filter = deviceFilter('b1', a);
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 20 }),
+        fc.string({ minLength: 1, maxLength: 20 }),
+        (a, b) => {
+          fc.pre(a !== b && isUsable(a) && isUsable(b));
+          const filter = deviceFilter('b1', a);
 
-        expect(topicMatches(filter, topic('deviceTelemetry', { branch: 'b1', device: a })))
-          .toBe(true);
-        expect(topicMatches(filter, topic('deviceTelemetry', { branch: 'b1', device: b })))
-          .toBe(false);
-      }),
+          expect(topicMatches(filter, topic('deviceTelemetry', { branch: 'b1', device: a }))).toBe(
+            true,
+          );
+          expect(topicMatches(filter, topic('deviceTelemetry', { branch: 'b1', device: b }))).toBe(
+            false,
+          );
+        },
+      ),
     );
   });
 

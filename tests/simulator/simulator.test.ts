@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../core/index.ts';
+import { decodeMessage, topicFilter } from '../../protocol/index.ts';
 import {
   type Simulator,
   SimulatorConfig,
@@ -8,8 +9,7 @@ import {
   simulatorBusClients,
   startSimulator,
 } from '../../simulator/index.ts';
-import { type Gateway, startGateway, branch } from '../edge/queue/harness.ts';
-import { decodeMessage, topicFilter } from '../../protocol/index.ts';
+import { branch, type Gateway, startGateway } from '../edge/queue/harness.ts';
 import { eventually, manualClock, tempDir, testContext } from '../support/context.ts';
 
 const simulatorInput = (seed: number): SimulatorConfigInput => ({

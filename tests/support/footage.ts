@@ -1,6 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 
 /** The shared clips sit beside the checkout; tests read them there and never copy them in. */
 export const footageDir = fileURLToPath(new URL('../../../shared/data/video/', import.meta.url));

@@ -1,4 +1,4 @@
-import { createServer, type Socket, connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 /**
  * What the link does. `drop`: every connection cut, new ones refused. `stall`: bytes held

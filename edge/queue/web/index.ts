@@ -14,7 +14,7 @@ import type { Bus } from '../../bus/index.ts';
 import type { Queue, QueueConfig } from '../index.ts';
 import { errorHandler, type PairedScreens, parse } from './http.ts';
 import { pageStrings } from './i18n.ts';
-import { type KioskSetting, type LeadCounter, kioskRoutes } from './kiosk.ts';
+import { type KioskSetting, kioskRoutes, type LeadCounter } from './kiosk.ts';
 import { startLive } from './live.ts';
 import { type PageKind, pagePolicy, pageShell } from './pages.ts';
 import { technicianRoutes } from './rest.ts';

@@ -1,4 +1,4 @@
-import { type Language, translator } from '../i18n.ts';
+import { translator } from '../i18n.ts';
 import { type PageView, technicianPage } from './layout.ts';
 
 type T = (key: string) => string;

@@ -141,7 +141,9 @@ describe('publishing', () => {
     ]);
     const page = await marketer.get('/campaigns/spring/rollout?lang=en');
     const chinese = await marketer.get('/campaigns/spring/rollout?lang=zh');
-    expect(page.text).toMatch(/<tr data-branch="north#1">[\s\S]*data-state="applied"[^>]*>applied</);
+    expect(page.text).toMatch(
+      /<tr data-branch="north#1">[\s\S]*data-state="applied"[^>]*>applied</,
+    );
     expect(chinese.text).toContain('lang="zh-CN"');
     expect(chinese.text).toMatch(/data-state="applied"[^>]*>已生效</);
     expect(chinese.text).toContain('name="viewport"');

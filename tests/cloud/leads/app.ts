@@ -1,12 +1,12 @@
 import express from 'express';
 import helmet from 'helmet';
-import { leadsRoutes } from '../../../cloud/api/leads.ts';
 import { authRoutes, loadUser } from '../../../cloud/api/auth.ts';
 import { errorHandler, notFound } from '../../../cloud/api/errors.ts';
 import { listen } from '../../../cloud/api/index.ts';
+import { leadsRoutes } from '../../../cloud/api/leads.ts';
 import { CloudConfig } from '../../../cloud/config.ts';
 import { testConfig } from '../support.ts';
-import { type LeadsFixture, password, type Person } from './fixture.ts';
+import { type LeadsFixture, type Person, password } from './fixture.ts';
 
 /** The HQ app as createApp builds it, with the leads routes mounted, on a port of its own. */
 export async function leadsServer(fixture: LeadsFixture) {

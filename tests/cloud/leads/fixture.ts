@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hashPassword } from '../../../core/index.ts';
 import {
   createKeyring,
   createLeads,
@@ -8,6 +7,7 @@ import {
 } from '../../../cloud/leads/index.ts';
 import { openStore } from '../../../cloud/store/index.ts';
 import { createUser, type Role } from '../../../cloud/users/index.ts';
+import { hashPassword } from '../../../core/index.ts';
 import {
   loggingContext,
   postgresTarget,

@@ -8,9 +8,9 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkQrToken } from '../../../cloud/leads/index.ts';
 import { shareVideo } from '../../../cloud/leads/video.ts';
+import { chromiumArgs } from '../../support/browser.ts';
 import { leadsServer } from './app.ts';
 import { type LeadsFixture, leadsFixture } from './fixture.ts';
-import { chromiumArgs } from '../../support/browser.ts';
 
 // jsqr's types declare an ES default export that its CommonJS build does not have.
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;

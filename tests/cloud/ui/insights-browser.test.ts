@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringRows } from '../../../cloud/api/insights-tables.ts';
 import { type Cloud, startCloud } from '../../../cloud/index.ts';
 import { type CatchmentProfile, toCsv } from '../../../cloud/insights/index.ts';
+import { chromiumArgs } from '../../support/browser.ts';
 import { adminPassword, tempFolder, testConfig, testContext } from '../support.ts';
 import { seedBranches, seedNow, seedStore } from './seed.ts';
-import { chromiumArgs } from '../../support/browser.ts';
 
 interface ApiBody {
   campaigns: Array<{ key: string } & Record<string, unknown>>;

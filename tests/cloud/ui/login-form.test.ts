@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../../../cloud/index.ts';
-import { adminPassword, tempFolder, testConfig, testContext } from '../support.ts';
 import { chromiumArgs } from '../../support/browser.ts';
+import { adminPassword, tempFolder, testConfig, testContext } from '../support.ts';
 
 const chromiumFile = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const folder = tempFolder('sb-hq-login-');
@@ -19,10 +19,15 @@ afterAll(async () => {
 // `Origin: null`, which the cross-site check refused, so nobody could sign in by hand.
 describe.skipIf(!existsSync(chromiumFile))('the HQ sign-in form in chromium', () => {
   it('signs an admin in from the form itself and shows the branches', async () => {
-    cloud = await startCloud(testConfig({ dialect: 'sqlite',
-      url: `sqlite:${join(folder.path, 'cloud.db')}` }), testContext());
+    cloud = await startCloud(
+      testConfig({ dialect: 'sqlite', url: `sqlite:${join(folder.path, 'cloud.db')}` }),
+      testContext(),
+    );
     const browser = await chromium.launchPersistentContext(join(folder.path, 'profile'), {
-      executablePath: chromiumFile, headless: true, args: chromiumArgs });
+      executablePath: chromiumFile,
+      headless: true,
+      args: chromiumArgs,
+    });
     const page = await browser.newPage();
 
     await page.goto(`${cloud.httpUrl}/`);

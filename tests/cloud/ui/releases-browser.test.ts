@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../../../cloud/index.ts';
 import { catalogues } from '../../../cloud/ui/index.ts';
 import { buildBundle } from '../../../deploy/index.ts';
-import { chromiumArgs, chromiumPath } from '../../support/browser.ts';
 import { tinyPackage } from '../../deploy/fixtures.ts';
+import { chromiumArgs, chromiumPath } from '../../support/browser.ts';
 import { adminPassword, sqliteTarget, tempFolder, testConfig, testContext } from '../support.ts';
 
 const branches = ['harbour', 'market', 'station', 'campus'].map((id) => ({

@@ -22,12 +22,24 @@ beforeAll(async () => {
       branch,
       port: 0,
       clients: [
-        { username: 'door/3', password: 'pw-door', publish: [deviceFilter(branch, 'door/3')],
-          subscribe: [] },
-        { username: 'cam+1', password: 'pw-cam', publish: [deviceFilter(branch, 'cam+1')],
-          subscribe: [deviceFilter(branch, 'cam+1')] },
-        { username: 'board', password: 'pw-board', publish: [],
-          subscribe: [topicFilter('queueState', { branch })] },
+        {
+          username: 'door/3',
+          password: 'pw-door',
+          publish: [deviceFilter(branch, 'door/3')],
+          subscribe: [],
+        },
+        {
+          username: 'cam+1',
+          password: 'pw-cam',
+          publish: [deviceFilter(branch, 'cam+1')],
+          subscribe: [deviceFilter(branch, 'cam+1')],
+        },
+        {
+          username: 'board',
+          password: 'pw-board',
+          publish: [],
+          subscribe: [topicFilter('queueState', { branch })],
+        },
       ],
     },
     context,
@@ -42,11 +54,18 @@ const connect = (username: string, password: string) =>
 describe('local bus', () => {
   it('delivers a device message that passes its schema to an in-process module', async () => {
     const received: DeviceTelemetry[] = [];
-    const off = await bus.subscribe('deviceTelemetry', {}, (message) => void received.push(message));
+    const off = await bus.subscribe(
+      'deviceTelemetry',
+      {},
+      (message) => void received.push(message),
+    );
     const door = await connect('door/3', 'pw-door');
 
-    await door.publishAsync(topic('deviceTelemetry', { branch, device: 'door/3' }),
-      JSON.stringify(telemetry('door/3')), { qos: 1 });
+    await door.publishAsync(
+      topic('deviceTelemetry', { branch, device: 'door/3' }),
+      JSON.stringify(telemetry('door/3')),
+      { qos: 1 },
+    );
     await eventually(() => received.length === 1, 'the telemetry');
 
     expect(received[0]).toEqual(telemetry('door/3'));
@@ -54,11 +73,14 @@ describe('local bus', () => {
     await off();
   });
 
-  it('hands a device\'s QoS 1 message to each module once, before its acknowledgement', async () => {
+  it("hands a device's QoS 1 message to each module once, before its acknowledgement", async () => {
     const order: string[] = [];
     const first = await bus.subscribe('deviceTelemetry', {}, () => void order.push('first'));
-    const second = await bus.subscribe('deviceTelemetry', { device: 'door/3' }, () =>
-      void order.push('second'));
+    const second = await bus.subscribe(
+      'deviceTelemetry',
+      { device: 'door/3' },
+      () => void order.push('second'),
+    );
     const door = await connect('door/3', 'pw-door');
     const name = topic('deviceTelemetry', { branch, device: 'door/3' });
 
@@ -78,7 +100,11 @@ describe('local bus', () => {
 
   it('refuses a malformed message with one counted log line and keeps running', async () => {
     const received: unknown[] = [];
-    const off = await bus.subscribe('deviceTelemetry', {}, (message) => void received.push(message));
+    const off = await bus.subscribe(
+      'deviceTelemetry',
+      {},
+      (message) => void received.push(message),
+    );
     const door = await connect('door/3', 'pw-door');
     const name = topic('deviceTelemetry', { branch, device: 'door/3' });
     const before = bus.stats().rejected;
@@ -105,13 +131,19 @@ describe('local bus', () => {
 
   it('closes the connection of a device publishing outside its own topics', async () => {
     const received: unknown[] = [];
-    const off = await bus.subscribe('deviceTelemetry', { device: 'cam+1' },
-      (message) => void received.push(message));
+    const off = await bus.subscribe(
+      'deviceTelemetry',
+      { device: 'cam+1' },
+      (message) => void received.push(message),
+    );
     const door = await connect('door/3', 'pw-door');
     const closed = new Promise<void>((resolve) => door.once('close', () => resolve()));
 
-    door.publish(topic('deviceTelemetry', { branch, device: 'cam+1' }),
-      JSON.stringify(telemetry('cam+1')), { qos: 1 });
+    door.publish(
+      topic('deviceTelemetry', { branch, device: 'cam+1' }),
+      JSON.stringify(telemetry('cam+1')),
+      { qos: 1 },
+    );
     await closed;
 
     expect(received).toEqual([]);
@@ -147,21 +179,47 @@ describe('local bus', () => {
 
 describe('refused requests', () => {
   it('answers a kiosk request that fails its schema, naming the field', async () => {
-    const kioskBus = await startBus({ branch, port: 0, clients: [{ username: 'kiosk',
-      password: 'pw-kiosk', publish: [topic('queueIssue', { branch })],
-      subscribe: [topic('reply', { branch, client: 'kiosk-1' })] }] }, context);
-    const kiosk = await mqtt.connectAsync(kioskBus.url, { username: 'kiosk', password: 'pw-kiosk',
-      reconnectPeriod: 0 });
+    const kioskBus = await startBus(
+      {
+        branch,
+        port: 0,
+        clients: [
+          {
+            username: 'kiosk',
+            password: 'pw-kiosk',
+            publish: [topic('queueIssue', { branch })],
+            subscribe: [topic('reply', { branch, client: 'kiosk-1' })],
+          },
+        ],
+      },
+      context,
+    );
+    const kiosk = await mqtt.connectAsync(kioskBus.url, {
+      username: 'kiosk',
+      password: 'pw-kiosk',
+      reconnectPeriod: 0,
+    });
     const replies: unknown[] = [];
     kiosk.on('message', (_name, payload) => replies.push(JSON.parse(payload.toString())));
     await kiosk.subscribeAsync(topic('reply', { branch, client: 'kiosk-1' }));
 
-    await kiosk.publishAsync(topic('queueIssue', { branch }), JSON.stringify({
-      requestId: 'r-9', replyTo: 'kiosk-1', service: 'cash', source: 'teleport' }), { qos: 1 });
+    await kiosk.publishAsync(
+      topic('queueIssue', { branch }),
+      JSON.stringify({
+        requestId: 'r-9',
+        replyTo: 'kiosk-1',
+        service: 'cash',
+        source: 'teleport',
+      }),
+      { qos: 1 },
+    );
     await eventually(() => replies.length === 1, 'the refusal');
 
-    expect(replies[0]).toMatchObject({ correlationId: 'r-9', status: 'error',
-      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'source' } });
+    expect(replies[0]).toMatchObject({
+      correlationId: 'r-9',
+      status: 'error',
+      error: { code: 'SB_ERR_INVALID_MESSAGE', path: 'source' },
+    });
     await kiosk.endAsync();
     await kioskBus.close();
   });
@@ -169,15 +227,36 @@ describe('refused requests', () => {
 
 describe('clients held until the modules subscribe', () => {
   it('acknowledges a press sent before admission only once a subscriber has it', async () => {
-    const heldBus = await startBus({ branch, port: 0, holdClients: true, clients: [{
-      username: 'door/3', password: 'pw-door', publish: [deviceFilter(branch, 'door/3')],
-      subscribe: [] }] }, context);
-    const door = mqtt.connect(heldBus.url, { username: 'door/3', password: 'pw-door',
-      reconnectPeriod: 0, clientId: 'door/3' });
+    const heldBus = await startBus(
+      {
+        branch,
+        port: 0,
+        holdClients: true,
+        clients: [
+          {
+            username: 'door/3',
+            password: 'pw-door',
+            publish: [deviceFilter(branch, 'door/3')],
+            subscribe: [],
+          },
+        ],
+      },
+      context,
+    );
+    const door = mqtt.connect(heldBus.url, {
+      username: 'door/3',
+      password: 'pw-door',
+      reconnectPeriod: 0,
+      clientId: 'door/3',
+    });
     const acknowledged: boolean[] = [];
     // Sent at once: MQTT.js keeps it until the CONNACK, which a held client does not get.
-    door.publish(topic('deviceTelemetry', { branch, device: 'door/3' }),
-      JSON.stringify(telemetry('door/3')), { qos: 1 }, (err) => acknowledged.push(!err));
+    door.publish(
+      topic('deviceTelemetry', { branch, device: 'door/3' }),
+      JSON.stringify(telemetry('door/3')),
+      { qos: 1 },
+      (err) => acknowledged.push(!err),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(door.connected).toBe(false);
 
@@ -189,8 +268,11 @@ describe('clients held until the modules subscribe', () => {
 
     expect(acknowledged).toEqual([true]);
     expect(received).toEqual([telemetry('door/3')]);
-    expect(context.lines.filter((line) => line.msg === 'local bus admitting clients')
-      .map((line) => line.held)).toEqual([1]);
+    expect(
+      context.lines
+        .filter((line) => line.msg === 'local bus admitting clients')
+        .map((line) => line.held),
+    ).toEqual([1]);
     await door.endAsync();
     await heldBus.close();
   });

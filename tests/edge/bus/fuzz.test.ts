@@ -11,8 +11,8 @@ import {
   topic,
   topicTemplates,
 } from '../../../protocol/index.ts';
-import { tempDir, testContext } from '../../support/context.ts';
 import { samples } from '../../protocol/samples.ts';
+import { tempDir, testContext } from '../../support/context.ts';
 
 const branch = 'fuzz-branch';
 const dir = tempDir('sb-fuzz-');

@@ -43,7 +43,10 @@ async function writeGatewayConfig(port: number) {
         },
       ],
     },
-    queue: { timeZone: 'Asia/Shanghai', services: [{ id: 'cash', name: 'Cash', prefix: 'A', targetWaitMinutes: 10 }] },
+    queue: {
+      timeZone: 'Asia/Shanghai',
+      services: [{ id: 'cash', name: 'Cash', prefix: 'A', targetWaitMinutes: 10 }],
+    },
   };
   const file = join(folder.path, 'gateway.json');
   writeFileSync(file, JSON.stringify(config));

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { type BusClient, type Bus, startBus } from '../../../edge/bus/index.ts';
+import type { Clock } from '../../../core/index.ts';
+import { type Bus, type BusClient, startBus } from '../../../edge/bus/index.ts';
 import {
   type Queue,
   QueueConfig,
@@ -7,10 +8,9 @@ import {
   startQueue,
 } from '../../../edge/queue/index.ts';
 import { openStore, type Store } from '../../../edge/store/index.ts';
+import { DeviceProfile } from '../../../firmware-config/index.ts';
 import type { QueueMinute } from '../../../protocol/index.ts';
 import { type CapturedContext, testContext } from '../../support/context.ts';
-import type { Clock } from '../../../core/index.ts';
-import { DeviceProfile } from '../../../firmware-config/index.ts';
 
 export const branch = 'branch/7';
 /** The paired web kiosks of the killed gateway process (fixtures/gateway-process.ts). */

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSmartBranchError } from '../../../core/index.ts';
 import { type Bus, startBus } from '../../../edge/bus/index.ts';
 import { QueueConfig, type QueueConfigInput, startQueue } from '../../../edge/queue/index.ts';
 import { openStore } from '../../../edge/store/index.ts';
-import { isSmartBranchError } from '../../../core/index.ts';
 import type { Ticket } from '../../../protocol/index.ts';
 import { manualClock, tempDir, testContext } from '../../support/context.ts';
 import { branch } from './harness.ts';

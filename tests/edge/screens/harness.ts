@@ -6,8 +6,8 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { Clock } from '../../../core/index.ts';
 import { type Bus, startBus } from '../../../edge/bus/index.ts';
 import {
-  ScreensConfig,
   type Screens,
+  ScreensConfig,
   socketPath,
   startScreens,
 } from '../../../edge/screens/index.ts';

@@ -1,10 +1,10 @@
+import type { Programme } from '../../../edge/screens/model.ts';
+import { Playlist } from '../../../edge/screens/model.ts';
 import {
   type ActiveOverride,
   resolveProgramme,
   type ScreenInfo,
 } from '../../../edge/screens/schedule.ts';
-import { Playlist } from '../../../edge/screens/model.ts';
-import type { Programme } from '../../../edge/screens/model.ts';
 
 export const screen: ScreenInfo = { id: 'tv-1', zone: 'waiting', role: 'signage' };
 

@@ -62,8 +62,13 @@ interface Step {
 function run(steps: Step[], fps = 2, startMs = 0) {
   const records: AudienceRecord[] = [];
   const analyser = createAnalyser(zones, { frameSeconds: 1 / fps, history: false });
-  const aggregates = aggregator({ camera: 'cam1', source: 'footage', zones, frameSeconds: 1 / fps,
-    record: (record) => records.push(record) });
+  const aggregates = aggregator({
+    camera: 'cam1',
+    source: 'footage',
+    zones,
+    frameSeconds: 1 / fps,
+    record: (record) => records.push(record),
+  });
   let at = startMs;
   steps.forEach((step, index) => {
     at = startMs + (index * 1000) / fps;
@@ -86,8 +91,9 @@ function run(steps: Step[], fps = 2, startMs = 0) {
 const emptyOutcome = { zonePeople: {}, zoneLooking: {}, crossings: [], confidence: 1 };
 
 const ofKind = <K extends AudienceRecord['kind']>(records: AudienceRecord[], kind: K) =>
-  records.filter((record) => record.kind === kind).map((record) => record.data as
-    Extract<UplinkRecord, { kind: K }>['data']);
+  records
+    .filter((record) => record.kind === kind)
+    .map((record) => record.data as Extract<UplinkRecord, { kind: K }>['data']);
 
 describe('minute aggregates per zone and line', () => {
   it('counts a 3-minute wait as one entry, one exit and one visit in the 2–5 minute bucket', () => {
@@ -120,20 +126,31 @@ describe('minute aggregates per zone and line', () => {
     for (let frame = 0; frame < 14; frame++) steps.push({ boxes: [person(0.5, 0.5)] });
     steps.push({ boxes: [] }, { boxes: [] }, { boxes: [] }, { boxes: [] });
 
-    const pavement = ofKind(run(steps), 'audience.zone-minute').filter((r) => r.zone === 'pavement');
+    const pavement = ofKind(run(steps), 'audience.zone-minute').filter(
+      (r) => r.zone === 'pavement',
+    );
     expect(pavement).toHaveLength(1);
     expect(pavement[0]).toMatchObject({ zoneKind: 'passing', passersBy: 2, stops: 1, visits: 2 });
     expect(pavement[0]?.dwellMinutes).toBeUndefined();
-    expect(pavement[0]?.dwellSeconds).toEqual({ '0-5': 0, '5-15': 2, '15-30': 0, '30-60': 0,
-      '60+': 0 });
+    expect(pavement[0]?.dwellSeconds).toEqual({
+      '0-5': 0,
+      '5-15': 2,
+      '15-30': 0,
+      '30-60': 0,
+      '60+': 0,
+    });
   });
 
   it('sums attention seconds of frontal faces in the screen zone and none elsewhere', () => {
     const box = person(0.7);
     const looking = [...Array(10)].map(() => ({ boxes: [box], faces: [faceOf(box, 'male', 30)] }));
     const records = run([...looking, { boxes: [] }, { boxes: [] }, { boxes: [] }, { boxes: [] }]);
-    const byZone = Object.fromEntries(ofKind(records, 'audience.zone-minute')
-      .map((minute) => [minute.zone, minute.attentionSeconds]));
+    const byZone = Object.fromEntries(
+      ofKind(records, 'audience.zone-minute').map((minute) => [
+        minute.zone,
+        minute.attentionSeconds,
+      ]),
+    );
     expect(byZone).toEqual({ counter: 0, waiting: 5, pavement: 0 });
   });
 });
@@ -145,8 +162,16 @@ describe('hourly demographics and flows', () => {
     const records = run([...views, { boxes: [] }, { boxes: [] }, { boxes: [] }, { boxes: [] }]);
     const [waiting] = ofKind(records, 'audience.demographics-hour');
     expect(waiting).toMatchObject({
-      zone: 'waiting', hour: 0, people: 1, k: 5, ages: [], agesUnknown: 0, agesSuppressed: 1,
-      genders: { male: 0, female: 0, unknown: 0 }, gendersSuppressed: 1, lineage: faces,
+      zone: 'waiting',
+      hour: 0,
+      people: 1,
+      k: 5,
+      ages: [],
+      agesUnknown: 0,
+      agesSuppressed: 1,
+      genders: { male: 0, female: 0, unknown: 0 },
+      gendersSuppressed: 1,
+      lineage: faces,
     });
   });
 
@@ -161,17 +186,26 @@ describe('hourly demographics and flows', () => {
     }
     const [hour] = ofKind(run(steps, 2, 3_600_000 * 5), 'audience.demographics-hour');
     expect(hour).toMatchObject({
-      zone: 'waiting', hour: 3_600_000 * 5, people: 6,
-      ages: [{ from: '35-44', to: '35-44', people: 6 }], agesSuppressed: 0,
-      genders: { male: 6, female: 0, unknown: 0 }, gendersSuppressed: 0,
+      zone: 'waiting',
+      hour: 3_600_000 * 5,
+      people: 6,
+      ages: [{ from: '35-44', to: '35-44', people: 6 }],
+      agesSuppressed: 0,
+      genders: { male: 6, female: 0, unknown: 0 },
+      gendersSuppressed: 0,
     });
     expect(hour?.confidence).toBeCloseTo(0.9);
   });
 
   it('counts moves from zone to zone, and no path of anyone', () => {
     const path = [0.1, 0.1, 0.15, 0.3, 0.45, 0.6, 0.7, 0.7, 0.7];
-    const records = run([...path.map((x) => ({ boxes: [person(x)] })), { boxes: [] },
-      { boxes: [] }, { boxes: [] }, { boxes: [] }]);
+    const records = run([
+      ...path.map((x) => ({ boxes: [person(x)] })),
+      { boxes: [] },
+      { boxes: [] },
+      { boxes: [] },
+      { boxes: [] },
+    ]);
     const flows = ofKind(records, 'audience.flow-hour');
     expect(flows).toHaveLength(1);
     expect(flows[0]?.flows).toEqual([{ from: 'counter', to: 'waiting', moves: 1 }]);

@@ -11,8 +11,12 @@ beforeAll(async () => {
   if (footageSkipReason) return;
 
   await Promise.all([
-    ...['classroom.gif', 'face-demographics-walking.gif', 'people-detection.gif',
-      'head-pose-face-detection-female.gif'].map((name) => reportOf(name)),
+    ...[
+      'classroom.gif',
+      'face-demographics-walking.gif',
+      'people-detection.gif',
+      'head-pose-face-detection-female.gif',
+    ].map((name) => reportOf(name)),
     reportOfCopy('face-demographics-walking.gif', 'flipped'),
     reportOfCopy('head-pose-face-detection-female.gif', 'flipped'),
     reportOfCopy('face-demographics-walking.gif', 're-encoded', 10),

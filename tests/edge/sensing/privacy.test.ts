@@ -12,8 +12,8 @@ import {
   type Channel,
   decodeMessage,
   encodeMessage,
-  parseTopic,
   type PullResponse,
+  parseTopic,
   Stream,
   UplinkRecord,
 } from '../../../protocol/index.ts';
@@ -22,11 +22,15 @@ import { footageDir, footageSkipReason } from '../../support/footage.ts';
 /** What the gateway may publish from sensing, and the only records the uplink may carry. */
 const sensingChannels = new Set<Channel>(['audienceCount', 'zoneAudience', 'deviceState']);
 const aggregateKinds = new Set([
-  'audience.minute', 'audience.zone-minute', 'audience.line-minute',
-  'audience.demographics-hour', 'audience.flow-hour',
+  'audience.minute',
+  'audience.zone-minute',
+  'audience.line-minute',
+  'audience.demographics-hour',
+  'audience.flow-hour',
 ]);
 /** Field names that would mean a person, a picture or a descriptor got out. */
-const forbidden = /^(track|tracks|box|boxes|keypoints|descriptor|embedding|pixels|frame|crop|image|face|faces|path|points)$/i;
+const forbidden =
+  /^(track|tracks|box|boxes|keypoints|descriptor|embedding|pixels|frame|crop|image|face|faces|path|points)$/i;
 
 interface Walked {
   problems: string[];
@@ -78,15 +82,25 @@ async function runGateway() {
   state.sensing = await startSensing(
     {
       branch: 'b1',
-      cameras: [CameraConfig.parse({ id: 'lobby', source: { kind: 'folder', path: footageDir },
-        fps: 2, zones: zonesFile(state.folder) })],
+      cameras: [
+        CameraConfig.parse({
+          id: 'lobby',
+          source: { kind: 'folder', path: footageDir },
+          fps: 2,
+          zones: zonesFile(state.folder),
+        }),
+      ],
       publishCount: (count) => void bus.publish('audienceCount', { camera: count.camera }, count),
-      recordMinute: (data) => void box.append({ kind: 'audience.minute', at: context.clock.now(),
-        data }),
+      recordMinute: (data) =>
+        void box.append({ kind: 'audience.minute', at: context.clock.now(), data }),
       record: (record) => void box.append(record),
       publishZone: (zone) => void bus.publish('zoneAudience', { zone: zone.zone }, zone),
-      reportState: (device, name, reason) => void bus.publish('deviceState', { device },
-        { device, at: context.clock.now(), state: name, ...(reason ? { reason } : {}) }),
+      reportState: (device, name, reason) =>
+        void bus.publish(
+          'deviceState',
+          { device },
+          { device, at: context.clock.now(), state: name, ...(reason ? { reason } : {}) },
+        ),
     },
     context,
   );
@@ -124,15 +138,45 @@ function decodeOrThrow(payload: Buffer): PullResponse {
 /** A waiting zone with a screen on the left, a counter on the right, a line between them. */
 function zonesFile(folder: string): string {
   const file = join(folder, 'zones.json');
-  writeFileSync(file, JSON.stringify({
-    zones: [
-      { name: 'waiting', kind: 'waiting', screen: 'tv', polygon: [[0, 0], [0.5, 0], [0.5, 1],
-        [0, 1]] },
-      { name: 'counter', kind: 'service-point', polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] },
-      { name: 'window', kind: 'passing', polygon: [[0, 0], [1, 0], [1, 0.3], [0, 0.3]] },
-    ],
-    lines: [{ name: 'door', from: [0.5, 1], to: [0.5, 0] }],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      zones: [
+        {
+          name: 'waiting',
+          kind: 'waiting',
+          screen: 'tv',
+          polygon: [
+            [0, 0],
+            [0.5, 0],
+            [0.5, 1],
+            [0, 1],
+          ],
+        },
+        {
+          name: 'counter',
+          kind: 'service-point',
+          polygon: [
+            [0.5, 0],
+            [1, 0],
+            [1, 1],
+            [0.5, 1],
+          ],
+        },
+        {
+          name: 'window',
+          kind: 'passing',
+          polygon: [
+            [0, 0],
+            [1, 0],
+            [1, 0.3],
+            [0, 0.3],
+          ],
+        },
+      ],
+      lines: [{ name: 'door', from: [0.5, 1], to: [0.5, 0] }],
+    }),
+  );
   return file;
 }
 
@@ -159,7 +203,8 @@ describe.skipIf(footageSkipReason)(`privacy on real footage ${footageSkipReason 
       }
 
       const decoded = decodeMessage(parsed.channel, message.payload);
-      if (!decoded.ok) problems.push(`${message.topic}: ${decoded.error.path} ${decoded.error.message}`);
+      if (!decoded.ok)
+        problems.push(`${message.topic}: ${decoded.error.path} ${decoded.error.message}`);
       walk(JSON.parse(message.payload.toString()), message.topic, { problems });
     }
     expect(problems).toEqual([]);
@@ -172,26 +217,33 @@ describe.skipIf(footageSkipReason)(`privacy on real footage ${footageSkipReason 
     const problems: string[] = [];
     for (const record of records) {
       if (!aggregateKinds.has(record.kind)) problems.push(`${record.kind}: not an aggregate kind`);
-      if (!UplinkRecord.safeParse(record).success) problems.push(`${record.kind}: fails its schema`);
+      if (!UplinkRecord.safeParse(record).success)
+        problems.push(`${record.kind}: fails its schema`);
       walk(record, `${record.kind}#${record.seq}`, { problems });
     }
     expect(problems).toEqual([]);
 
     const kinds = new Set(records.map((record) => record.kind));
-    for (const kind of ['audience.minute', 'audience.zone-minute', 'audience.line-minute',
-      'audience.demographics-hour']) {
+    for (const kind of [
+      'audience.minute',
+      'audience.zone-minute',
+      'audience.line-minute',
+      'audience.demographics-hour',
+    ]) {
       expect(kinds).toContain(kind);
     }
   });
 
   it('lets no demographic bucket of fewer than 5 people leave the gateway', () => {
-    const hours = state.pulled.flatMap((response) => response.records)
+    const hours = state.pulled
+      .flatMap((response) => response.records)
       .flatMap((record) => (record.kind === 'audience.demographics-hour' ? [record.data] : []));
     expect(hours.length).toBeGreaterThan(0);
     for (const hour of hours) {
       expect(hour.ages.every((range) => range.people >= hour.k)).toBe(true);
-      expect([hour.genders.male, hour.genders.female].every((n) => n === 0 || n >= hour.k))
-        .toBe(true);
+      expect([hour.genders.male, hour.genders.female].every((n) => n === 0 || n >= hour.k)).toBe(
+        true,
+      );
       expect(hour.lineage.model).toBe('blazeface-back+faceres');
     }
     // The clips hold fewer than five people a zone: every age and gender is suppressed.

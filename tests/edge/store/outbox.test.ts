@@ -32,7 +32,8 @@ describe('outbox', () => {
     const box = outbox(store.db);
 
     const seqs = [0, 1, 2].map((i) =>
-      box.append({ kind: 'audience.minute', at: 60_000 * i, data: minute(60_000 * i) }));
+      box.append({ kind: 'audience.minute', at: 60_000 * i, data: minute(60_000 * i) }),
+    );
 
     expect(seqs).toEqual([1, 2, 3]);
     expect(box.after('audience', 1, 10).map((record) => record.seq)).toEqual([2, 3]);
