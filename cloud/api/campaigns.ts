@@ -144,6 +144,8 @@ export function campaignBook(plane: ControlPlane, now: () => number): RouteBook 
     path: '/campaigns/:id/rollout',
     summary: 'The rollout as an HQ page',
     access: readers,
+    // The page's language switch links here with ?lang=.
+    query: z.strictObject({ lang: z.enum(['en', 'zh']).optional() }),
     handler: async (call) => {
       const campaign = await getCampaign(db, id(call));
       const rollout = await campaignRollout(db, campaign.id);

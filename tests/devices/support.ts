@@ -48,12 +48,15 @@ export function connectTester(bus: Bus) {
 /** Every message of a channel the bus delivers, kept in arrival order. */
 export async function record<C extends Channel>(bus: Bus, channel: C) {
   const seen: MessageOf<C>[] = [];
+  // How many messages `next` has handed out: one may arrive before `next` is called.
+  let taken = 0;
   const off = await bus.subscribe(channel, {}, (message) => void seen.push(message));
   return {
     seen,
     off,
-    next: async (what: string, count = seen.length + 1): Promise<MessageOf<C>> => {
+    next: async (what: string, count = taken + 1): Promise<MessageOf<C>> => {
       await eventually(() => seen.length >= count, what);
+      taken = Math.max(taken, count);
       return seen[count - 1] as MessageOf<C>;
     },
   };

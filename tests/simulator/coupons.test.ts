@@ -288,8 +288,9 @@ describe('virtual customers redeeming coupons at the counter', () => {
       accepted: run.accepted,
       refused: run.refused,
       cloudUsed: run.cloudUsed,
-      // Codes are drawn anew by HQ in each run; the redemption ids and decisions repeat.
-      tries: run.tries.map((each) => `${each.redemptionId}:${each.outcome}:${each.at}`),
+      // Codes are drawn anew by HQ in each run; the redemption ids and decisions repeat, in
+      // the same order. The instant of each try can move by a clock step on a loaded box.
+      tries: run.tries.map((each) => `${each.redemptionId}:${each.outcome}`),
     });
     expect(totals(second)).toEqual(totals(first));
   });
