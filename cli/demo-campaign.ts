@@ -1,3 +1,5 @@
+import { type HqSession, hqSession } from './hq-session.ts';
+
 /** The demo's live campaign: a coffee voucher whose QR code is on the counter-area TV. */
 export const demoCampaign = {
   id: 'demo-coffee-week',
@@ -13,13 +15,6 @@ export interface DemoCampaign {
   link: string;
 }
 
-type Call = (method: string, path: string, body?: unknown) => Promise<Response>;
-
-async function expectOk(response: Response, step: string) {
-  if (response.ok) return response;
-  throw new Error(`demo campaign: ${step} answered ${response.status}: ${await response.text()}`);
-}
-
 /**
  * Publishes, through HQ's API as a marketer would, a campaign on the demo branch's screens
  * with a coffee voucher behind its QR code, and issues this run's coupons, so the simulated
@@ -31,21 +26,8 @@ export async function seedDemoCampaign(
   admin: { username: string; password: string },
   branch: string,
 ): Promise<DemoCampaign> {
-  const login = await expectOk(
-    await fetch(`${cloudUrl}/api/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(admin),
-    }),
-    'login',
-  );
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const call: Call = (method, path, body) =>
-    fetch(`${cloudUrl}${path}`, {
-      method,
-      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const session = await hqSession(cloudUrl, admin, 'demo campaign');
+  const { call, expectOk } = session;
 
   const { id, benefit, screen } = demoCampaign;
   if ((await call('GET', `/api/benefits/${benefit}`)).status === 404) {
@@ -101,7 +83,7 @@ export async function seedDemoCampaign(
     'QR link',
   );
   const { url } = (await signed.json()) as { url: string };
-  await untilApplied(call, id);
+  await untilApplied(session, id);
   return { codes: coupons.map((coupon) => coupon.code), link: url };
 }
 
@@ -110,7 +92,7 @@ export async function seedDemoCampaign(
  * one-second pass: a virtual player paired before it would start on the idle programme and
  * keep it for its full minute.
  */
-async function untilApplied(call: Call, campaign: string) {
+async function untilApplied({ call, expectOk }: HqSession, campaign: string) {
   for (let attempt = 0; attempt < 60; attempt++) {
     const rollout = await expectOk(
       await call('GET', `/api/campaigns/${campaign}/rollout`),

@@ -1,4 +1,5 @@
 import { syntheticCity } from '../simulator/index.ts';
+import { hqSession } from './hq-session.ts';
 
 /** Where the demo branch stands on the map: Futian, Shenzhen. Its surroundings are made up. */
 export const demoSite = { longitude: 114.0579, latitude: 22.5431, areaM2: 320 };
@@ -9,11 +10,6 @@ export interface CityReport {
   kind: (typeof kinds)[number];
   accepted: number;
   rejected: number;
-}
-
-async function expectOk(response: Response, step: string) {
-  if (response.ok) return response;
-  throw new Error(`demo city: ${step} answered ${response.status}: ${await response.text()}`);
 }
 
 /**
@@ -27,22 +23,9 @@ export async function seedDemoCity(
   branch: string,
   seed: number,
 ): Promise<CityReport[]> {
-  const login = await expectOk(
-    await fetch(`${cloudUrl}/api/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(admin),
-    }),
-    'login',
-  );
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-
+  const { call, expectOk } = await hqSession(cloudUrl, admin, 'demo city');
   await expectOk(
-    await fetch(`${cloudUrl}/api/insights/branches/${encodeURIComponent(branch)}/site`, {
-      method: 'PUT',
-      headers: { cookie, 'content-type': 'application/json' },
-      body: JSON.stringify(demoSite),
-    }),
+    await call('PUT', `/api/insights/branches/${encodeURIComponent(branch)}/site`, demoSite),
     'site',
   );
 
@@ -51,11 +34,12 @@ export async function seedDemoCity(
   for (const kind of kinds) {
     const name = encodeURIComponent(`SYNTHETIC city ${kind}.geojson`);
     const response = await expectOk(
-      await fetch(`${cloudUrl}/api/insights/imports?kind=${kind}&name=${name}`, {
-        method: 'POST',
-        headers: { cookie, 'content-type': 'application/geo+json' },
-        body: city[kind],
-      }),
+      await call(
+        'POST',
+        `/api/insights/imports?kind=${kind}&name=${name}`,
+        city[kind],
+        'application/geo+json',
+      ),
       `${kind} import`,
     );
     const report = (await response.json()) as { accepted: number; rejected: number };
