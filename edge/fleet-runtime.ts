@@ -18,6 +18,7 @@ import { startScreens } from './screens/index.ts';
 import { startSensing } from './sensing/index.ts';
 import { openStore, outbox, watchOutbox } from './store/index.ts';
 import { type ModuleSwitch, switchboard } from './switchboard.ts';
+import { queueOptions } from './switches.ts';
 import { type CommandHandlers, storedModules } from './uplink/index.ts';
 
 /**
@@ -103,18 +104,7 @@ function fleetSwitches(config: GatewayConfig, parts: CoreParts, context: ModuleC
     module(
       'queue',
       async () => {
-        parts.queue = await startQueue(
-          {
-            branch: config.branch,
-            config: config.queue,
-            db: parts.store.db,
-            bus: parts.bus,
-            recordMinute: (data) =>
-              parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(), data }),
-            branchName: config.branchName,
-          },
-          context,
-        );
+        parts.queue = await startQueue(queueOptions(config, parts, context), context);
       },
       () => stopPart('queue'),
     ),

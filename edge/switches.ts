@@ -1,4 +1,5 @@
 import type { ModuleContext } from '../core/index.ts';
+import type { QueueMinute } from '../protocol/index.ts';
 import { prepareAutomation } from './automation/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { type HqLeadFollower, kioskLeadDesk } from './leads/index.ts';
@@ -51,24 +52,30 @@ function sensing({ parts, context, sensingOptions }: SwitchDeps): ModuleSwitch {
   };
 }
 
+/** The queue's options on a gateway: its store, its bus, and its minutes into the outbox. */
+export function queueOptions(
+  config: GatewayConfig,
+  parts: Pick<Parts, 'store' | 'bus' | 'outbox'>,
+  context: ModuleContext,
+) {
+  return {
+    branch: config.branch,
+    config: config.queue,
+    db: parts.store.db,
+    bus: parts.bus,
+    recordMinute: (data: QueueMinute) =>
+      parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(), data }),
+    branchName: config.branchName,
+  };
+}
+
 function queue({ config: current, parts, web, lanes, context }: SwitchDeps): ModuleSwitch {
   return {
     name: 'queue',
     unavailable: always,
     start: async () => {
       const config = current();
-      const started = await startQueue(
-        {
-          branch: config.branch,
-          config: config.queue,
-          db: parts.store.db,
-          bus: parts.bus,
-          recordMinute: (data) =>
-            parts.outbox.append({ kind: 'queue.minute', at: context.clock.now(), data }),
-          branchName: config.branchName,
-        },
-        context,
-      );
+      const started = await startQueue(queueOptions(config, parts, context), context);
       parts.queue = started;
       parts.queueWeb = await queueWeb(
         {
