@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ModuleContext } from '../../core/index.ts';
+import { SchemaPostgresDialect } from './introspector.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Database } from './schema.ts';
 
@@ -68,7 +69,7 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaPostgresDialect({ pool }, schema) });
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
 
   return { db, dialect: 'postgres', close: () => db.destroy() };
