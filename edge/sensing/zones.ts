@@ -11,7 +11,15 @@ export const Zone = z.strictObject({
   /** service-point: visits with dwell; waiting: occupancy; passing: passers-by and stops. */
   kind: ZoneKind,
   /** Corners in frame coordinates normalized to 0..1, in order. */
-  polygon: z.array(Point).min(3).max(64),
+  polygon: z
+    .array(Point)
+    .min(3)
+    .max(64)
+    .refine((polygon) => area(polygon) > 0, 'the corners enclose no area')
+    .refine(
+      (polygon) => !selfCrossing(polygon),
+      'two edges cross: list the corners in order around the zone',
+    ),
   /** The screen whose viewing area this is: frontal faces in it are attention. */
   screen: Id.optional(),
 });
@@ -32,9 +40,21 @@ export const ZoneFile = z
     lines: z.array(CountingLine).max(32).default([]),
   })
   .superRefine((file, context) => {
-    const names = [...file.zones, ...file.lines].map((item) => item.name);
-    const twice = names.find((name, index) => names.indexOf(name) !== index);
-    if (twice) context.addIssue({ code: 'custom', message: `name ${twice} is used twice` });
+    const seen = new Set<string>();
+    const items = [
+      ...file.zones.map((zone, index) => ({ name: zone.name, path: ['zones', index, 'name'] })),
+      ...file.lines.map((line, index) => ({ name: line.name, path: ['lines', index, 'name'] })),
+    ];
+    for (const item of items) {
+      if (seen.has(item.name)) {
+        context.addIssue({
+          code: 'custom',
+          path: item.path,
+          message: `name ${item.name} is used twice`,
+        });
+      }
+      seen.add(item.name);
+    }
   });
 
 export type Zone = z.output<typeof Zone>;
@@ -62,6 +82,40 @@ export function footPoint(box: Box): [number, number] {
 
 export function boxCentre(box: Box): [number, number] {
   return [box[0] + box[2] / 2, box[1] + box[3] / 2];
+}
+
+/** The polygon's area by the shoelace formula, whatever the corners' direction. */
+function area(polygon: readonly [number, number][]): number {
+  let twice = 0;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [xi, yi] = polygon[i] as [number, number];
+    const [xj, yj] = polygon[j] as [number, number];
+    twice += xj * yi - xi * yj;
+  }
+  return Math.abs(twice) / 2;
+}
+
+/** Whether two edges that share no corner cross: a bow-tie counts people on the wrong side. */
+function selfCrossing(polygon: readonly [number, number][]): boolean {
+  const count = polygon.length;
+  const edge = (index: number) =>
+    [polygon[index], polygon[(index + 1) % count]] as [[number, number], [number, number]];
+
+  for (let first = 0; first < count; first += 1) {
+    for (let second = first + 2; second < count; second += 1) {
+      if (first === 0 && second === count - 1) continue;
+      if (segmentsCross(edge(first), edge(second))) return true;
+    }
+  }
+  return false;
+}
+
+type Segment = [[number, number], [number, number]];
+
+function segmentsCross([a, b]: Segment, [c, d]: Segment): boolean {
+  const side = (p: [number, number], q: [number, number], r: [number, number]) =>
+    Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]));
+  return side(a, b, c) * side(a, b, d) < 0 && side(c, d, a) * side(c, d, b) < 0;
 }
 
 /** Point in polygon by ray casting. */

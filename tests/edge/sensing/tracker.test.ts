@@ -125,6 +125,67 @@ describe('zones and lines on synthetic tracks', () => {
     expect(result.error?.issues[0]?.path).toEqual(['zones', 0, 'kind']);
   });
 
+  it('refuses a bow-tie zone and one without area, naming the polygon', () => {
+    const zone = (polygon: [number, number][]) => ({ name: 'desk', kind: 'waiting', polygon });
+    const bowTie = ZoneFile.safeParse({
+      zones: [
+        zone([
+          [0, 0],
+          [1, 1],
+          [1, 0],
+          [0, 0.5],
+        ]),
+      ],
+    });
+    const flat = ZoneFile.safeParse({
+      zones: [
+        zone([
+          [0, 0],
+          [0.5, 0.5],
+          [1, 1],
+        ]),
+      ],
+    });
+    const square = ZoneFile.safeParse({
+      zones: [
+        zone([
+          [0, 0],
+          [1, 0],
+          [1, 1],
+          [0, 1],
+        ]),
+      ],
+    });
+
+    expect(bowTie.error?.issues.map((issue) => [issue.path, issue.message])).toEqual([
+      [['zones', 0, 'polygon'], 'two edges cross: list the corners in order around the zone'],
+    ]);
+    expect(flat.error?.issues.map((issue) => issue.path)).toEqual([['zones', 0, 'polygon']]);
+    expect(flat.error?.issues[0]?.message).toBe('the corners enclose no area');
+    expect(square.success).toBe(true);
+  });
+
+  it('names the second of two zones or lines sharing a name', () => {
+    const result = ZoneFile.safeParse({
+      zones: [
+        {
+          name: 'desk',
+          kind: 'waiting',
+          polygon: [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+          ],
+        },
+      ],
+      lines: [{ name: 'desk', from: [0, 0.5], to: [1, 0.5] }],
+    });
+
+    expect(result.error?.issues.map((issue) => [issue.path, issue.message])).toEqual([
+      [['lines', 0, 'name'], 'name desk is used twice'],
+    ]);
+  });
+
   it('refuses a counting line with a point outside the frame', () => {
     const result = CountingLine.safeParse({ name: 'door', from: [0, 0], to: [1.5, 1] });
     expect(result.success).toBe(false);
