@@ -194,6 +194,12 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
     mount: (router) => void app.use(router),
     attach: (given) => void Object.assign(parts, given),
     listen: async () => {
+      // Scripts and kiosks calling an API path that does not exist get JSON, as from any other
+      // API answer, rather than express's HTML page.
+      app.use((req, _res, next) => {
+        if (!apiPath.test(req.path)) return next();
+        next(new SmartBranchError('SB_ERR_NOT_FOUND', `${req.method} ${req.path}`));
+      });
       app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
         const known = toRequestError(err);
         if (known.status >= 500) log.error({ err }, 'request failed');
@@ -208,6 +214,9 @@ export function gatewayWeb(options: GatewayHttpOptions, context: ModuleContext):
     },
   };
 }
+
+/** `/api/...` and a module's own `/screens/api/...`. */
+const apiPath = /^(\/[\w-]+)?\/api(\/|$)/;
 
 function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => {

@@ -134,3 +134,20 @@ describe('every technician API route with input that fails its schema', () => {
     expect(problems).toEqual([]);
   }, 300_000);
 });
+
+describe('an API path the gateway does not serve', () => {
+  it('answers a JSON 404 naming the method and path, not an HTML page', async () => {
+    for (const path of ['/api/nothing-here', '/screens/api/nothing-here']) {
+      const response = await fetch(`${gateway.url}${path}?x=1`, {
+        method: 'POST',
+        headers: { cookie: gateway.cookie },
+      });
+
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'SB_ERR_NOT_FOUND', message: expect.stringContaining(`POST ${path}`) },
+      });
+    }
+  });
+});
