@@ -36,7 +36,12 @@ program
     const password = Buffer.concat(chunks)
       .toString('utf8')
       .replace(/\r?\n$/, '');
-    if (!password) program.error('no password on standard input');
+    if (!password) {
+      // One line, not the whole program's usage: the command was right, its input was empty.
+      process.stderr.write('smartbranch: no password on standard input\n');
+      process.exitCode = 1;
+      return;
+    }
 
     console.log(await hashPassword(password));
   });

@@ -48,7 +48,11 @@ async function sense(input: string, options: SenseOptions): Promise<number> {
     process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : summary(input, report));
     return 0;
   } catch (err) {
-    if (isSmartBranchError(err)) return fail(err.message.replace(/\n\s*/g, '; '));
+    // A zone file failing its schema is a config error, and config errors exit 2 everywhere.
+    if (isSmartBranchError(err)) {
+      fail(err.message.replace(/\n\s*/g, '; '));
+      return err.code === 'SB_ERR_INVALID_CONFIG' ? 2 : 1;
+    }
 
     return fail(`cannot analyse ${input}: ${(err as Error).message}`);
   }

@@ -159,6 +159,24 @@ describe('the smartbranch command', () => {
     expect(await verifyPassword('tech secret', output.trim())).toBe(true);
   });
 
+  it('says in one line that standard input held no password', async () => {
+    const { code, output } = await runToEnd(['hash-password'], { input: '' });
+
+    expect([code, output.trim()]).toEqual([1, 'smartbranch: no password on standard input']);
+  });
+
+  it('exits 2 naming the field of a zone file that fails its schema', async () => {
+    const zones = join(dir.path, 'zones.json');
+    writeFileSync(zones, JSON.stringify({ zones: [{ name: 'a', kind: 'lobby', polygon: [] }] }));
+
+    const { code, output } = await runToEnd(['sense', 'clip.mp4', '--zones', zones]);
+
+    expect(code).toBe(2);
+    expect(output).toContain('zones.0.kind:');
+    expect(output).toContain('zones.0.polygon:');
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
   it('asks for the HQ password by its variable and checks the token lifetime', async () => {
     const cloud = ['--cloud', 'http://127.0.0.1:9', '--branch', 'b1'];
     const env = { ...process.env, SB_HQ_PASSWORD: undefined };
