@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (
@@ -46,4 +46,44 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A random secret for tokens and generated credentials, URL-safe. */
 export function randomSecret(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+const secretPrefix = 'sha256';
+
+/**
+ * A generated secret as stored: `sha256$<salt base64>$<HMAC-SHA256 keyed by the salt>`. Only
+ * for secrets `randomSecret` made (24 random bytes or more): no hash speed makes guessing 2^192
+ * values feasible, so scrypt would protect nothing and cost ~50 ms of CPU at every check,
+ * which is what a thousand gateways reconnecting at once cannot afford. People's passwords
+ * stay on `hashPassword`.
+ */
+export function hashSecret(secret: string): string {
+  const salt = randomBytes(16);
+  const digest = secretDigest(secret, salt);
+  return `${secretPrefix}$${salt.toString('base64')}$${digest.toString('base64')}`;
+}
+
+function secretDigest(secret: string, salt: Buffer): Buffer {
+  return createHmac('sha256', salt).update(secret).digest();
+}
+
+/** Whether a value is a stored hash `hashSecret` made. */
+export function isSecretHash(value: string): boolean {
+  const [name, salt = '', digest = '', ...rest] = value.split('$');
+  return (
+    name === secretPrefix &&
+    rest.length === 0 &&
+    base64.test(salt) &&
+    base64.test(digest) &&
+    Buffer.from(digest, 'base64').length === keyLength
+  );
+}
+
+/** Checks a secret against `hashSecret`'s form in constant time; anything else never matches. */
+export function verifySecret(secret: string, stored: string): boolean {
+  if (!isSecretHash(stored)) return false;
+
+  const [, saltText = '', digestText = ''] = stored.split('$');
+  const actual = secretDigest(secret, Buffer.from(saltText, 'base64'));
+  return timingSafeEqual(actual, Buffer.from(digestText, 'base64'));
 }

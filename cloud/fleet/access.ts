@@ -4,7 +4,7 @@ import { type ModuleContext, rateLimitedWarn } from '../../core/index.ts';
 import { cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
 import { topicProblem } from './acl.ts';
-import { authenticateGateway, type GatewayIdentity, type VerifiedCredentials } from './gateways.ts';
+import { authenticateGateway, type GatewayIdentity } from './gateways.ts';
 
 // CONNACK return codes of MQTT 3.1.1 [MQTT-3.2.2.3].
 const badCredentials = 4;
@@ -22,7 +22,6 @@ export class BrokerAccess {
   private readonly identities = new WeakMap<Client, GatewayIdentity>();
   // aedes keeps its own client table but does not type it; this one holds ready clients.
   private readonly connected = new Map<string, Client>();
-  private readonly verified: VerifiedCredentials = new Map();
   private readonly metrics;
   private readonly warn;
 
@@ -37,9 +36,11 @@ export class BrokerAccess {
   /** Checks a CONNECT; rejects with the CONNACK code to send. Never logs the password. */
   async authenticate(client: Client, username?: string, password?: Buffer): Promise<void> {
     const name = (username ?? '').slice(0, 64);
+    // aedes marks a client closed once its socket ends, and drops an answer for it anyway.
+    const gaveUp = () => client.closed;
     const identity =
       username && password
-        ? await authenticateGateway(this.db, username, password.toString(), this.verified)
+        ? await authenticateGateway(this.db, username, password.toString(), gaveUp)
         : null;
     if (!identity) {
       this.refuse('credentials', name, client, 'broker refused credentials');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { hashPassword, randomSecret, SmartBranchError } from '../../core/index.ts';
+import { hashSecret, randomSecret, SmartBranchError } from '../../core/index.ts';
 import type { Database } from '../store/index.ts';
 
 export function tokenHash(token: string): string {
@@ -32,8 +32,9 @@ export interface Enrolment {
 }
 
 /**
- * Enrols a gateway with a one-time token, in three steps: check the token, hash a fresh
- * password (slow on purpose, so only for a token that looked good), then claim the token and
+ * Enrols a gateway with a one-time token, in three steps: check the token, make a fresh
+ * random password and keep its salted hash (`hashSecret`: fast, since the password is 24
+ * random bytes, so every broker connect can check it cheaply), then claim the token and
  * write the gateway in one transaction, so two racing requests cannot both use one token.
  */
 export async function enrolGateway(
@@ -44,7 +45,7 @@ export async function enrolGateway(
   const hash = tokenHash(request.token);
   const branch = await checkToken(db, hash, request.gateway, now);
   const password = randomSecret(24);
-  const passwordHash = await hashPassword(password);
+  const passwordHash = hashSecret(password);
   const rotated = await db.transaction().execute(async (trx) => {
     await claimToken(trx, hash, request.gateway, now);
     return writeGateway(trx, { ...request, branch, passwordHash }, now);

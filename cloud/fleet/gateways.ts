@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { verifyPassword } from '../../core/index.ts';
+import { hashSecret, isSecretHash, verifyPassword, verifySecret } from '../../core/index.ts';
 import type { Database } from '../store/index.ts';
 
 /** Who a broker client is, once its credentials checked out. */
@@ -10,23 +9,16 @@ export interface GatewayIdentity {
 }
 
 /**
- * Credentials that passed scrypt once, by gateway: the stored hash they passed against and
- * the SHA-256 of the password. Every connect costs one scrypt otherwise, and when a thousand
- * gateways connect at once (a cloud restart, a fleet coming up) the attempts that time out
- * waiting in that queue come back and queue again, so the broker never catches up.
- */
-export type VerifiedCredentials = Map<string, { stored: string; digest: Buffer }>;
-
-/**
- * Checks a gateway's broker login against the store. With `verified`, a password that
- * already passed against the same stored hash is accepted without scrypt; a new enrolment
- * stores a new hash, so an old password is checked (and refused) in full.
+ * Checks a gateway's broker login against the store. Enrolment stores a fast salted hash of
+ * the generated password; a gateway enrolled before that still holds an scrypt hash, which is
+ * checked in full once and then replaced by the fast one. `gaveUp` says whether the client
+ * has left (its CONNACK timed out): an scrypt check that waited its turn is then skipped.
  */
 export async function authenticateGateway(
   db: Kysely<Database>,
   username: string,
   password: string,
-  verified?: VerifiedCredentials,
+  gaveUp: () => boolean = () => false,
 ): Promise<GatewayIdentity | null> {
   const row = await db
     .selectFrom('gateways')
@@ -36,16 +28,62 @@ export async function authenticateGateway(
   if (!row) return null;
 
   const identity = { gateway: row.id, branch: row.branch };
-  const digest = createHash('sha256').update(password).digest();
-  const known = verified?.get(row.id);
-  if (known?.stored === row.password_hash && timingSafeEqual(known.digest, digest)) {
-    return identity;
+  if (isSecretHash(row.password_hash)) {
+    return verifySecret(password, row.password_hash) ? identity : null;
   }
 
-  const ok = await verifyPassword(password, row.password_hash);
-  if (ok) verified?.set(row.id, { stored: row.password_hash, digest });
-  return ok ? identity : null;
+  const ok = await legacyChecks.run(() =>
+    gaveUp() ? Promise.resolve(false) : verifyPassword(password, row.password_hash),
+  );
+  if (!ok) return null;
+
+  await upgradeHash(db, row.id, row.password_hash, hashSecret(password));
+  return identity;
 }
+
+/**
+ * Replaces a gateway's scrypt hash by the fast one after its password passed, unless a new
+ * enrolment wrote another hash meanwhile: that one, and its new password, stay.
+ */
+async function upgradeHash(db: Kysely<Database>, gateway: string, old: string, fresh: string) {
+  await db
+    .updateTable('gateways')
+    .set({ password_hash: fresh })
+    .where('id', '=', gateway)
+    .where('password_hash', '=', old)
+    .execute();
+}
+
+/**
+ * Runs at most `width` tasks at once, the rest in arrival order. Node runs scrypt on its
+ * thread pool, whose queue cannot be read or pruned: waiting here instead lets a check
+ * whose client left before its turn be dropped.
+ */
+function taskQueue(width: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  };
+
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running < width) running += 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+// One per process, like the thread pool it spares; two keeps a 2-core cloud answering.
+const legacyChecks = taskQueue(2);
 
 export async function listGateways(db: Kysely<Database>): Promise<GatewayIdentity[]> {
   const rows = await db.selectFrom('gateways').select(['id', 'branch']).orderBy('id').execute();

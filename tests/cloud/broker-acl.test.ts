@@ -2,6 +2,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerAccess } from '../../cloud/fleet/access.ts';
 import { type Cloud, startCloud } from '../../cloud/index.ts';
+import { openStore } from '../../cloud/store/index.ts';
+import { hashPassword, randomSecret } from '../../core/index.ts';
 import { type EnrolResponse, topic } from '../../protocol/index.ts';
 import { rawConnect } from '../support/raw-mqtt.ts';
 import { connect, enrol } from './peer.ts';
@@ -94,6 +96,21 @@ describe('the cloud broker over TCP', () => {
     const after = await connect(cloud.brokerUrl, 'gw-south-b', second.broker.password, 'east-c');
     expect(after.connected).toBe(true);
     await after.endAsync();
+  });
+
+  it('admits a gateway whose password is stored as an scrypt hash from before', async () => {
+    const password = randomSecret();
+    await storeGateway('gw-legacy', 'north#1', await hashPassword(password));
+
+    await expect(connect(cloud.brokerUrl, 'gw-legacy', `${password}x`)).rejects.toThrow(
+      /Bad username or password/i,
+    );
+    const client = await connect(cloud.brokerUrl, 'gw-legacy', password, 'legacy-a');
+    expect(client.connected).toBe(true);
+    await client.endAsync();
+    const again = await connect(cloud.brokerUrl, 'gw-legacy', password, 'legacy-b');
+    expect(again.connected).toBe(true);
+    await again.endAsync();
   });
 
   it('refuses a gateway that is not enrolled', async () => {
@@ -221,6 +238,17 @@ describe('the cloud broker over TCP', () => {
     expect(refused?.message).toBe('a will without its client');
   });
 });
+
+/** Writes a gateway as an older release enrolled it, beside the running cloud. */
+async function storeGateway(gateway: string, branch: string, passwordHash: string) {
+  const store = await openStore(sqliteTarget(folder.path), testContext());
+  const row = { version: '0.1.0', enrolled_at: 0, rotated_at: 0 };
+  await store.db
+    .insertInto('gateways')
+    .values({ id: gateway, branch, password_hash: passwordHash, ...row })
+    .execute();
+  await store.close();
+}
 
 /** Connects as a gateway with a will, then cuts the link so the broker publishes the will. */
 async function dieWithWill(enrolment: EnrolResponse, willTopic: string) {

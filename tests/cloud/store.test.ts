@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKey } from '../../cloud/campaigns/index.ts';
+import { authenticateGateway } from '../../cloud/fleet/gateways.ts';
 import {
   createEnrolmentToken,
   enrolGateway,
@@ -17,7 +18,7 @@ import {
   openSession,
   sessionUser,
 } from '../../cloud/users/index.ts';
-import { hashPassword, verifyPassword } from '../../core/index.ts';
+import { hashPassword, randomSecret, verifySecret } from '../../core/index.ts';
 import { audienceRecord } from './peer.ts';
 import {
   postgresTarget,
@@ -127,7 +128,7 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
     expect(await readRecords(store.db, 'gw-race', 'audience')).toHaveLength(1);
   });
 
-  it('enrols once per token, storing its hash and an scrypt hash of the password', async () => {
+  it('enrols once per token, storing its hash and a salted SHA-256 of the password', async () => {
     const { token } = await createEnrolmentToken(store.db, 'north#1', 60_000, now);
     const enrolment = await enrolGateway(
       store.db,
@@ -142,13 +143,37 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
       .where('id', '=', 'gw-store')
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(tokens)).not.toContain(token);
-    expect(gateway.password_hash).toMatch(/^scrypt\$/);
-    expect(await verifyPassword(enrolment.password, gateway.password_hash)).toBe(true);
+    expect(gateway.password_hash).toMatch(/^sha256\$/);
+    expect(gateway.password_hash).not.toContain(enrolment.password);
+    expect(verifySecret(enrolment.password, gateway.password_hash)).toBe(true);
     await expect(
       enrolGateway(store.db, { token, gateway: 'gw-store', version: '1' }, now),
     ).rejects.toMatchObject({
       code: 'SB_ERR_TOKEN_USED',
     });
+  });
+
+  it('admits a gateway enrolled with an scrypt hash once, then holds the fast hash', async () => {
+    const password = randomSecret();
+    await enroll('gw-legacy', await hashPassword(password));
+
+    expect(await authenticateGateway(store.db, 'gw-legacy', `${password}x`)).toBeNull();
+    expect(await storedHash('gw-legacy')).toMatch(/^scrypt\$/);
+    expect(await authenticateGateway(store.db, 'gw-legacy', password)).toEqual({
+      gateway: 'gw-legacy',
+      branch: 'north#1',
+    });
+    expect(await storedHash('gw-legacy')).toMatch(/^sha256\$/);
+    expect(await authenticateGateway(store.db, 'gw-legacy', password)).not.toBeNull();
+    expect(await authenticateGateway(store.db, 'gw-legacy', `${password}x`)).toBeNull();
+  });
+
+  it('skips the scrypt check of a client that gave up, and keeps its hash', async () => {
+    const password = randomSecret();
+    await enroll('gw-gone', await hashPassword(password));
+
+    expect(await authenticateGateway(store.db, 'gw-gone', password, () => true)).toBeNull();
+    expect(await storedHash('gw-gone')).toMatch(/^scrypt\$/);
   });
 
   it('refuses a token at the moment it expires', async () => {
@@ -211,18 +236,27 @@ describe.each(dialects)('the cloud store on %s', (dialect) => {
     expect(second.publicKeyPem).toBe(first.publicKeyPem);
   });
 
-  async function enroll(gateway: string) {
+  async function enroll(gateway: string, passwordHash = 'scrypt$x$y') {
     await store.db
       .insertInto('gateways')
       .values({
         id: gateway,
         branch: 'north#1',
-        password_hash: 'scrypt$x$y',
+        password_hash: passwordHash,
         version: '1',
         enrolled_at: now,
         rotated_at: now,
       })
       .execute();
+  }
+
+  async function storedHash(gateway: string) {
+    const row = await store.db
+      .selectFrom('gateways')
+      .select('password_hash')
+      .where('id', '=', gateway)
+      .executeTakeFirstOrThrow();
+    return row.password_hash;
   }
 
   async function primeCursor(gateway: string) {
