@@ -13,6 +13,7 @@ import { cloudMetrics } from '../metrics.ts';
 import type { Database } from '../store/index.ts';
 import { BrokerAccess } from './access.ts';
 import type { GatewayIdentity } from './gateways.ts';
+import { indexRetained } from './retained.ts';
 
 export interface InboundMessage {
   topic: string;
@@ -69,6 +70,7 @@ export async function startBroker(
     authorizeSubscribe: (client, subscription, done) =>
       done(null, access.topicError(client, subscription.topic, 'subscribe') ? null : subscription),
   });
+  indexRetained(broker);
 
   broker.on('clientReady', (client) => access.ready(client));
   broker.on('clientDisconnect', (client) => access.gone(client));
