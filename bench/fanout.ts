@@ -43,7 +43,7 @@ interface Figures {
   loadAverage: number[];
 }
 
-/** Gateways started at once: enrolment is an scrypt hash in the cloud and one at connect. */
+/** Gateways started at once in each host process: each start opens files and a bus port. */
 const startBatch = 20;
 /**
  * Gateways per host process: a fleet-mode gateway holds about seven file descriptors (its
