@@ -9,5 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     globalSetup: ['tests/global-setup.ts'],
+    // A page or a process answers within a second on a quiet box but not while the other
+    // file's browser or model shares the two cores; a poll still fails on a wrong value.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
