@@ -1,5 +1,6 @@
 import type { Aedes } from 'aedes';
 import { Counter, type Logger, metric, type Registry } from '../../core/index.ts';
+import { messagesInCounter } from './counters.ts';
 
 /**
  * The broker's own events, logged in one place and counted: a client's errors and keep-alive
@@ -22,16 +23,7 @@ export function attachBrokerEvents(
         registers,
       }),
   );
-  const published = metric(
-    registry,
-    'sb_bus_messages_in_total',
-    (registers) =>
-      new Counter({
-        name: 'sb_bus_messages_in_total',
-        help: 'Messages published by clients',
-        registers,
-      }),
-  );
+  const published = messagesInCounter(registry);
 
   broker.on('clientError', (client, err) => {
     clientErrors.inc({ kind: 'client' });

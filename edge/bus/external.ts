@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { Counter, type ModuleContext, metric, rateLimitedWarn } from '../../core/index.ts';
+import { type ModuleContext, rateLimitedWarn } from '../../core/index.ts';
 import {
   type Channel,
   decodeMessage,
@@ -10,7 +10,7 @@ import {
   topicFilter,
   topicMatches,
 } from '../../protocol/index.ts';
-import { messagesOutCounter } from './counters.ts';
+import { messagesInCounter, messagesOutCounter, messagesRejectedCounter } from './counters.ts';
 import { runHandler } from './handler.ts';
 import type { Bus, BusStats, ChannelParams, Handler } from './index.ts';
 
@@ -37,17 +37,7 @@ export async function connectExternalBus(
   const log = context.log.child({ module: 'bus', broker: 'external' });
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
   const sentTotal = messagesOutCounter(context.registry);
-  const rejectedTotal = metric(
-    context.registry,
-    'sb_bus_messages_rejected_total',
-    (registers) =>
-      new Counter({
-        name: 'sb_bus_messages_rejected_total',
-        help: 'Messages refused by a schema',
-        labelNames: ['channel', 'code'],
-        registers,
-      }),
-  );
+  const rejectedTotal = messagesRejectedCounter(context.registry);
   const counts: BusStats = { clients: 0, messagesIn: 0, messagesOut: 0, rejected: 0 };
   const client = await mqtt.connectAsync(options.url, {
     username: options.username,
@@ -56,16 +46,7 @@ export async function connectExternalBus(
     reconnectPeriod: 1000,
   });
   const deliveries = new Map<string, Set<Delivery>>();
-  const receivedTotal = metric(
-    context.registry,
-    'sb_bus_messages_in_total',
-    (registers) =>
-      new Counter({
-        name: 'sb_bus_messages_in_total',
-        help: 'Messages published by clients',
-        registers,
-      }),
-  );
+  const receivedTotal = messagesInCounter(context.registry);
   client.on('message', (name, payload) => {
     counts.messagesIn += 1;
     receivedTotal.inc();

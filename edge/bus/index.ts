@@ -23,7 +23,7 @@ import {
   topicMatches,
 } from '../../protocol/index.ts';
 import { accessList, type BusClient } from './acl.ts';
-import { messagesOutCounter } from './counters.ts';
+import { messagesOutCounter, messagesRejectedCounter } from './counters.ts';
 import { attachBrokerEvents } from './events.ts';
 import { runHandler } from './handler.ts';
 import { answerRefusedRequests } from './refusals.ts';
@@ -101,17 +101,7 @@ export async function startBus(options: BusOptions, context: ModuleContext): Pro
   const acl = accessList(options.clients);
   const broker = await Aedes.createBroker({ drainTimeout: 10_000, maxClientsIdLength: 128 });
   const counts = { messagesIn: 0, messagesOut: 0, rejected: 0 };
-  const rejectedTotal = metric(
-    context.registry,
-    'sb_bus_messages_rejected_total',
-    (registers) =>
-      new Counter({
-        name: 'sb_bus_messages_rejected_total',
-        help: 'Messages refused by a schema',
-        labelNames: ['channel', 'code'],
-        registers,
-      }),
-  );
+  const rejectedTotal = messagesRejectedCounter(context.registry);
   const warn = rateLimitedWarn(log, 60_000, context.clock.now);
   const sentTotal = messagesOutCounter(context.registry);
 
