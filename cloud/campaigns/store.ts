@@ -1,18 +1,9 @@
 import { createHash } from 'node:crypto';
 import { SmartBranchError } from '../../core/index.ts';
 import type { Campaign, CampaignInput, CampaignStatus } from './model.ts';
-import type { ControlDb } from './schema.ts';
+import type { CampaignTables, ControlDb } from './schema.ts';
 
-type CampaignRow = {
-  id: string;
-  name: string;
-  status: string;
-  priority: number;
-  objective: string;
-  body: string;
-  created_at: number;
-  updated_at: number;
-};
+type CampaignRow = CampaignTables['campaigns'];
 
 function fromRow(row: CampaignRow): Campaign {
   const body = JSON.parse(row.body) as CampaignInput;
