@@ -10,6 +10,7 @@ import {
 } from '../../simulator/index.ts';
 import { branch, startGateway } from '../edge/queue/harness.ts';
 import { manualClock, tempDir, testContext } from '../support/context.ts';
+import { simulatorGateway } from './support.ts';
 
 // A branch open 08:00–17:00 in Berlin, busiest at lunchtime.
 const arrivalsByHour = [
@@ -18,14 +19,7 @@ const arrivalsByHour = [
 const input: SimulatorConfigInput = {
   seed: 2026,
   branch,
-  gateway: {
-    brokerUrl: 'mqtt://127.0.0.1:1',
-    clients: {
-      kiosk: { username: 'sim-kiosk', password: 'kiosk-pw' },
-      door: { username: 'sim-door', password: 'door-pw' },
-      counter: { username: 'sim-counter', password: 'counter-pw' },
-    },
-  },
+  gateway: simulatorGateway,
   customers: {
     arrivalsPerHour: 0,
     arrivalsByHour,

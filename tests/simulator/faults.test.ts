@@ -9,18 +9,12 @@ import {
 } from '../../simulator/index.ts';
 import { branch, type Gateway, startGateway } from '../edge/queue/harness.ts';
 import { eventually, manualClock, tempDir, testContext } from '../support/context.ts';
+import { simulatorGateway } from './support.ts';
 
 const config = SimulatorConfig.parse({
   seed: 3,
   branch,
-  gateway: {
-    brokerUrl: 'mqtt://127.0.0.1:1',
-    clients: {
-      kiosk: { username: 'sim-kiosk', password: 'kiosk-pw' },
-      door: { username: 'sim-door', password: 'door-pw' },
-      counter: { username: 'sim-counter', password: 'counter-pw' },
-    },
-  },
+  gateway: simulatorGateway,
   customers: { arrivalsPerHour: 120, serviceMix: { cash: 1 } },
   counters: [{ id: '3', serviceMinutesMean: 2 }],
 });

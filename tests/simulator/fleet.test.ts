@@ -12,18 +12,12 @@ import {
 } from '../../simulator/index.ts';
 import { startGateway } from '../edge/queue/harness.ts';
 import { manualClock, tempDir, testContext } from '../support/context.ts';
+import { simulatorGateway } from './support.ts';
 
 const branchConfig = (branch: string, seed: number): SimulatorConfigInput => ({
   seed,
   branch,
-  gateway: {
-    brokerUrl: 'mqtt://127.0.0.1:1',
-    clients: {
-      kiosk: { username: 'sim-kiosk', password: 'kiosk-pw' },
-      door: { username: 'sim-door', password: 'door-pw' },
-      counter: { username: 'sim-counter', password: 'counter-pw' },
-    },
-  },
+  gateway: simulatorGateway,
   customers: { arrivalsPerHour: 30, serviceMix: { cash: 2, cards: 1 } },
   counters: [
     { id: '3', serviceMinutesMean: 3 },
