@@ -1,15 +1,15 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile, systemClock } from '../../core/index.ts';
-import { type Gateway, GatewayConfig, startGateway } from '../../edge/runtime.ts';
-import { type Client, type Harness, startHarness } from '../cloud/campaigns/support.ts';
+import { systemClock } from '../../core/index.ts';
+import type { Gateway } from '../../edge/runtime.ts';
+import type { Client, Harness } from '../cloud/campaigns/support.ts';
 import { until } from '../edge/uplink/support.ts';
 import { tempDir, testContext } from '../support/context.ts';
+import { lakesideButton, startLakeside } from './lakeside.ts';
 
 const context = testContext(systemClock);
 const dir = tempDir('sb-commands-');
-const branch = 'lakeside';
 const configFile = join(dir.path, 'gateway.json');
 const dataDir = join(dir.path, 'gateway');
 let harness: Harness;
@@ -17,24 +17,16 @@ let admin: Client;
 let gateway: Gateway;
 let settings: Record<string, unknown>;
 
-/** A button the technician added earlier on this gateway, on the simulated GPIO. */
-const button = {
-  device: 'button-7',
-  kind: 'button',
-  model: 'Call button',
-  version: 1,
-  connection: { type: 'gpio', pin: 17 },
-  bus: { username: 'button-7', password: 'button-pass-7' },
-  allowSimulated: true,
-};
 /** What HQ pushes: the same button on another pin, without its bus credentials. */
 const pushed = (version: number, extra: Record<string, unknown> = {}) => {
-  const { bus: _bus, ...rest } = button;
+  const { bus: _bus, ...rest } = lakesideButton;
   return { ...rest, version, model: `Call button v${version}`, ...extra };
 };
 
 const storedDevices = () =>
-  JSON.parse(readFileSync(join(dataDir, 'ui-devices.json'), 'utf8')) as Array<typeof button>;
+  JSON.parse(readFileSync(join(dataDir, 'ui-devices.json'), 'utf8')) as Array<
+    typeof lakesideButton
+  >;
 
 const settled = (id: string) =>
   until(async () => {
@@ -52,39 +44,8 @@ const writeSettings = (file: Record<string, unknown>) =>
   writeFileSync(configFile, JSON.stringify(file, null, 2));
 
 beforeAll(async () => {
-  harness = await startHarness('sqlite', {
-    context,
-    config: {
-      branches: [{ id: branch, name: 'Lakeside', timeZone: 'Asia/Shanghai', region: 'east' }],
-    },
-  });
+  ({ harness, gateway, settings } = await startLakeside(dir.path, context, 60_000));
   admin = await harness.as('admin');
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(join(dataDir, 'ui-devices.json'), JSON.stringify([button]));
-  settings = {
-    gateway: 'lakeside-gw',
-    branch,
-    branchName: 'Lakeside',
-    dataDir,
-    http: { port: 0 },
-    bus: { port: 0 },
-    allowSimulatedDevices: true,
-    queue: {
-      timeZone: 'Asia/Shanghai',
-      services: [{ id: 'cash', name: 'Cash', prefix: 'A', priority: 1, targetWaitMinutes: 10 }],
-      counters: [{ id: '1', name: 'Counter 1', services: ['cash'] }],
-    },
-    uplink: {
-      cloudUrl: harness.cloud.httpUrl,
-      enrolmentToken: await harness.cloud.createEnrolmentToken(branch),
-      statusIntervalMs: 60_000,
-      retryMs: 200,
-    },
-  };
-  writeSettings(settings);
-  gateway = await startGateway(loadConfigFile(configFile, GatewayConfig), context, {
-    configFile,
-  });
   await until(() => gateway.stats().uplink.state === 'online');
   await until(() => gateway.stats().devices.total === 1);
 }, 60_000);
@@ -113,14 +74,14 @@ describe('a device profile pushed by HQ', () => {
         version: 2,
         model: 'Call button v2',
         connection: { type: 'gpio', pin: 18, activeLow: false },
-        bus: button.bus,
+        bus: lakesideButton.bus,
       }),
     ]);
   });
 
   it('is refused by the cloud, naming the field, when it fails the profile schema', async () => {
     const badPin = await pushProfile(pushed(3, { connection: { type: 'gpio', pin: -1 } }));
-    const withPassword = await pushProfile({ ...pushed(3), bus: button.bus });
+    const withPassword = await pushProfile({ ...pushed(3), bus: lakesideButton.bus });
 
     expect(badPin.status).toBe(400);
     expect(badPin.body.error).toMatchObject({

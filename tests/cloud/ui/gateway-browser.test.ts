@@ -1,20 +1,18 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogues } from '../../../cloud/ui/index.ts';
-import { loadConfigFile, smartbranchVersion, systemClock } from '../../../core/index.ts';
-import { type Gateway, GatewayConfig, startGateway } from '../../../edge/runtime.ts';
+import { smartbranchVersion, systemClock } from '../../../core/index.ts';
+import type { Gateway } from '../../../edge/runtime.ts';
+import { startLakeside } from '../../e2e/lakeside.ts';
 import { until } from '../../edge/uplink/support.ts';
 import { chromiumArgs, chromiumPath } from '../../support/browser.ts';
 import { tempDir, testContext } from '../../support/context.ts';
-import { type Harness, startHarness, userPassword } from '../campaigns/support.ts';
+import { type Harness, userPassword } from '../campaigns/support.ts';
 import { adminPassword } from '../support.ts';
 
 const context = testContext(systemClock);
 const dir = tempDir('sb-hq-gateway-');
-const dataDir = join(dir.path, 'gateway');
-const configFile = join(dir.path, 'gateway.json');
 const en = catalogues.en;
 const zh = catalogues.zh;
 let harness: Harness;
@@ -22,17 +20,6 @@ let gateway: Gateway;
 let browser: Browser;
 /** The gateway's health as the admin's API gives it once the gateway reported its device. */
 let reported: { devicesOnline: number; devicesTotal: number };
-
-/** A button the technician added on this gateway, on the simulated GPIO. */
-const button = {
-  device: 'button-7',
-  kind: 'button',
-  model: 'Call button',
-  version: 1,
-  connection: { type: 'gpio', pin: 17 },
-  bus: { username: 'button-7', password: 'button-pass-7' },
-  allowSimulated: true,
-};
 
 /** The profile as a technician pastes it: YAML, without the bus credentials. */
 const profileYaml = (version: number, pin: number) => `device: button-7
@@ -63,38 +50,7 @@ const command = (page: Page, action: string) =>
 
 describe.skipIf(!existsSync(chromiumPath))('the HQ page of one gateway', () => {
   beforeAll(async () => {
-    harness = await startHarness('sqlite', {
-      context,
-      config: {
-        branches: [{ id: 'lakeside', name: 'Lakeside', timeZone: 'Asia/Shanghai', region: 'east' }],
-      },
-    });
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(join(dataDir, 'ui-devices.json'), JSON.stringify([button]));
-    const settings = {
-      gateway: 'lakeside-gw',
-      branch: 'lakeside',
-      branchName: 'Lakeside',
-      dataDir,
-      http: { port: 0 },
-      bus: { port: 0 },
-      allowSimulatedDevices: true,
-      queue: {
-        timeZone: 'Asia/Shanghai',
-        services: [{ id: 'cash', name: 'Cash', prefix: 'A', priority: 1, targetWaitMinutes: 10 }],
-        counters: [{ id: '1', name: 'Counter 1', services: ['cash'] }],
-      },
-      uplink: {
-        cloudUrl: harness.cloud.httpUrl,
-        enrolmentToken: await harness.cloud.createEnrolmentToken('lakeside'),
-        statusIntervalMs: 1000,
-        retryMs: 200,
-      },
-    };
-    writeFileSync(configFile, JSON.stringify(settings));
-    gateway = await startGateway(loadConfigFile(configFile, GatewayConfig), context, {
-      configFile,
-    });
+    ({ harness, gateway } = await startLakeside(dir.path, context, 1000));
     const admin = await harness.as('admin');
     // The page shows what the gateway last said: wait until it said its device is up.
     reported = await until(async () => {
