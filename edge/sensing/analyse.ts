@@ -74,7 +74,8 @@ async function run(
   const stream = openFrames({ input, width: 480, height: 270, fps, live: isStream(input) });
   const outcomes: FrameOutcome[] = [];
   // Runs sharing one detector interleave their frames; each describes only its own.
-  const runKey = `video-${(nextRun += 1)}`;
+  nextRun += 1;
+  const runKey = `video-${nextRun}`;
   try {
     for (let frame = await stream.next(); frame; frame = await stream.next()) {
       const t = isStream(input) ? outcomes.length / fps : frame.t;

@@ -67,7 +67,9 @@ describe('the live channel', () => {
     await context.clock.advance(1000);
     await north.publish('liveStatus', status('gw-north', { people: 5 }));
 
-    await vi.waitFor(async () => expect((await statusOf('gw-north'))?.status?.people).toBe(5));
+    await vi.waitFor(async () => expect((await statusOf('gw-north'))?.status?.people).toBe(5), {
+      timeout: 15_000,
+    });
     const figures = await statusOf('gw-north');
     expect(figures).toMatchObject({
       online: true,
@@ -83,7 +85,9 @@ describe('the live channel', () => {
     await north.publish('liveStatus', null, 'not json');
     await south.publish('liveStatus', status('gw-south', { people: 1 }));
 
-    await vi.waitFor(async () => expect((await statusOf('gw-south'))?.status?.people).toBe(1));
+    await vi.waitFor(async () => expect((await statusOf('gw-south'))?.status?.people).toBe(1), {
+      timeout: 15_000,
+    });
     expect((await statusOf('gw-north'))?.status?.people).toBe(5);
     // One line per gateway and channel a minute, however many it sends; the counter sees all.
     const refused = context.lines.filter((line) => line.msg === 'live message refused');
@@ -105,8 +109,9 @@ describe('the live channel', () => {
     await north.publish('alarm', alarm);
     await north.publish('alarm', alarm);
 
-    await vi.waitFor(() =>
-      expect(context.lines.filter((line) => line.msg === 'gateway alarm')).toHaveLength(1),
+    await vi.waitFor(
+      () => expect(context.lines.filter((line) => line.msg === 'gateway alarm')).toHaveLength(1),
+      { timeout: 15_000 },
     );
     const text = await (await fetch(`${cloud.httpUrl}/metrics`)).text();
     expect(text).toMatch(/sb_cloud_alarms_total\{severity="critical"\} 1/);
@@ -117,7 +122,9 @@ describe('the live channel', () => {
 
     expect((await statusOf('gw-north'))?.online).toBe(false);
     await north.publish('liveStatus', status('gw-north', { people: 6 }));
-    await vi.waitFor(async () => expect((await statusOf('gw-north'))?.online).toBe(true));
+    await vi.waitFor(async () => expect((await statusOf('gw-north'))?.online).toBe(true), {
+      timeout: 15_000,
+    });
   });
 });
 

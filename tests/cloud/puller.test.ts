@@ -163,7 +163,9 @@ describe('the puller facing answers that do not match its pull', () => {
     // The pull stays in flight until its timeout; the next one is answered honestly.
     h.peer.script = (_request, honest) => [honest];
     await h.clock.advance(3000);
-    await vi.waitFor(async () => expect(await cursorOf(h.cloud, 'audience')).toBe(4));
+    await vi.waitFor(async () => expect(await cursorOf(h.cloud, 'audience')).toBe(4), {
+      timeout: 15_000,
+    });
     expect(seqs(await h.cloud.records('gw-north', 'audience'))).toEqual([1, 2, 3, 4]);
   });
 
@@ -204,7 +206,9 @@ describe('the puller facing answers that do not match its pull', () => {
 
     h.peer.script = (_request, honest) => [honest];
     await h.clock.advance(3000);
-    await vi.waitFor(async () => expect(await cursorOf(h.cloud, 'audience')).toBe(1));
+    await vi.waitFor(async () => expect(await cursorOf(h.cloud, 'audience')).toBe(1), {
+      timeout: 15_000,
+    });
 
     const audiencePulls = h.peer.pulls.filter((pull) => pull.stream === 'audience');
     expect(audiencePulls.map((pull) => pull.after)).toEqual([0, 0]);

@@ -88,7 +88,7 @@ const topicArbitrary = fc.oneof(
       } catch {
         // An id the protocol refuses to encode goes in raw, as a hostile device would send it;
         // MQTT forbids wildcards and NUL in a published topic [MQTT-3.3.2-2], so those go.
-        const raw = id.replace(/[+#\u0000]/g, '_');
+        const raw = id.replace(/[+#]/g, '_').replaceAll('\u0000', '_');
         return `sb/v1/${branch}/${topicTemplates[channel].replace(/\{[a-z]+\}/g, raw)}`;
       }
     }),

@@ -45,7 +45,7 @@ function walk(value: unknown, where: string, found: Walked) {
 
   if (Array.isArray(value)) {
     if (value.length > 64) found.problems.push(`${where}: an array of ${value.length} items`);
-    value.forEach((item, index) => walk(item, `${where}.${index}`, found));
+    for (const [index, item] of value.entries()) walk(item, `${where}.${index}`, found);
     return;
   }
 
@@ -107,7 +107,7 @@ async function runGateway() {
   await playEveryClip(state.sensing, context.clock);
   await state.sensing.stop();
   state.sensing = null;
-  await vi.waitFor(() => expect(state.messages.length).toBeGreaterThan(20));
+  await vi.waitFor(() => expect(state.messages.length).toBeGreaterThan(20), { timeout: 15_000 });
 
   for (const stream of Stream.options) {
     const request = { pullId: `p-${stream}`, stream, after: 0, limit: 5000, at: 0 };

@@ -87,14 +87,14 @@ describe('a failing camera source', () => {
       { id: 'door-cam', source: { kind: 'file', path: '/nonexistent/clip.gif', loop: true } },
     ]);
     const failures = () => sensing.stats().cameras[0]?.failures;
-    await vi.waitFor(() => expect(failures()).toBe(1));
+    await vi.waitFor(() => expect(failures()).toBe(1), { timeout: 15_000 });
 
     await clock.advance(1000);
-    await vi.waitFor(() => expect(failures()).toBe(2));
+    await vi.waitFor(() => expect(failures()).toBe(2), { timeout: 15_000 });
     await clock.advance(1000);
     expect(failures()).toBe(2);
     await clock.advance(1000);
-    await vi.waitFor(() => expect(failures()).toBe(3));
+    await vi.waitFor(() => expect(failures()).toBe(3), { timeout: 15_000 });
 
     expect(seen.states).toEqual([
       { device: 'door-cam', state: 'offline', reason: '/nonexistent/clip.gif: file not found' },
