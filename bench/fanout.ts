@@ -55,10 +55,16 @@ const password = 'bench password 1';
 /** A fan-out still short of every branch this long after publish is reported as it stands. */
 const settleLimitMs = 180_000;
 const idleWindowMs = 10_000;
+/**
+ * A fleet not all online this long after the cloud started is reported as it stands and the
+ * run stopped (FANOUT_START_LIMIT_S, default 1,800 s): where a broker stops is a figure too.
+ */
+const startLimitMs = Number(process.env.FANOUT_START_LIMIT_S ?? 1800) * 1000;
 
 type HostMessage =
   | { kind: 'token'; id: number; branch: string }
   | { kind: 'started'; count: number }
+  | { kind: 'connected'; count: number }
   | { kind: 'online' };
 
 /** Warnings and errors only, kept beside the run's figures: a failed rollout says why there. */
@@ -103,7 +109,14 @@ async function host(job: { first: number; count: number; root: string; name: str
   const online = (gateway: Gateway) => gateway.stats().uplink.state === 'online';
   // The fleet lists its gateways by global index: this host's come after the others' holes.
   const mine = fleet.gateways().filter((gateway): gateway is Gateway => gateway !== undefined);
-  while (mine.some((gateway) => !online(gateway))) await systemClock.sleep(200);
+  let lastCount = 0;
+  while (mine.some((gateway) => !online(gateway))) {
+    await systemClock.sleep(200);
+    if (Date.now() - lastCount < 10_000) continue;
+
+    lastCount = Date.now();
+    send({ kind: 'connected', count: mine.filter(online).length });
+  }
   send({ kind: 'online' });
 
   // The figures are taken by then and the folder is thrown away: no need to stop each one.
@@ -115,7 +128,7 @@ async function host(job: { first: number; count: number; root: string; name: str
  * One run: the cloud (and its embedded broker, or a private Mosquitto) in this process, the
  * N fleet-mode gateways in host processes of at most `gatewaysPerHost`.
  */
-async function runOne(count: number, kind: BrokerKind): Promise<Figures> {
+async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> {
   const name = `${kind}-${count}`;
   const context = benchContext(`${name}-cloud`);
   const dir = tempDir('sb-bench-fanout-');
@@ -154,7 +167,9 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures> {
     });
   });
   const started = hosts.map(() => 0);
+  const connected = hosts.map(() => 0);
   let lastStartedLine = 0;
+  let lastConnectedLine = 0;
   const online = hosts.map(
     (child, index) =>
       new Promise<void>((resolve, reject) => {
@@ -169,13 +184,34 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures> {
             const total = started.reduce((sum, n) => sum + n, 0);
             if (total - lastStartedLine >= 250 || total === count) {
               lastStartedLine = total;
-              progress(`${total} gateways started, ${elapsed()}, RSS ${rssGiB(hosts)} GiB`);
+              progress(
+                `${total} gateways started, ${elapsed()}, RSS ${rssGiB(hosts)} GiB, load ${load()}`,
+              );
             }
-          } else if (message.kind === 'online') resolve();
+          } else if (message.kind === 'connected') {
+            connected[index] = message.count;
+            if (performance.now() - lastConnectedLine < 30_000) return;
+
+            lastConnectedLine = performance.now();
+            progress(`${sum(connected)} of ${count} online, ${elapsed()}, load ${load()}`);
+          } else if (message.kind === 'online') {
+            connected[index] = Math.min(gatewaysPerHost, count - index * gatewaysPerHost);
+            resolve();
+          }
         });
       }),
   );
-  await Promise.all(online);
+  const allOnline = Promise.all(online);
+  allOnline.catch(() => {});
+  const limit = systemClock.sleep(startLimitMs).then(() => 'limit' as const);
+  if ((await Promise.race([allOnline, limit])) === 'limit') {
+    progress(`start-up limit: ${sum(connected)} of ${count} online after ${elapsed()}`);
+    for (const child of hosts) child.kill('SIGKILL');
+    await cloud.stop();
+    await mosquitto?.kill();
+    dir.remove();
+    return null;
+  }
   const setupSeconds = (performance.now() - setupStarted) / 1000;
   progress(`all ${count} online after ${elapsed()}`);
 
@@ -283,6 +319,10 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures> {
 }
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 
 function rssGiB(hosts: ChildProcess[]) {
   const bytes = sum(hosts.map((child) => residentMb(child.pid ?? 0, 'VmRSS')));
