@@ -84,6 +84,8 @@ async function host(job: { first: number; count: number; root: string; name: str
     brokerUrl: string;
   };
   const context = benchContext(job.name);
+  // The runner that forked this host is gone (it failed): nobody will read these gateways.
+  process.once('disconnect', () => process.exit(0));
   const send = (message: HostMessage) => process.send?.(message);
   const tokens = new Map<number, (token: string) => void>();
   let nextToken = 0;
@@ -134,6 +136,12 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
   const dir = tempDir('sb-bench-fanout-');
   const mosquitto =
     kind === 'mosquitto' ? await privateMosquitto(await freePort(), dir.path) : null;
+  // Its process ends with the run: the broker and the folder go then, failed or not, and the
+  // hosts leave on their own.
+  process.once('exit', () => {
+    if (mosquitto?.pid) process.kill(mosquitto.pid, 'SIGKILL');
+    dir.remove();
+  });
   const progress = (text: string) => console.log(`[${kind} ${count}] ${text}`);
   const setupStarted = performance.now();
   const elapsed = () => `${((performance.now() - setupStarted) / 1000).toFixed(0)} s`;
@@ -208,8 +216,6 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
     progress(`start-up limit: ${sum(connected)} of ${count} online after ${elapsed()}`);
     for (const child of hosts) child.kill('SIGKILL');
     await cloud.stop();
-    await mosquitto?.kill();
-    dir.remove();
     return null;
   }
   const setupSeconds = (performance.now() - setupStarted) / 1000;
@@ -313,8 +319,6 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
     ),
   );
   await cloud.stop();
-  await mosquitto?.kill();
-  dir.remove();
   return figures;
 }
 
@@ -381,8 +385,24 @@ async function hqApi(httpUrl: string) {
         headers: { 'content-type': type },
         body: Buffer.isBuffer(body) ? new Blob([new Uint8Array(body)]) : JSON.stringify(body),
       }),
-    rollout: () => call('/api/campaigns/fanout/rollout') as Promise<Rollout>,
+    rollout: () => sentAgain(() => call('/api/campaigns/fanout/rollout') as Promise<Rollout>),
   };
+}
+
+/**
+ * Sends a read again when its connection was reset: the cloud shares this process's event
+ * loop, and when a fan-out keeps the loop busy past the server's keep-alive timeout, the
+ * server closes an idle connection just as the next poll goes out on it.
+ */
+async function sentAgain<T>(request: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      // fetch fails with a TypeError only when no answer came.
+      if (attempt >= tries || !(err instanceof TypeError)) throw err;
+    }
+  }
 }
 
 /** User + system CPU seconds of another process, from /proc. */
@@ -480,6 +500,8 @@ function child(size: number, broker: BrokerKind): Promise<Figures | null> {
 if (process.argv[2] === '--host') {
   await host(JSON.parse(process.argv[3] ?? '{}'));
 } else if (process.argv[2] === '--one') {
+  // A run stopped by hand ends through 'exit' too, which takes its broker and folder along.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
   await runOne(Number(process.argv[3]), process.argv[4] as BrokerKind);
   process.exit(0);
 } else {
