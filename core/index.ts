@@ -2,6 +2,7 @@ export * from './clock.ts';
 export * from './config.ts';
 export * from './context.ts';
 export * from './errors.ts';
+export { listenBacklog } from './listen.ts';
 export * from './local-time.ts';
 export * from './log.ts';
 export * from './metrics.ts';

@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Kysely } from 'kysely';
-import { isCrossSiteRequest, type ModuleContext, SmartBranchError } from '../../core/index.ts';
+import {
+  isCrossSiteRequest,
+  listenBacklog,
+  type ModuleContext,
+  SmartBranchError,
+} from '../../core/index.ts';
 import type { ControlPlane, SigningKey } from '../campaigns/index.ts';
 import type { CloudConfig } from '../config.ts';
 import type { LeadsService } from '../leads/index.ts';
@@ -104,7 +109,7 @@ export async function listen(
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen({ port, host, backlog: listenBacklog }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import {
   guardPacketSize,
   type Logger,
+  listenBacklog,
   type ModuleContext,
   maxPacketBytes,
   rateLimitedWarn,
@@ -143,7 +144,9 @@ function deliver(
 function listenTcp(server: net.Server, options: BrokerOptions): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve(server));
+    server.listen({ port: options.port, host: options.host, backlog: listenBacklog }, () =>
+      resolve(server),
+    );
   });
 }
 
