@@ -40,6 +40,8 @@ interface Figures {
   backgroundCores: { cloud: number; gatewayHosts: number };
   cpuSecondsDuringFanout: { cloud: number; gatewayHosts: number; mosquitto: number | null };
   peakRssMb: { cloud: number; gatewayHosts: number; mosquitto: number | null };
+  /** Connections Linux dropped at a full accept queue during the fan-out, machine-wide. */
+  listenOverflows: number;
   loadAverage: number[];
 }
 
@@ -253,6 +255,7 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
   const cpuBefore = process.cpuUsage();
   const hostsCpuBefore = sum(pids.hosts.map(processCpuSeconds));
   const mosquittoCpuBefore = mosquitto ? processCpuSeconds(pids.mosquitto) : 0;
+  const overflowsBefore = listenOverflows();
   const publishedAt = Date.now();
   const published = performance.now();
   await api.post('/api/campaigns/fanout/publish', {});
@@ -304,6 +307,7 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
       gatewayHosts: sum(pids.hosts.map(peakRssMb)),
       mosquitto: mosquitto ? peakRssMb(pids.mosquitto) : null,
     },
+    listenOverflows: listenOverflows() - overflowsBefore,
     loadAverage: loadavg().map((load) => +load.toFixed(1)),
   };
 
@@ -403,6 +407,14 @@ async function sentAgain<T>(request: () => Promise<T>, tries = 3): Promise<T> {
       if (attempt >= tries || !(err instanceof TypeError)) throw err;
     }
   }
+}
+
+/** TcpExt ListenOverflows from /proc/net/netstat: a header line of names, then values. */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = lines.find((line) => line.startsWith('TcpExt:'))?.split(' ') ?? [];
+  const values = lines.filter((line) => line.startsWith('TcpExt:'))[1]?.split(' ') ?? [];
+  return Number(values[names.indexOf('ListenOverflows')] ?? 0);
 }
 
 /** User + system CPU seconds of another process, from /proc. */
