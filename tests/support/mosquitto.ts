@@ -16,11 +16,18 @@ export interface PrivateMosquitto {
 /**
  * Starts `mosquitto -c` with a config of its own in `folder`: anonymous logins (the cloud's
  * external-broker mode leaves authentication to the broker), no persistence, so a restart
- * is a broker that lost every session.
+ * is a broker that lost every session, and room to queue 100,000 messages for a client that
+ * falls behind (the cloud's one connection during a fan-out), where 1000 would drop some.
  */
 export async function privateMosquitto(port: number, folder: string): Promise<PrivateMosquitto> {
   const config = join(folder, `mosquitto-${port}.conf`);
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    'persistence false',
+    'max_queued_messages 100000',
+  ];
+  writeFileSync(config, `${lines.join('\n')}\n`);
   let child: ChildProcess | null = null;
 
   const start = async () => {
