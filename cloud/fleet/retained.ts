@@ -33,16 +33,23 @@ export function indexRetained(broker: Aedes): void {
   store.createRetainedStreamCombi = (patterns) => Readable.from(matching(retained, patterns));
 }
 
+/** Each retained message once, however many of the filters match it, as aedes' own store. */
 function* matching(retained: Map<string, RetainedPacket>, patterns: string[]) {
+  const handed = new Set<string>();
+  const once = (packet: RetainedPacket | undefined) => {
+    if (!packet || handed.has(packet.topic)) return [];
+    handed.add(packet.topic);
+    return [packet];
+  };
+
   for (const pattern of patterns) {
     if (!pattern.includes('+') && !pattern.includes('#')) {
-      const packet = retained.get(pattern);
-      if (packet) yield packet;
+      yield* once(retained.get(pattern));
       continue;
     }
 
     for (const [name, packet] of retained) {
-      if (topicMatches(pattern, name)) yield packet;
+      if (topicMatches(pattern, name)) yield* once(packet);
     }
   }
 }

@@ -64,6 +64,15 @@ describe('retained messages kept by topic', () => {
     expect(await retainedFor(['sb/v1/north/#'])).toHaveLength(2);
   });
 
+  it('hands a message once when an exact filter and a wildcard both match it', async () => {
+    const writer = await client();
+    await writer.publishAsync('sb/v1/east/settings', 'dark', { qos: 1, retain: true });
+
+    expect(await retainedFor(['sb/v1/east/settings', 'sb/v1/east/#', 'sb/v1/+/settings'])).toEqual([
+      'sb/v1/east/settings=dark',
+    ]);
+  });
+
   it('forgets a topic whose retained message was cleared with an empty payload', async () => {
     const writer = await client();
     await writer.publishAsync('sb/v1/west/manifest', 'one', { qos: 1, retain: true });
