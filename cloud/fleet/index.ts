@@ -13,7 +13,7 @@ export {
 export { createEnrolmentToken, type Enrolment, enrolGateway } from './enrolment.ts';
 export { connectExternalBroker } from './external-broker.ts';
 export { type BranchFigures, branchFigures } from './figures.ts';
-export { type GatewayIdentity, listGateways } from './gateways.ts';
+export { authenticateGateway, type GatewayIdentity, listGateways } from './gateways.ts';
 export { type GatewayHealth, gatewayHealth } from './health.ts';
 export {
   type GatewayStatus,

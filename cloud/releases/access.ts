@@ -1,12 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import {
-  type ModuleContext,
-  rateLimitedWarn,
-  SmartBranchError,
-  verifyPassword,
-} from '../../core/index.ts';
+import { type ModuleContext, rateLimitedWarn, SmartBranchError } from '../../core/index.ts';
+import { authenticateGateway } from '../fleet/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Role, User } from '../users/index.ts';
 
@@ -40,8 +36,8 @@ function basicCredentials(request: Request): { username: string; password: strin
 }
 
 /**
- * A gateway calls with the broker credentials enrolment gave it (HTTP Basic), checked against
- * the stored scrypt hash; the caller lands on `response.locals.gateway`.
+ * A gateway calls with the broker credentials enrolment gave it (HTTP Basic), checked as the
+ * broker checks them; the caller lands on `response.locals.gateway`.
  */
 export function gatewayCaller(db: Kysely<Database>, context: ModuleContext): RequestHandler {
   const warn = rateLimitedWarn(
@@ -57,18 +53,15 @@ export function gatewayCaller(db: Kysely<Database>, context: ModuleContext): Req
     };
     if (!credentials) return refuse();
 
-    db.selectFrom('gateways')
-      .select(['id', 'branch', 'password_hash'])
-      .where('id', '=', credentials.username.slice(0, 64))
-      .executeTakeFirst()
-      .then(async (row) => {
-        if (!row || !(await verifyPassword(credentials.password, row.password_hash))) {
-          return refuse();
-        }
+    authenticateGateway(db, credentials.username.slice(0, 64), credentials.password).then(
+      (identity) => {
+        if (!identity) return refuse();
 
-        response.locals.gateway = { gateway: row.id, branch: row.branch } satisfies GatewayCaller;
+        response.locals.gateway = identity satisfies GatewayCaller;
         next();
-      }, next);
+      },
+      next,
+    );
   };
 }
 
