@@ -20,6 +20,7 @@ import { fleetCloudBranches, fleetGateways } from '../simulator/index.ts';
 import { tempDir } from '../tests/support/context.ts';
 import { privateMosquitto } from '../tests/support/mosquitto.ts';
 import { freePort } from '../tests/support/services.ts';
+import { cpuSeconds, memoryMb } from './proc.ts';
 
 type BrokerKind = 'embedded' | 'mosquitto';
 
@@ -239,10 +240,10 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
   // fan-out's own CPU can be told apart from the background's.
   const idleCpu = (() => {
     const cloud = process.cpuUsage();
-    const gatewayHosts = sum(pids.hosts.map(processCpuSeconds));
+    const gatewayHosts = sum(pids.hosts.map(cpuSeconds));
     return () => ({
       cloud: (process.cpuUsage(cloud).user + process.cpuUsage(cloud).system) / 1e6,
-      gatewayHosts: sum(pids.hosts.map(processCpuSeconds)) - gatewayHosts,
+      gatewayHosts: sum(pids.hosts.map(cpuSeconds)) - gatewayHosts,
     });
   })();
   await systemClock.sleep(idleWindowMs);
@@ -253,8 +254,8 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
   };
   progress(`background before publish: ${JSON.stringify(backgroundCores)} cores`);
   const cpuBefore = process.cpuUsage();
-  const hostsCpuBefore = sum(pids.hosts.map(processCpuSeconds));
-  const mosquittoCpuBefore = mosquitto ? processCpuSeconds(pids.mosquitto) : 0;
+  const hostsCpuBefore = sum(pids.hosts.map(cpuSeconds));
+  const mosquittoCpuBefore = mosquitto ? cpuSeconds(pids.mosquitto) : 0;
   const overflowsBefore = listenOverflows();
   const publishedAt = Date.now();
   const published = performance.now();
@@ -275,8 +276,8 @@ async function runOne(count: number, kind: BrokerKind): Promise<Figures | null> 
     }
   }
   const cloudCpu = process.cpuUsage(cpuBefore);
-  const hostsCpu = sum(pids.hosts.map(processCpuSeconds)) - hostsCpuBefore;
-  const mosquittoCpu = mosquitto ? processCpuSeconds(pids.mosquitto) - mosquittoCpuBefore : null;
+  const hostsCpu = sum(pids.hosts.map(cpuSeconds)) - hostsCpuBefore;
+  const mosquittoCpu = mosquitto ? cpuSeconds(pids.mosquitto) - mosquittoCpuBefore : null;
 
   // Each branch's time is when HQ stored its applied report, on HQ's own clock.
   const latencies = rollout.branches
@@ -333,22 +334,12 @@ const load = () =>
     .join(' ');
 
 function rssGiB(hosts: ChildProcess[]) {
-  const bytes = sum(hosts.map((child) => residentMb(child.pid ?? 0, 'VmRSS')));
+  const bytes = sum(hosts.map((child) => memoryMb(child.pid ?? 0, 'VmRSS')));
   return ((bytes + process.memoryUsage().rss / 2 ** 20) / 1024).toFixed(2);
 }
 
 /** A process's peak resident memory (VmHWM), in MB. */
-const peakRssMb = (pid: number) => residentMb(pid, 'VmHWM');
-
-function residentMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    return Math.round(kb / 1024);
-  } catch {
-    return 0;
-  }
-}
+const peakRssMb = (pid: number) => memoryMb(pid, 'VmHWM');
 
 interface Rollout {
   counts: Record<string, number>;
@@ -415,12 +406,6 @@ function listenOverflows(): number {
   const names = lines.find((line) => line.startsWith('TcpExt:'))?.split(' ') ?? [];
   const values = lines.filter((line) => line.startsWith('TcpExt:'))[1]?.split(' ') ?? [];
   return Number(values[names.indexOf('ListenOverflows')] ?? 0);
-}
-
-/** User + system CPU seconds of another process, from /proc. */
-function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Runs each size and broker in a child process, then prints the side-by-side table. */

@@ -9,7 +9,6 @@
 // Run: node --import tsx bench/gateway.ts [cameras ...] (default 0 1 2);
 // GATEWAY_BENCH_SECONDS sets the measured seconds per run (default 60).
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -20,6 +19,7 @@ import { socketPath } from '../edge/screens/index.ts';
 import { encodeMessage, topic } from '../protocol/index.ts';
 import { tempDir } from '../tests/support/context.ts';
 import { ffmpegAvailable, footageAvailable, footageDir } from '../tests/support/footage.ts';
+import { childPids, cpuSeconds, memoryMb, waitedChildrenCpuSeconds } from './proc.ts';
 
 const branch = 'bench-gateway';
 const playerCount = 20;
@@ -234,34 +234,16 @@ async function device(
  * User + system CPU seconds of a process (every thread, the detector workers too) and of its
  * children (ffmpeg): the ones it waited for, plus the ones running now.
  */
-function cpuSeconds(pid: number): { own: number; children: number } {
-  const stat = (id: number) =>
-    (readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  const fields = stat(pid);
-  let children = (Number(fields[13]) + Number(fields[14])) / 100;
+function cpuSecondsWithChildren(pid: number): { own: number; children: number } {
+  let children = waitedChildrenCpuSeconds(pid);
   for (const child of childPids(pid)) {
     try {
-      const childFields = stat(child);
-      children += (Number(childFields[11]) + Number(childFields[12])) / 100;
+      children += cpuSeconds(child);
     } catch {
       // Gone between the listing and the read: its time is in the waited-for figure now.
     }
   }
-  return { own: (Number(fields[11]) + Number(fields[12])) / 100, children };
-}
-
-function childPids(pid: number): number[] {
-  try {
-    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return text ? text.split(' ').map(Number) : [];
-  } catch {
-    return [];
-  }
-}
-
-function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+  return { own: cpuSeconds(pid), children };
 }
 
 async function measure(cameraCount: number) {
@@ -287,7 +269,7 @@ async function measure(cameraCount: number) {
   );
 
   const loadBefore = loadavg()[0] ?? 0;
-  const cpuBefore = cpuSeconds(pid);
+  const cpuBefore = cpuSecondsWithChildren(pid);
   const started = Date.now();
   let peakRss = 0;
   for (let elapsed = 0; elapsed < seconds; elapsed += 1) {
@@ -297,7 +279,7 @@ async function measure(cameraCount: number) {
       console.log(`[${cameraCount} cameras] ${elapsed + 1} s, RSS ${memoryMb(pid, 'VmRSS')} MB`);
     }
   }
-  const cpuAfter = cpuSeconds(pid);
+  const cpuAfter = cpuSecondsWithChildren(pid);
   const wall = (Date.now() - started) / 1000;
 
   const done = new Promise<Final>((resolve) =>

@@ -9,12 +9,11 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { syncBranches } from '../cloud/fleet/index.ts';
 import { storeBatch } from '../cloud/insights/index.ts';
 import { openStore, type Store } from '../cloud/store/index.ts';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
 import { tempDir } from '../tests/support/context.ts';
-import { zoneRecords } from './insights-support.ts';
+import { enrolForBench, zoneRecords } from './insights-support.ts';
 
 const pgUrl = process.env.SB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const context = { clock: systemClock, log: silentLogger(), registry: createRegistry({}) };
@@ -75,22 +74,8 @@ async function worker() {
 }
 
 async function prepare(store: Store, gateways: string[]) {
-  const branches = gateways.map((gateway) => ({
-    id: `b-${gateway}`,
-    name: 'Bench',
-    timeZone: 'Asia/Shanghai',
-    tags: [],
-  }));
-  await syncBranches(store.db, branches, Date.now());
-  const rows = gateways.map((gateway) => ({
-    id: gateway,
-    branch: `b-${gateway}`,
-    password_hash: 'x',
-    version: '1',
-    enrolled_at: 0,
-    rotated_at: 0,
-  }));
-  await store.db.insertInto('gateways').values(rows).execute();
+  const rows = gateways.map((gateway) => ({ id: gateway, branch: `b-${gateway}` }));
+  await enrolForBench(store.db, rows, 0);
   const cursors = gateways.map((gateway) => ({
     gateway,
     stream: 'audience',

@@ -8,15 +8,14 @@
  * example `bench/insights.ts 20x5000 100x2000` (the default). Prints one JSON object.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { syncBranches } from '../cloud/fleet/index.ts';
 import { type Database, openStore, type Store } from '../cloud/store/index.ts';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
 import {
+  enrolForBench,
   figures,
   insightsDb,
   loadCursorForBench,
@@ -24,6 +23,7 @@ import {
   storeBatch,
   zoneRecords,
 } from './insights-support.ts';
+import { cpuSeconds } from './proc.ts';
 
 const usage = `usage: node --import tsx bench/insights.ts [GATEWAYSxRECORDS ...] [--ingest-only]
   GATEWAYSxRECORDS  gateways pulled at once and records each (default: 20x5000 100x2000)
@@ -59,8 +59,7 @@ async function backendSeconds(db: Kysely<Database>) {
   const seconds = new Map<number, number>();
   for (const { pid } of rows) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      seconds.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+      seconds.set(pid, cpuSeconds(pid));
     } catch {
       // A backend that ended meanwhile: its time is lost to the figure, which stays a floor.
     }
@@ -68,27 +67,13 @@ async function backendSeconds(db: Kysely<Database>) {
   return seconds;
 }
 
-async function enrol(store: Store, gateways: number, branches: number) {
-  const benchBranches = Array.from({ length: branches }, (_, index) => ({
-    id: `bench-${index}`,
-    name: 'Bench',
-    timeZone: 'Asia/Shanghai',
-    tags: [],
+/** Gateways spread over the branches in turn. */
+function enrol(store: Store, gateways: number, branches: number) {
+  const rows = Array.from({ length: gateways }, (_, gateway) => ({
+    id: `gw-${gateway}`,
+    branch: `bench-${gateway % branches}`,
   }));
-  await syncBranches(store.db, benchBranches, Date.now());
-  await store.db
-    .insertInto('gateways')
-    .values(
-      Array.from({ length: gateways }, (_, gateway) => ({
-        id: `gw-${gateway}`,
-        branch: `bench-${gateway % branches}`,
-        password_hash: 'x',
-        version: '1',
-        enrolled_at: 0,
-        rotated_at: 0,
-      })),
-    )
-    .execute();
+  return enrolForBench(store.db, rows, 0);
 }
 
 /**
