@@ -18,15 +18,23 @@ export interface PrivateMosquitto {
  * external-broker mode leaves authentication to the broker), no persistence, so a restart
  * is a broker that lost every session, and room to queue 100,000 messages for a client that
  * falls behind (the cloud's one connection during a fan-out), where 1000 would drop some.
+ * `settings` are further mosquitto.conf lines; one naming an option above replaces it.
  */
-export async function privateMosquitto(port: number, folder: string): Promise<PrivateMosquitto> {
+export async function privateMosquitto(
+  port: number,
+  folder: string,
+  settings: readonly string[] = [],
+): Promise<PrivateMosquitto> {
   const config = join(folder, `mosquitto-${port}.conf`);
-  const lines = [
+  const defaults = [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
     'persistence false',
     'max_queued_messages 100000',
   ];
+  const option = (line: string) => line.split(' ')[0];
+  const replaced = new Set(settings.map(option));
+  const lines = [...defaults.filter((line) => !replaced.has(option(line))), ...settings];
   writeFileSync(config, `${lines.join('\n')}\n`);
   let child: ChildProcess | null = null;
 
