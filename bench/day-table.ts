@@ -45,6 +45,7 @@ export interface DayFigures {
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const replicaCpu = (figures: DayFigures) => sum(figures.perReplica.map((r) => r.cpuSeconds));
+const peakRss = (figures: DayFigures) => Math.max(...figures.perReplica.map((r) => r.peakRssMb));
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '–');
 
 const columns = [
@@ -103,7 +104,7 @@ export function printTable(results: DayFigures[]): void {
       `${branches} branches, 3 replicas ÷ 1: wall ${ratio(three.seconds, one.seconds)}, ` +
         `CPU of all replicas ${ratio(replicaCpu(three), replicaCpu(one))}, ` +
         `busiest replica ${ratio(busiest, replicaCpu(one))}, ` +
-        `peak RSS per replica ${ratio(Math.max(...three.perReplica.map((r) => r.peakRssMb)), one.perReplica[0]?.peakRssMb ?? 0)}`,
+        `largest peak RSS ${ratio(peakRss(three), peakRss(one))}`,
     );
   }
   const sizes = [...new Set(results.map((figures) => figures.branches))].sort((a, b) => a - b);
@@ -117,10 +118,11 @@ export function printTable(results: DayFigures[]): void {
     if (!small || !large) continue;
 
     console.log(
-      `${replicas} ${replicas === 1 ? 'replica' : 'replicas'}, ${largest} ÷ ${smallest} ` +
-        `branches (×${ratio(largest, smallest)}): CPU of all replicas ` +
-        `${ratio(replicaCpu(large), replicaCpu(small))}, wall ${ratio(large.seconds, small.seconds)}, ` +
-        `peak RSS ${ratio(Math.max(...large.perReplica.map((r) => r.peakRssMb)), Math.max(...small.perReplica.map((r) => r.peakRssMb)))}`,
+      `${replicas} replica${replicas === 1 ? '' : 's'}, ${largest} ÷ ${smallest} branches ` +
+        `(×${ratio(largest, smallest)}): CPU of all replicas ` +
+        `${ratio(replicaCpu(large), replicaCpu(small))}, ` +
+        `wall ${ratio(large.seconds, small.seconds)}, ` +
+        `largest peak RSS ${ratio(peakRss(large), peakRss(small))}`,
     );
   }
 }

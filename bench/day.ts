@@ -14,7 +14,6 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { sql } from 'kysely';
-import mqtt from 'mqtt';
 import { openStore, type Store } from '../cloud/store/index.ts';
 import { createRegistry, silentLogger, systemClock } from '../core/index.ts';
 import { type Running, run } from '../tests/cli/run.ts';
@@ -29,6 +28,7 @@ import {
   type HostMessage,
   recordsADay,
 } from './day-gateways.ts';
+import { brokerDrops, postgresMeter, replicaFigures } from './day-meters.ts';
 import { type DayFigures, printTable } from './day-table.ts';
 import { enrolForBench } from './insights-support.ts';
 import { cpuSeconds, memoryMb } from './proc.ts';
@@ -187,53 +187,10 @@ async function storedSoFar(store: Store): Promise<number> {
   return Number(result.rows[0]?.n ?? 0);
 }
 
-/**
- * CPU seconds of the PostgreSQL sessions of each replica since `go`, by application name. A
- * session seen only after `go` counts from its start; one that ended between two samples
- * loses its last second, so the figure is a floor.
- */
-function postgresMeter(store: Store, runId: string) {
-  const baseline = new Map<number, number>();
-  const last = new Map<number, { replica: string; seconds: number }>();
-  const sample = async (atGo = false) => {
-    const { rows } = await sql<{ pid: number; name: string }>`
-      select pid, application_name as name from pg_stat_activity
-      where application_name like ${`sb-day-${runId}-%`}`.execute(store.db);
-    for (const { pid, name } of rows) {
-      try {
-        const seconds = cpuSeconds(pid);
-        if (!baseline.has(pid)) baseline.set(pid, atGo ? seconds : 0);
-        last.set(pid, { replica: name.split('-').at(-1) ?? '', seconds });
-      } catch {
-        // Ended since the query: its last samples stand.
-      }
-    }
-  };
-  const byReplica = () => {
-    const seconds = new Map<string, number>();
-    for (const [pid, { replica, seconds: used }] of last) {
-      seconds.set(replica, (seconds.get(replica) ?? 0) + used - (baseline.get(pid) ?? 0));
-    }
-    return seconds;
-  };
-  return { sample, byReplica };
-}
-
-/** The sum of a Prometheus counter or gauge on a replica's /metrics, over matching series. */
-async function metricTotal(httpUrl: string, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const series = line.startsWith(`${name} `) || line.startsWith(`${name}{`);
-    if (series && line.includes(labels)) total += Number(line.split(' ').at(-1));
-  }
-  return total;
-}
-
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-/** Every record stored once: the count, each cursor at its stream's end, the rollups' sum. */
+/** Every record stored once: the records' count, and the tickets issued in the rollups. */
 async function checkStored(store: Store, branches: number) {
   const day = recordsADay(opensAt);
   const count = await sql<{ n: number }>`select count(*)::int as n from records`.execute(store.db);
@@ -269,7 +226,7 @@ async function drain(parts: RunParts, label: string, total: number, options: Opt
     parts.mosquitto.pid,
   ];
   const cpuAtGo = new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
-  const postgres = postgresMeter(parts.store, parts.runId);
+  const postgres = postgresMeter(parts.store.db, parts.runId);
   await postgres.sample(true);
   const loadAtGo = loadavg()[0] ?? 0;
   const goAt = Date.now();
@@ -299,7 +256,9 @@ async function drain(parts: RunParts, label: string, total: number, options: Opt
     }
   }
   const seconds = (Date.now() - goAt) / 1000;
-  const cpu = (pid: number) => round(cpuSeconds(pid) - (cpuAtGo.get(pid) ?? 0));
+  // Taken now, before the figures are asked of the replicas, which costs them CPU too.
+  const used = new Map(pids.map((pid) => [pid, cpuSeconds(pid) - (cpuAtGo.get(pid) ?? 0)]));
+  const cpu = (pid: number) => round(used.get(pid) ?? 0);
   return { seconds, cpu, postgres: postgres.byReplica(), loadAtGo };
 }
 
@@ -337,45 +296,6 @@ function statusLine(
       `replica RSS ${rss.join(' ')} MB; load ${(loadavg()[0] ?? 0).toFixed(1)}`,
   );
   return { at: now, stored: figures.stored, cpu };
-}
-
-/**
- * Messages Mosquitto dropped because a client's queue was full (`max_queued_messages`):
- * answers and statuses the replicas never heard. Followed from the start, as the broker
- * publishes the figure each `sys_interval`.
- */
-async function brokerDrops(url: string) {
-  const client = await mqtt.connectAsync(url, { clientId: 'sb-day-bench' });
-  let dropped = Number.NaN;
-  client.on('message', (_topic, payload) => {
-    dropped = Number(payload.toString());
-  });
-  await client.subscribeAsync('$SYS/broker/publish/messages/dropped');
-  return {
-    latest: () => dropped,
-    /** The count the broker published last, after waiting out one more interval. */
-    final: async () => {
-      await systemClock.sleep(1500);
-      return dropped;
-    },
-    close: () => client.endAsync(),
-  };
-}
-
-/** What each replica did, from its own /metrics. */
-async function replicaFigures(replica: Replica) {
-  const pulls = (outcome: string) =>
-    metricTotal(replica.httpUrl, 'sb_cloud_pulls_total', `outcome="${outcome}"`);
-  return {
-    records: await metricTotal(replica.httpUrl, 'sb_cloud_records_ingested_total'),
-    statuses: await metricTotal(replica.httpUrl, 'sb_cloud_live_status_total'),
-    pulls: {
-      sent: await pulls('sent'),
-      stored: await pulls('stored'),
-      stale: await pulls('stale'),
-      timeout: await pulls('timeout'),
-    },
-  };
 }
 
 /** Undo steps of a run's set-up, run last first whatever happened. */
@@ -434,7 +354,7 @@ async function setUp(branches: number, replicaCount: number, options: Options, u
 
 /** One run: set up, open the day, wait until it is stored, take the figures, clean up. */
 async function runDay(branches: number, replicaCount: number, options: Options) {
-  const label = `${branches} branches, ${replicaCount} ${replicaCount === 1 ? 'replica' : 'replicas'}`;
+  const label = `${branches} branches, ${replicaCount} replica${replicaCount === 1 ? '' : 's'}`;
   const setupStarted = Date.now();
   const undo: Undo = [];
   try {
@@ -462,6 +382,8 @@ async function figuresOf(
     loadAtGo: number;
   },
 ): Promise<DayFigures> {
+  // Waits out the broker's next figure, and the gateways' last report of what they sent.
+  const droppedByBroker = await parts.drops.final();
   const perReplica = [];
   for (const replica of parts.replicas) {
     perReplica.push({
@@ -469,7 +391,7 @@ async function figuresOf(
       cpuSeconds: run.cpu(replica.pid),
       peakRssMb: memoryMb(replica.pid, 'VmHWM'),
       postgresCpuSeconds: round(run.postgres.get(replica.name) ?? 0),
-      ...(await replicaFigures(replica)),
+      ...(await replicaFigures(replica.httpUrl)),
     });
   }
   const checks = await checkStored(parts.store, run.branches);
@@ -492,7 +414,7 @@ async function figuresOf(
     mosquittoPeakRssMb: memoryMb(parts.mosquitto.pid, 'VmHWM'),
     statusesSent: parts.hosts.reduce((sum, host) => sum + host.sent.statuses, 0),
     recordsSent: parts.hosts.reduce((sum, host) => sum + host.sent.records, 0),
-    droppedByBroker: await parts.drops.final(),
+    droppedByBroker,
     checks,
     loadAverage: [round(run.loadAtGo, 1), round(loadavg()[0] ?? 0, 1)],
   };
