@@ -19,6 +19,8 @@ export interface DayFigures {
   replicas: number;
   records: number;
   setupSeconds: number;
+  /** Cores used at rest before the day (statuses, empty pulls); null when not measured. */
+  idleCores: { replicas: number[]; postgres: number; mosquitto: number } | null;
   /** From the day's opening until every record was stored. */
   seconds: number;
   recordsPerSecond: number;
@@ -62,6 +64,7 @@ const columns = [
   ['dropped', 7],
   ['sent÷stored', 11],
   ['once', 4],
+  ['cores at rest per replica', 25],
 ] as const;
 
 function row(figures: DayFigures): string[] {
@@ -80,7 +83,28 @@ function row(figures: DayFigures): string[] {
     String(figures.droppedByBroker),
     (figures.recordsSent / figures.records).toFixed(2),
     figures.checks.exactlyOnce ? 'yes' : 'NO',
+    figures.idleCores?.replicas.map((cores) => cores.toFixed(3)).join(' / ') ?? '–',
   ];
+}
+
+/**
+ * A real day per replica: the compressed day's records, plus 24 hours of the fleet at rest
+ * (statuses day and night, empty pulls), which the compressed day holds only minutes of.
+ */
+function printRealDay(figures: DayFigures) {
+  const idle = figures.idleCores;
+  if (!idle) return;
+
+  const perReplica = figures.perReplica.map((replica, index) => {
+    const atRest = (idle.replicas[index] ?? 0) * 86_400;
+    const total = Math.round(replica.cpuSeconds + atRest).toLocaleString('en-US');
+    return `${total} (${Math.round(atRest).toLocaleString('en-US')} at rest)`;
+  });
+  const replicas = `${figures.replicas} replica${figures.replicas === 1 ? '' : 's'}`;
+  console.log(
+    `${figures.branches} branches, ${replicas}: a real day ≈ ${perReplica.join(' / ')} ` +
+      'CPU s per replica',
+  );
 }
 
 /** The runs side by side, then 3 replicas against 1 and the largest day against the smallest. */
@@ -94,6 +118,7 @@ export function printTable(results: DayFigures[]): void {
     console.log(columns.map(([, width], index) => (cells[index] ?? '').padStart(width)).join('  '));
   }
   console.log('');
+  for (const figures of results) printRealDay(figures);
   for (const branches of new Set(results.map((figures) => figures.branches))) {
     const one = results.find((f) => f.branches === branches && f.replicas === 1);
     const three = results.find((f) => f.branches === branches && f.replicas === 3);

@@ -43,6 +43,8 @@ interface Options {
   gateways: GatewayKind;
   /** Mosquitto's `max_queued_messages`; null leaves its default (1,000). */
   brokerQueue: number | null;
+  /** Seconds the fleet is measured at rest before the day opens; 0 skips it. */
+  idleSeconds: number;
 }
 
 const help = `
@@ -88,6 +90,7 @@ function parseOptions(argv: string[]): Options {
     .option('--gateways <light|uplink>', 'light protocol clients, or the real uplink', 'light')
     .option('--gateways-per-host <n>', 'gateways per simulating process', '1000')
     .option('--broker-queue <n>', "Mosquitto's max_queued_messages per client (default 1000)")
+    .option('--idle-seconds <s>', 'the fleet measured at rest before the day, 0 skips', '30')
     .option('--stall-seconds <s>', 'a run that stores nothing this long is given up', '120')
     .addHelpText('after', help)
     .parse(argv);
@@ -101,6 +104,7 @@ function parseOptions(argv: string[]): Options {
     stallSeconds: Number(raw.stallSeconds),
     gateways: raw.gateways === 'uplink' ? 'uplink' : 'light',
     brokerQueue: raw.brokerQueue === undefined ? null : Number(raw.brokerQueue),
+    idleSeconds: Number(raw.idleSeconds),
   };
 }
 
@@ -216,6 +220,33 @@ interface RunParts {
   hosts: Host[];
   mosquitto: PrivateMosquitto;
   runId: string;
+}
+
+/**
+ * What the fleet costs with nothing to store, in cores: each gateway's status every 5 s and a
+ * pull of each of its streams every 2 s, answered empty. A real day has 24 hours of this
+ * besides its records; the compressed day only its few minutes.
+ */
+async function idleCores(parts: RunParts, seconds: number): Promise<DayFigures['idleCores']> {
+  if (seconds <= 0) return null;
+
+  const pids = [...parts.replicas.map((replica) => replica.pid), parts.mosquitto.pid];
+  const before = new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
+  const postgres = postgresMeter(parts.store.db, parts.runId);
+  await postgres.sample(true);
+  const started = Date.now();
+  while (Date.now() - started < seconds * 1000) {
+    await systemClock.sleep(1000);
+    await postgres.sample();
+  }
+  const span = (Date.now() - started) / 1000;
+  const cores = (pid: number) => round((cpuSeconds(pid) - (before.get(pid) ?? 0)) / span, 3);
+  const postgresSeconds = [...postgres.byReplica().values()].reduce((a, b) => a + b, 0);
+  return {
+    replicas: parts.replicas.map((replica) => cores(replica.pid)),
+    postgres: round(postgresSeconds / span, 3),
+    mosquitto: cores(parts.mosquitto.pid),
+  };
 }
 
 /** Drains the day, printing a status line every 5 s; gives up when nothing moves for long. */
@@ -360,11 +391,13 @@ async function runDay(branches: number, replicaCount: number, options: Options) 
   try {
     const parts = await setUp(branches, replicaCount, options, undo);
     const setupSeconds = (Date.now() - setupStarted) / 1000;
-    console.log(`[${label}] set up in ${Math.round(setupSeconds)} s; the day opens`);
+    console.log(`[${label}] set up in ${Math.round(setupSeconds)} s`);
+    const idle = await idleCores(parts, options.idleSeconds);
+    if (idle) console.log(`[${label}] at rest, cores: ${JSON.stringify(idle)}; the day opens`);
 
     const total = recordsADay(opensAt).total * branches;
     const drained = await drain(parts, label, total, options);
-    return await figuresOf(parts, { branches, total, setupSeconds, ...drained });
+    return await figuresOf(parts, { branches, total, setupSeconds, idle, ...drained });
   } finally {
     for (const step of undo.reverse()) await step();
   }
@@ -376,6 +409,7 @@ async function figuresOf(
     branches: number;
     total: number;
     setupSeconds: number;
+    idle: DayFigures['idleCores'];
     seconds: number;
     cpu: (pid: number) => number;
     postgres: Map<string, number>;
@@ -400,6 +434,7 @@ async function figuresOf(
     replicas: parts.replicas.length,
     records: run.total,
     setupSeconds: Math.round(run.setupSeconds),
+    idleCores: run.idle,
     seconds: round(run.seconds, 1),
     recordsPerSecond: Math.round(run.total / run.seconds),
     perReplica,
