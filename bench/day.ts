@@ -45,6 +45,8 @@ interface Options {
   brokerQueue: number | null;
   /** Seconds the fleet is measured at rest before the day opens; 0 skips it. */
   idleSeconds: number;
+  /** The replicas' `pull.intervalMs`; null leaves the product's default (2,000). */
+  pullIntervalMs: number | null;
 }
 
 const help = `
@@ -54,16 +56,19 @@ flows and 6 screens' plays, the queue's minute records of 300 tickets, 20 coupon
 3 sealed leads: 5,915 records in 5 streams). With --speed max the whole day is there at once
 and the cloud drains it as fast as it takes it; with --speed N the simulated clock runs N times
 real time and a record is there once its minute has passed. The replicas run with the
-product's defaults (pull every 2 s, 500 records, 5 s timeout) on a Mosquitto with its own.
+product's defaults (pull every 2 s, 500 records, 5 s timeout) on a Mosquitto with its own,
+unless --pull-interval-ms or --broker-queue say otherwise.
 
 The gateways are light clients of the uplink protocol answering from ready JSON (default), or
 the real uplink (--gateways uplink), whose two schema checks per answer cost ~20 µs a record
 on the same cores as the cloud. Both push their live status every --status-interval-ms.
 
-Figures per replica: CPU seconds (user + system, /proc) and peak RSS (VmHWM) from the moment
-the day opens until every record is stored, the records each stored, and the CPU of its
-PostgreSQL sessions; pulls that timed out, messages Mosquitto dropped for a full client queue,
-and records sent per record stored. The store is then checked to hold every record once.
+Before the day opens the fleet is measured at rest for --idle-seconds (statuses, pulls
+answered empty): a real day holds 24 hours of that, the compressed day only minutes. Figures
+per replica: cores at rest; CPU seconds (user + system, /proc) and peak RSS (VmHWM) from the
+moment the day opens until every record is stored, the records each stored, and the CPU of
+its PostgreSQL sessions; pulls that timed out, messages Mosquitto dropped for a full client
+queue, records sent per record stored. The store is then checked to hold every record once.
 `;
 
 const context = { clock: systemClock, log: silentLogger(), registry: createRegistry({}) };
@@ -90,6 +95,7 @@ function parseOptions(argv: string[]): Options {
     .option('--gateways <light|uplink>', 'light protocol clients, or the real uplink', 'light')
     .option('--gateways-per-host <n>', 'gateways per simulating process', '1000')
     .option('--broker-queue <n>', "Mosquitto's max_queued_messages per client (default 1000)")
+    .option('--pull-interval-ms <ms>', "the replicas' pull.intervalMs (default 2000)")
     .option('--idle-seconds <s>', 'the fleet measured at rest before the day, 0 skips', '30')
     .option('--stall-seconds <s>', 'a run that stores nothing this long is given up', '120')
     .addHelpText('after', help)
@@ -105,6 +111,7 @@ function parseOptions(argv: string[]): Options {
     gateways: raw.gateways === 'uplink' ? 'uplink' : 'light',
     brokerQueue: raw.brokerQueue === undefined ? null : Number(raw.brokerQueue),
     idleSeconds: Number(raw.idleSeconds),
+    pullIntervalMs: raw.pullIntervalMs === undefined ? null : Number(raw.pullIntervalMs),
   };
 }
 
@@ -361,6 +368,7 @@ async function setUp(branches: number, replicaCount: number, options: Options, u
       store: { url: pgUrl, schema },
       broker: { url: mosquitto.url, shareGroup: 'sb-day' },
       admin: { password: adminPassword },
+      ...(options.pullIntervalMs === null ? {} : { pull: { intervalMs: options.pullIntervalMs } }),
     }),
   );
   const replicas = await startReplicas(replicaCount, configFile, runId, undo);
