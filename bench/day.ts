@@ -173,10 +173,14 @@ const online = (host: Host) =>
     });
   });
 
-/** Until every gateway's status is stored and its pull lease held, spread over the replicas. */
-async function settled(store: Store, branches: number, replicas: number) {
+/**
+ * Until every gateway's status is stored and its pull lease held, spread over the replicas.
+ * Leases move once a pull round, so a long pull interval takes a few of them.
+ */
+async function settled(store: Store, branches: number, replicas: number, pullIntervalMs: number) {
   const share = Math.ceil(branches / replicas);
-  for (let attempt = 0; attempt < 300; attempt += 1) {
+  const attempts = Math.max(300, Math.ceil((10 * pullIntervalMs) / 500));
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
     const leases = await sql<{ owner: string; held: number }>`
       select owner, count(*)::int as held from pull_leases group by owner`.execute(store.db);
     const statuses = await sql<{ n: number }>`
@@ -336,6 +340,19 @@ function statusLine(
   return { at: now, stored: figures.stored, cpu };
 }
 
+/**
+ * A pull interval other than the default, and a lease long enough for it: a replica renews its
+ * heartbeat and leases once a pull round, so with the default `leaseTtlMs` (15 s) under a
+ * longer interval the replicas count each other dead between rounds and never share out the
+ * gateways (seen with 30 s: one replica kept all 1,000).
+ */
+function pullSettings(intervalMs: number) {
+  return {
+    pull: { intervalMs },
+    replica: { leaseTtlMs: Math.max(15_000, 3 * intervalMs) },
+  };
+}
+
 /** Undo steps of a run's set-up, run last first whatever happened. */
 type Undo = Array<() => unknown>;
 
@@ -368,7 +385,7 @@ async function setUp(branches: number, replicaCount: number, options: Options, u
       store: { url: pgUrl, schema },
       broker: { url: mosquitto.url, shareGroup: 'sb-day' },
       admin: { password: adminPassword },
-      ...(options.pullIntervalMs === null ? {} : { pull: { intervalMs: options.pullIntervalMs } }),
+      ...(options.pullIntervalMs === null ? {} : pullSettings(options.pullIntervalMs)),
     }),
   );
   const replicas = await startReplicas(replicaCount, configFile, runId, undo);
@@ -387,7 +404,7 @@ async function setUp(branches: number, replicaCount: number, options: Options, u
     for (const host of hosts) host.child.kill();
   });
   await Promise.all(hosts.map(online));
-  await settled(store, branches, replicaCount);
+  await settled(store, branches, replicaCount, options.pullIntervalMs ?? 2000);
   return { store, drops, replicas, hosts, mosquitto, runId };
 }
 
