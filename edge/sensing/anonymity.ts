@@ -1,18 +1,11 @@
-import type { AgeRange, KnownAgeBand } from '../../protocol/index.ts';
+import { type AgeRange, KnownAgeBand } from '../../protocol/index.ts';
 import type { Demographics } from './faces.ts';
 
 /** Fewest people a demographic bucket may hold before it leaves the gateway. */
 export const defaultK = 5;
 
-const bands: readonly KnownAgeBand[] = [
-  'under 18',
-  '18-24',
-  '25-34',
-  '35-44',
-  '45-54',
-  '55-64',
-  '65+',
-];
+// Youngest first, as the protocol lists them.
+const bands: readonly KnownAgeBand[] = KnownAgeBand.options;
 
 interface Range {
   from: number;
